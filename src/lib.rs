@@ -1,1 +1,25 @@
 //! yanhuo: what a lockdown cost a street's small shops, and what its WeChat groups saved.
+//!
+//! The engine (this library) never imports the web framework or the CLI parser; the
+//! binary, the pages and the API all call the same functions, so a figure is computed one
+//! way only.
+//!
+//! - [`catalog`]: the tables of the data contract and how a data folder becomes tables.
+//! - [`import`]: raw files checked against the contract and merged into a data folder.
+//! - [`functions`]: SQL functions yanhuo adds (`local_date`).
+//! - [`queries`]: the SQL files in `queries/`: header, parameters, running them.
+//! - [`format`]: one output format (table, CSV, JSON, Parquet) shared by CLI and web.
+//! - [`generate`]: the synthetic district in `sample-data/`.
+//! - [`config`]: settings.
+//! - [`error`]: the one error type.
+
+pub mod catalog;
+pub mod config;
+pub mod error;
+pub mod format;
+pub mod functions;
+pub mod generate;
+pub mod import;
+pub mod queries;
+
+pub use error::{Error, Result};

@@ -1,0 +1,496 @@
+//! `yanhuo import`: raw CSV, Parquet and Excel files checked against the data contract and
+//! merged into a data folder.
+//!
+//! Nothing is half-done: the new folder is built aside and swapped in at the end, so a file
+//! that cannot be read leaves the data folder exactly as it was. Rows that break a rule are
+//! written to `rejects/TABLE.csv` with their file, line and rule; none is dropped silently.
+
+mod read;
+mod store;
+mod validate;
+
+use std::collections::{BTreeMap, HashMap, HashSet};
+use std::path::{Path, PathBuf};
+
+use chrono_tz::Tz;
+use datafusion::arrow::array::{Array, AsArray};
+use datafusion::arrow::record_batch::RecordBatch;
+use datafusion::prelude::SessionContext;
+use indicatif::{ProgressBar, ProgressStyle};
+
+use crate::catalog::{self, Location, Merge, Rule, TABLES, TableSpec};
+use crate::error::{Error, Result};
+
+pub use read::{RawRow, Source, data_files_in};
+pub use validate::{Value, parse_date, parse_money, parse_timestamp};
+use validate::{Checked, Checker, Columns, KeyLookup};
+
+/// A row the contract turned away.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Reject {
+    pub file: String,
+    pub line: u64,
+    pub rule: String,
+    /// The row as it stood in the file, as one CSV line.
+    pub row: String,
+}
+
+/// What reading one table found.
+#[derive(Debug, Clone)]
+pub struct TableLoad {
+    pub table: &'static str,
+    pub read: u64,
+    pub duplicates: u64,
+    pub naive_timestamps: u64,
+    pub rejects: Vec<Reject>,
+    pub batches: Vec<RecordBatch>,
+}
+
+impl TableLoad {
+    pub fn loaded(&self) -> u64 {
+        self.batches.iter().map(|b| b.num_rows() as u64).sum()
+    }
+
+    pub fn rejected(&self) -> u64 {
+        self.rejects.len() as u64
+    }
+}
+
+/// Keys of the tables loaded so far, for checking references.
+#[derive(Debug, Default)]
+pub struct Loaded {
+    keys: HashMap<(&'static str, &'static str), HashSet<String>>,
+}
+
+impl KeyLookup for Loaded {
+    fn contains(&self, table: &str, column: &str, key: &str) -> bool {
+        self.keys
+            .iter()
+            .any(|((t, c), keys)| *t == table && *c == column && keys.contains(key))
+    }
+}
+
+/// The (table, column) pairs some other table refers to.
+fn referenced_columns(spec: &TableSpec) -> Vec<&'static str> {
+    let mut out = Vec::new();
+    for other in TABLES {
+        for column in other.columns {
+            if let Rule::References(table, col) = column.rule {
+                if table == spec.name && !out.contains(&col) {
+                    out.push(col);
+                }
+            }
+        }
+    }
+    out
+}
+
+impl Loaded {
+    /// Records the keys of `spec` that other tables refer to, from its batches.
+    pub fn add(&mut self, spec: &TableSpec, load: &TableLoad) -> Result<()> {
+        self.add_batches(spec, &load.batches)
+    }
+
+    fn add_batches(&mut self, spec: &TableSpec, batches: &[RecordBatch]) -> Result<()> {
+        for column in referenced_columns(spec) {
+            let set = self.keys.entry((spec.name, column)).or_default();
+            for batch in batches {
+                let Some(array) = batch.column_by_name(column) else {
+                    continue;
+                };
+                let strings = datafusion::arrow::compute::cast(array, &datafusion::arrow::datatypes::DataType::Utf8)?;
+                let strings = strings.as_string::<i32>();
+                set.extend(strings.iter().flatten().map(str::to_string));
+            }
+        }
+        Ok(())
+    }
+
+    /// Records the referenced keys of a table registered from Parquet.
+    pub async fn note_external(&mut self, spec: &TableSpec, ctx: &SessionContext) -> Result<()> {
+        for column in referenced_columns(spec) {
+            let batches = ctx
+                .sql(&format!("SELECT DISTINCT CAST({column} AS VARCHAR) AS k FROM {}", spec.name))
+                .await?
+                .collect()
+                .await?;
+            let set = self.keys.entry((spec.name, column)).or_default();
+            for batch in &batches {
+                let strings = batch.column(0).as_string::<i32>();
+                set.extend(strings.iter().flatten().map(str::to_string));
+            }
+        }
+        Ok(())
+    }
+}
+
+/// Reads `files` as rows of `spec`, checking every rule. Used for CSV tables in a data
+/// folder, where bad rows are reported and left out.
+pub fn read_and_check(spec: &'static TableSpec, files: &[PathBuf], zone: Tz, loaded: &Loaded) -> Result<TableLoad> {
+    let sources: Vec<Source> = files.iter().map(Source::file).collect();
+    check_sources(spec, &sources, None, zone, loaded, None)
+}
+
+fn check_sources(
+    spec: &'static TableSpec,
+    sources: &[Source],
+    root: Option<&Path>,
+    zone: Tz,
+    loaded: &Loaded,
+    progress: Option<&ProgressBar>,
+) -> Result<TableLoad> {
+    let mut checker = Checker::new(spec, zone);
+    let mut columns = Columns::new(spec);
+    let mut load = TableLoad {
+        table: spec.name,
+        read: 0,
+        duplicates: 0,
+        naive_timestamps: 0,
+        rejects: Vec::new(),
+        batches: Vec::new(),
+    };
+    for source in sources {
+        let label = source.label(root);
+        read::read_rows(spec, source, &mut |row: RawRow| {
+            load.read += 1;
+            if let Some(bar) = progress {
+                bar.inc(1);
+            }
+            match checker.check(&row.cells, loaded) {
+                Checked::Accepted(values) => {
+                    if !columns.push(values) {
+                        load.duplicates += 1;
+                    }
+                }
+                Checked::Rejected(rule) => load.rejects.push(Reject {
+                    file: label.clone(),
+                    line: row.line,
+                    rule,
+                    row: store::csv_line(&row.original),
+                }),
+            }
+            Ok(())
+        })?;
+    }
+    load.naive_timestamps = checker.naive_timestamps;
+    if !columns.is_empty() {
+        load.batches.push(columns.to_batch(spec, &zone)?);
+    }
+    Ok(load)
+}
+
+/// What an import did, table by table.
+#[derive(Debug, Default)]
+pub struct ImportReport {
+    pub tables: Vec<TableReport>,
+    pub into: PathBuf,
+    pub zone: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TableReport {
+    pub table: &'static str,
+    pub read: u64,
+    /// Rows of this import that are now in the data folder.
+    pub loaded: u64,
+    pub rejected: u64,
+    /// Rows whose key was already loaded, in this import or an earlier one: kept once.
+    pub duplicates: u64,
+    pub naive_timestamps: u64,
+    /// Rows of the table in the data folder after the import.
+    pub total: u64,
+}
+
+impl ImportReport {
+    pub fn rejected(&self) -> u64 {
+        self.tables.iter().map(|t| t.rejected).sum()
+    }
+}
+
+impl std::fmt::Display for ImportReport {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        writeln!(
+            f,
+            "{:<16} {:>10} {:>10} {:>10} {:>10} {:>12}",
+            "table", "read", "loaded", "rejected", "duplicate", "rows now"
+        )?;
+        for t in &self.tables {
+            writeln!(
+                f,
+                "{:<16} {:>10} {:>10} {:>10} {:>10} {:>12}",
+                t.table, t.read, t.loaded, t.rejected, t.duplicates, t.total
+            )?;
+        }
+        let naive: u64 = self.tables.iter().map(|t| t.naive_timestamps).sum();
+        if naive > 0 {
+            writeln!(f, "{naive} timestamps had no UTC offset and were read in {}.", self.zone)?;
+        }
+        let rejected = self.rejected();
+        if rejected > 0 {
+            writeln!(
+                f,
+                "{rejected} rows were rejected: see {} (file, line, rule, row).",
+                self.into.join("rejects").display()
+            )?;
+        }
+        Ok(())
+    }
+}
+
+/// Which table a source file belongs to: the longest table name its file name starts with,
+/// followed by the end or a separator (`orders.csv`, `orders-2022-05.xlsx`, `orders/`).
+pub fn table_for_name(stem: &str) -> Option<&'static TableSpec> {
+    let stem = stem.to_ascii_lowercase();
+    TABLES
+        .iter()
+        .filter(|t| {
+            stem == t.name
+                || stem
+                    .strip_prefix(t.name)
+                    .is_some_and(|rest| rest.starts_with(['-', '_', '.', ' ']))
+        })
+        .max_by_key(|t| t.name.len())
+}
+
+/// Finds the sources of each table under `src` (a folder, or a single file).
+pub fn discover(src: &Path) -> Result<BTreeMap<&'static str, Vec<Source>>> {
+    let mut found: BTreeMap<&'static str, Vec<Source>> = BTreeMap::new();
+    let mut add_file = |path: &Path, table_hint: Option<&'static TableSpec>| -> Result<()> {
+        let stem = path.file_stem().and_then(|s| s.to_str()).unwrap_or_default();
+        let is_workbook = ["xlsx", "xls", "ods"].iter().any(|e| catalog::has_extension(path, e));
+        if is_workbook {
+            // Sheets named after a table go to that table; otherwise the workbook's name decides.
+            let workbook = calamine::open_workbook_auto(path).map_err(|e| Error::unreadable(path, e))?;
+            let sheets = calamine::Reader::sheet_names(&workbook);
+            let by_sheet: Vec<(&'static TableSpec, String)> = sheets
+                .iter()
+                .filter_map(|s| table_for_name(s).map(|t| (t, s.clone())))
+                .collect();
+            if !by_sheet.is_empty() {
+                for (spec, sheet) in by_sheet {
+                    found.entry(spec.name).or_default().push(Source { path: path.to_path_buf(), sheet: Some(sheet) });
+                }
+                return Ok(());
+            }
+            if let Some(spec) = table_hint.or_else(|| table_for_name(stem)) {
+                for sheet in sheets {
+                    found.entry(spec.name).or_default().push(Source { path: path.to_path_buf(), sheet: Some(sheet) });
+                }
+            } else {
+                tracing::warn!(file = %path.display(), "no table matches this workbook's name or sheets; skipped");
+            }
+            return Ok(());
+        }
+        match table_hint.or_else(|| table_for_name(stem)) {
+            Some(spec) => found.entry(spec.name).or_default().push(Source::file(path)),
+            None => tracing::warn!(file = %path.display(), "no table matches this file's name; skipped"),
+        }
+        Ok(())
+    };
+    if src.is_file() {
+        add_file(src, None)?;
+        return Ok(found);
+    }
+    if !src.is_dir() {
+        return Err(Error::io(src, std::io::Error::new(std::io::ErrorKind::NotFound, "no such file or folder")));
+    }
+    let mut entries: Vec<PathBuf> = std::fs::read_dir(src)
+        .map_err(|e| Error::io(src, e))?
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .collect();
+    entries.sort();
+    for path in entries {
+        let name = path.file_name().and_then(|n| n.to_str()).unwrap_or_default();
+        if name.starts_with('.') || name == "rejects" {
+            continue;
+        }
+        if path.is_dir() {
+            if let Some(spec) = table_for_name(name) {
+                for part in data_files_in(&path)? {
+                    add_file(&part, Some(spec))?;
+                }
+            }
+        } else if data_files_in_one(&path) {
+            add_file(&path, None)?;
+        }
+    }
+    Ok(found)
+}
+
+fn data_files_in_one(path: &Path) -> bool {
+    ["csv", "parquet", "xlsx", "xls", "ods"].iter().any(|e| catalog::has_extension(path, e))
+}
+
+/// Reads every table currently in a data folder, so an import can merge with it.
+fn read_existing(into: &Path, spec: &'static TableSpec, zone: Tz, loaded: &Loaded) -> Result<Option<TableLoad>> {
+    if !into.is_dir() {
+        return Ok(None);
+    }
+    let files = match catalog::locate(into, spec)? {
+        Location::Absent => return Ok(None),
+        Location::Parquet(path) if path.is_dir() => data_files_in(&path)?,
+        Location::Parquet(path) => vec![path],
+        Location::Files(files) => files,
+    };
+    read_and_check(spec, &files, zone, loaded).map(Some)
+}
+
+/// Imports everything under `src` into the data folder `into`.
+pub fn import(src: &Path, into: &Path, zone: Tz) -> Result<ImportReport> {
+    let sources = discover(src)?;
+    if sources.is_empty() {
+        return Err(Error::Other(format!(
+            "{}: found no file named after a table ({}), nothing to import",
+            src.display(),
+            TABLES.iter().map(|t| t.name).collect::<Vec<_>>().join(", ")
+        )));
+    }
+    let root = if src.is_dir() { Some(src) } else { src.parent() };
+    let mut existing_keys = Loaded::default();
+    let mut merged_keys = Loaded::default();
+    let mut report = ImportReport {
+        into: into.to_path_buf(),
+        zone: zone.name().to_string(),
+        ..Default::default()
+    };
+    let mut changed: Vec<(&'static TableSpec, Vec<RecordBatch>)> = Vec::new();
+    let mut rejects: Vec<(&'static str, Vec<Reject>)> = Vec::new();
+
+    for spec in TABLES {
+        let existing = read_existing(into, spec, zone, &existing_keys)?;
+        if let Some(existing) = &existing {
+            existing_keys.add(spec, existing)?;
+        }
+        let Some(table_sources) = sources.get(spec.name) else {
+            if let Some(existing) = &existing {
+                merged_keys.add(spec, existing)?;
+            }
+            continue;
+        };
+        let bar = progress_bar(spec.name, table_sources);
+        let incoming = check_sources(spec, table_sources, root, zone, &merged_keys, Some(&bar))?;
+        bar.finish_and_clear();
+        let (merged, loaded, duplicates) = merge(spec, existing.as_ref(), &incoming, zone)?;
+        merged_keys.add_batches(spec, &merged)?;
+        let total = merged.iter().map(|b| b.num_rows() as u64).sum();
+        report.tables.push(TableReport {
+            table: spec.name,
+            read: incoming.read,
+            loaded,
+            rejected: incoming.rejected(),
+            duplicates: incoming.duplicates + duplicates,
+            naive_timestamps: incoming.naive_timestamps,
+            total,
+        });
+        if !incoming.rejects.is_empty() {
+            rejects.push((spec.name, incoming.rejects));
+        }
+        changed.push((spec, merged));
+    }
+    store::write_folder(into, &changed, &rejects, &report, zone)?;
+    Ok(report)
+}
+
+/// Combines what a data folder holds with what is imported, by the table's merge rule.
+/// Returns the merged rows, how many imported rows are in them, and how many imported rows
+/// were duplicates of rows already there.
+fn merge(
+    spec: &'static TableSpec,
+    existing: Option<&TableLoad>,
+    incoming: &TableLoad,
+    zone: Tz,
+) -> Result<(Vec<RecordBatch>, u64, u64)> {
+    let Some(existing) = existing else {
+        return Ok((incoming.batches.clone(), incoming.loaded(), 0));
+    };
+    let key = spec.key_indices();
+    let incoming_rows = batch_rows(spec, &incoming.batches, zone)?;
+    let existing_rows = batch_rows(spec, &existing.batches, zone)?;
+    let mut columns = Columns::new(spec);
+    let (mut loaded, mut duplicates) = (0, 0);
+    match spec.merge {
+        Merge::KeepFirst => {
+            for row in existing_rows {
+                columns.push(row);
+            }
+            for row in incoming_rows {
+                if columns.push(row) {
+                    loaded += 1;
+                } else {
+                    duplicates += 1;
+                }
+            }
+        }
+        Merge::Replace => {
+            let incoming_keys: HashSet<String> =
+                incoming_rows.iter().map(|r| validate::key_of(&key, r)).collect();
+            for row in existing_rows {
+                if !incoming_keys.contains(&validate::key_of(&key, &row)) {
+                    columns.push(row);
+                }
+            }
+            for row in incoming_rows {
+                columns.push(row);
+                loaded += 1;
+            }
+        }
+    }
+    let batches = if columns.is_empty() { vec![] } else { vec![columns.to_batch(spec, &zone)?] };
+    Ok((batches, loaded, duplicates))
+}
+
+/// Turns batches back into rows of values (for merging; tables are small enough, and orders
+/// are merged by key without re-checking).
+fn batch_rows(spec: &TableSpec, batches: &[RecordBatch], _zone: Tz) -> Result<Vec<Vec<Value>>> {
+    use datafusion::arrow::datatypes::*;
+    let mut rows = Vec::new();
+    for batch in batches {
+        let n = batch.num_rows();
+        let mut batch_rows: Vec<Vec<Value>> = (0..n).map(|_| Vec::with_capacity(spec.columns.len())).collect();
+        for column in spec.columns {
+            let array = batch
+                .column_by_name(column.name)
+                .ok_or_else(|| Error::Other(format!("{}: column {} missing", spec.name, column.name)))?;
+            for (i, row) in batch_rows.iter_mut().enumerate() {
+                let value = if array.is_null(i) {
+                    Value::Null
+                } else {
+                    match column.kind {
+                        catalog::Kind::Text => Value::Text(array.as_string::<i32>().value(i).to_string()),
+                        catalog::Kind::Integer => Value::Integer(array.as_primitive::<Int64Type>().value(i)),
+                        catalog::Kind::Float => Value::Float(array.as_primitive::<Float64Type>().value(i)),
+                        catalog::Kind::Money => Value::Money(array.as_primitive::<Decimal128Type>().value(i)),
+                        catalog::Kind::Date => Value::Date(array.as_primitive::<Date32Type>().value(i)),
+                        catalog::Kind::Timestamp => {
+                            Value::Timestamp(array.as_primitive::<TimestampMicrosecondType>().value(i))
+                        }
+                    }
+                };
+                row.push(value);
+            }
+        }
+        rows.extend(batch_rows);
+    }
+    Ok(rows)
+}
+
+fn progress_bar(table: &str, sources: &[Source]) -> ProgressBar {
+    let bytes: u64 = sources
+        .iter()
+        .filter_map(|s| std::fs::metadata(&s.path).ok())
+        .map(|m| m.len())
+        .sum();
+    // Small files finish before a bar could be read.
+    if bytes < 8 << 20 {
+        return ProgressBar::hidden();
+    }
+    let bar = ProgressBar::new_spinner();
+    bar.set_style(
+        ProgressStyle::with_template("{spinner} {msg}: {human_pos} rows ({per_sec})")
+            .unwrap_or_else(|_| ProgressStyle::default_spinner()),
+    );
+    bar.set_message(table.to_string());
+    bar
+}
+
+pub use store::{csv_line, write_parquet};

@@ -1,0 +1,170 @@
+//! Writing a data folder: tables as Parquet (zstd), rejects as CSV, built aside and swapped
+//! in whole so a failed import changes nothing.
+
+use std::fs::{self, File};
+use std::path::{Path, PathBuf};
+
+use chrono_tz::Tz;
+use datafusion::arrow::record_batch::RecordBatch;
+use datafusion::parquet::arrow::ArrowWriter;
+use datafusion::parquet::basic::{Compression, ZstdLevel};
+use datafusion::parquet::file::properties::WriterProperties;
+
+use super::{ImportReport, Reject};
+use crate::catalog::{self, TABLES, TableSpec};
+use crate::error::{Error, Result};
+
+/// Cells joined as one CSV line (RFC 4180 quoting), without the line break.
+pub fn csv_line(cells: &[String]) -> String {
+    let mut writer = csv::WriterBuilder::new().from_writer(Vec::new());
+    if writer.write_record(cells).is_err() {
+        return cells.join(",");
+    }
+    let bytes = writer.into_inner().unwrap_or_default();
+    String::from_utf8_lossy(&bytes).trim_end_matches(['\r', '\n']).to_string()
+}
+
+/// Writes batches of one table to a Parquet file with zstd compression.
+pub fn write_parquet(path: &Path, spec: &TableSpec, batches: &[RecordBatch], zone: &Tz) -> Result<()> {
+    let file = File::create(path).map_err(|e| Error::io(path, e))?;
+    let props = WriterProperties::builder()
+        .set_compression(Compression::ZSTD(ZstdLevel::try_new(3).map_err(|e| Error::Other(e.to_string()))?))
+        .set_max_row_group_size(1 << 20)
+        .build();
+    let mut writer =
+        ArrowWriter::try_new(file, spec.schema(zone), Some(props)).map_err(|e| Error::Other(e.to_string()))?;
+    for batch in batches {
+        writer.write(batch).map_err(|e| Error::Other(format!("{}: {e}", path.display())))?;
+    }
+    writer.close().map_err(|e| Error::Other(format!("{}: {e}", path.display())))?;
+    Ok(())
+}
+
+fn write_rejects(path: &Path, rejects: &[Reject]) -> Result<()> {
+    let mut writer = csv::Writer::from_path(path).map_err(|e| Error::Other(format!("{}: {e}", path.display())))?;
+    let io = |e: csv::Error| Error::Other(format!("{}: {e}", path.display()));
+    writer.write_record(["file", "line", "rule", "row"]).map_err(io)?;
+    for r in rejects {
+        writer
+            .write_record([r.file.as_str(), &r.line.to_string(), r.rule.as_str(), r.row.as_str()])
+            .map_err(io)?;
+    }
+    writer.flush().map_err(|e| Error::io(path, e))?;
+    Ok(())
+}
+
+/// Everything in a data folder that belongs to `spec`, in any of its forms.
+fn table_paths(dir: &Path, spec: &TableSpec) -> [PathBuf; 3] {
+    [
+        dir.join(format!("{}.parquet", spec.name)),
+        dir.join(format!("{}.csv", spec.name)),
+        dir.join(spec.name),
+    ]
+}
+
+/// Builds the new data folder beside `into`, then swaps it in.
+pub fn write_folder(
+    into: &Path,
+    changed: &[(&'static TableSpec, Vec<RecordBatch>)],
+    rejects: &[(&'static str, Vec<Reject>)],
+    report: &ImportReport,
+    zone: Tz,
+) -> Result<()> {
+    let name = into
+        .file_name()
+        .and_then(|n| n.to_str())
+        .ok_or_else(|| Error::DataFolder { path: into.to_path_buf(), message: "needs a folder name".into() })?;
+    let parent = match into.parent() {
+        Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
+        _ => PathBuf::from("."),
+    };
+    let staging = parent.join(format!(".{name}.importing-{}", std::process::id()));
+    let result = build_staging(into, &staging, changed, rejects, report, zone);
+    if let Err(e) = result {
+        let _ = fs::remove_dir_all(&staging);
+        return Err(e);
+    }
+    swap_in(into, &staging, &parent, name)
+}
+
+fn build_staging(
+    into: &Path,
+    staging: &Path,
+    changed: &[(&'static TableSpec, Vec<RecordBatch>)],
+    rejects: &[(&'static str, Vec<Reject>)],
+    report: &ImportReport,
+    zone: Tz,
+) -> Result<()> {
+    if staging.exists() {
+        fs::remove_dir_all(staging).map_err(|e| Error::io(staging, e))?;
+    }
+    fs::create_dir_all(staging).map_err(|e| Error::io(staging, e))?;
+    // Keep everything that this import does not replace: other tables, notes, READMEs.
+    if into.is_dir() {
+        let replaced: Vec<PathBuf> = changed
+            .iter()
+            .flat_map(|(spec, _)| table_paths(into, spec))
+            .chain([into.join("rejects")])
+            .collect();
+        for entry in fs::read_dir(into).map_err(|e| Error::io(into, e))? {
+            let path = entry.map_err(|e| Error::io(into, e))?.path();
+            if replaced.contains(&path) {
+                continue;
+            }
+            let Some(file_name) = path.file_name() else { continue };
+            link_or_copy(&path, &staging.join(file_name))?;
+        }
+    }
+    for (spec, batches) in changed {
+        write_parquet(&staging.join(format!("{}.parquet", spec.name)), spec, batches, &zone)?;
+    }
+    if !rejects.is_empty() {
+        let dir = staging.join("rejects");
+        fs::create_dir_all(&dir).map_err(|e| Error::io(&dir, e))?;
+        for (table, rows) in rejects {
+            write_rejects(&dir.join(format!("{table}.csv")), rows)?;
+        }
+        let summary = dir.join("report.txt");
+        fs::write(&summary, report.to_string()).map_err(|e| Error::io(&summary, e))?;
+    }
+    // A folder imported into must still open: every required table present.
+    for spec in TABLES.iter().filter(|t| !t.optional) {
+        if matches!(catalog::locate(staging, spec)?, catalog::Location::Absent) {
+            tracing::warn!(table = spec.name, "the data folder has no {} table yet; import it before serving", spec.name);
+        }
+    }
+    Ok(())
+}
+
+fn link_or_copy(from: &Path, to: &Path) -> Result<()> {
+    if from.is_dir() {
+        fs::create_dir_all(to).map_err(|e| Error::io(to, e))?;
+        for entry in fs::read_dir(from).map_err(|e| Error::io(from, e))? {
+            let path = entry.map_err(|e| Error::io(from, e))?.path();
+            if let Some(name) = path.file_name() {
+                link_or_copy(&path, &to.join(name))?;
+            }
+        }
+        return Ok(());
+    }
+    if fs::hard_link(from, to).is_err() {
+        fs::copy(from, to).map_err(|e| Error::io(from, e))?;
+    }
+    Ok(())
+}
+
+fn swap_in(into: &Path, staging: &Path, parent: &Path, name: &str) -> Result<()> {
+    if into.exists() {
+        let old = parent.join(format!(".{name}.replaced-{}", std::process::id()));
+        fs::rename(into, &old).map_err(|e| Error::io(into, e))?;
+        if let Err(e) = fs::rename(staging, into) {
+            // Put the old folder back rather than leave none.
+            let _ = fs::rename(&old, into);
+            return Err(Error::io(into, e));
+        }
+        fs::remove_dir_all(&old).map_err(|e| Error::io(&old, e))?;
+    } else {
+        fs::rename(staging, into).map_err(|e| Error::io(into, e))?;
+    }
+    Ok(())
+}
