@@ -204,12 +204,7 @@ pub const TABLES: &[TableSpec] = &[
     TableSpec {
         name: "shop_status",
         columns: &[
-            col(
-                "shop_id",
-                Text,
-                false,
-                Rule::References("shops", "shop_id"),
-            ),
+            col("shop_id", Text, false, Rule::References("shops", "shop_id")),
             col("changed_at", Timestamp, false, Rule::None),
             col("status", Text, false, Rule::OneOf(SHOP_STATUSES)),
             col("reason", Text, true, Rule::None),
@@ -223,12 +218,7 @@ pub const TABLES: &[TableSpec] = &[
         name: "orders",
         columns: &[
             col("order_id", Text, false, Rule::NotEmpty),
-            col(
-                "shop_id",
-                Text,
-                false,
-                Rule::References("shops", "shop_id"),
-            ),
+            col("shop_id", Text, false, Rule::References("shops", "shop_id")),
             col("ordered_at", Timestamp, false, Rule::None),
             col("channel", Text, false, Rule::OneOf(CHANNELS)),
             col("amount_cny", Money, false, Rule::AtLeast(0.0)),
@@ -243,12 +233,7 @@ pub const TABLES: &[TableSpec] = &[
     TableSpec {
         name: "footfall",
         columns: &[
-            col(
-                "shop_id",
-                Text,
-                false,
-                Rule::References("shops", "shop_id"),
-            ),
+            col("shop_id", Text, false, Rule::References("shops", "shop_id")),
             col("date", Date, false, Rule::None),
             col("visitors", Integer, false, Rule::AtLeast(0.0)),
             col("source", Text, false, Rule::OneOf(FOOTFALL_SOURCES)),
@@ -306,12 +291,7 @@ pub const TABLES: &[TableSpec] = &[
     TableSpec {
         name: "shop_services",
         columns: &[
-            col(
-                "shop_id",
-                Text,
-                false,
-                Rule::References("shops", "shop_id"),
-            ),
+            col("shop_id", Text, false, Rule::References("shops", "shop_id")),
             col("service", Text, false, Rule::OneOf(NEEDS)),
             col("mode", Text, false, Rule::OneOf(SERVICE_MODES)),
             col("since", Date, true, Rule::None),
@@ -418,7 +398,10 @@ pub async fn register_folder(ctx: &SessionContext, dir: &Path, zone: Tz) -> Resu
         let schema = spec.schema(&zone);
         match locate(dir, spec)? {
             Location::Absent if spec.optional => {
-                ctx.register_table(spec.name, Arc::new(MemTable::try_new(schema, vec![vec![]])?))?;
+                ctx.register_table(
+                    spec.name,
+                    Arc::new(MemTable::try_new(schema, vec![vec![]])?),
+                )?;
             }
             Location::Absent => {
                 return Err(Error::DataFolder {
@@ -438,7 +421,10 @@ pub async fn register_folder(ctx: &SessionContext, dir: &Path, zone: Tz) -> Resu
                 let load = import::read_and_check(spec, &files, zone, &in_memory)?;
                 let batches = load.batches.clone();
                 in_memory.add(spec, &load)?;
-                ctx.register_table(spec.name, Arc::new(MemTable::try_new(schema, vec![batches])?))?;
+                ctx.register_table(
+                    spec.name,
+                    Arc::new(MemTable::try_new(schema, vec![batches])?),
+                )?;
                 if load.rejected() > 0 {
                     tracing::warn!(
                         table = spec.name,
@@ -469,8 +455,8 @@ async fn register_parquet(
         path_str.to_string()
     };
     let url = ListingTableUrl::parse(&url_str)?;
-    let options = ListingOptions::new(Arc::new(ParquetFormat::default()))
-        .with_file_extension(".parquet");
+    let options =
+        ListingOptions::new(Arc::new(ParquetFormat::default())).with_file_extension(".parquet");
     let config = ListingTableConfig::new(url)
         .with_listing_options(options)
         .with_schema(schema);

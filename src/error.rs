@@ -29,6 +29,13 @@ pub enum Error {
     #[error("query {name}: {message}")]
     Query { name: String, message: String },
 
+    #[error("{}{}: {message}", file, panel.as_ref().map(|p| format!(", panel {p}")).unwrap_or_default())]
+    Dashboard {
+        file: String,
+        panel: Option<String>,
+        message: String,
+    },
+
     #[error("parameter {name}: {message}")]
     Parameter { name: String, message: String },
 

@@ -4,7 +4,6 @@
 //! figure is by local date (METRICS.md), and a cast to DATE would take the date in whatever
 //! zone the value happens to carry, or in UTC.
 
-use std::any::Any;
 use std::sync::Arc;
 
 use chrono::{DateTime, NaiveDate, Utc};
@@ -47,10 +46,6 @@ pub fn local_date_days(micros: i64, zone: &Tz) -> Option<i32> {
 }
 
 impl ScalarUDFImpl for LocalDate {
-    fn as_any(&self) -> &dyn Any {
-        self
-    }
-
     fn name(&self) -> &str {
         "local_date"
     }
@@ -82,7 +77,10 @@ impl ScalarUDFImpl for LocalDate {
                 let micros = micros.as_primitive::<TimestampMicrosecondType>();
                 match tz {
                     // An instant: its date where the shops are.
-                    Some(_) => micros.iter().map(|v| v.and_then(|m| local_date_days(m, &self.zone))).collect(),
+                    Some(_) => micros
+                        .iter()
+                        .map(|v| v.and_then(|m| local_date_days(m, &self.zone)))
+                        .collect(),
                     // A wall-clock time with no zone is already local.
                     None => micros
                         .iter()

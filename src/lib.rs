@@ -15,6 +15,7 @@
 
 pub mod catalog;
 pub mod config;
+pub mod dashboards;
 pub mod error;
 pub mod format;
 pub mod functions;

@@ -22,8 +22,8 @@ use crate::catalog::{self, Location, Merge, Rule, TABLES, TableSpec};
 use crate::error::{Error, Result};
 
 pub use read::{RawRow, Source, data_files_in};
-pub use validate::{Value, parse_date, parse_money, parse_timestamp};
 use validate::{Checked, Checker, Columns, KeyLookup};
+pub use validate::{Value, parse_date, parse_money, parse_timestamp};
 
 /// A row the contract turned away.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -98,7 +98,10 @@ impl Loaded {
                 let Some(array) = batch.column_by_name(column) else {
                     continue;
                 };
-                let strings = datafusion::arrow::compute::cast(array, &datafusion::arrow::datatypes::DataType::Utf8)?;
+                let strings = datafusion::arrow::compute::cast(
+                    array,
+                    &datafusion::arrow::datatypes::DataType::Utf8,
+                )?;
                 let strings = strings.as_string::<i32>();
                 set.extend(strings.iter().flatten().map(str::to_string));
             }
@@ -110,14 +113,27 @@ impl Loaded {
     pub async fn note_external(&mut self, spec: &TableSpec, ctx: &SessionContext) -> Result<()> {
         for column in referenced_columns(spec) {
             let batches = ctx
-                .sql(&format!("SELECT DISTINCT CAST({column} AS VARCHAR) AS k FROM {}", spec.name))
+                .sql(&format!(
+                    "SELECT DISTINCT CAST({column} AS VARCHAR) AS k FROM {}",
+                    spec.name
+                ))
                 .await?
                 .collect()
                 .await?;
             let set = self.keys.entry((spec.name, column)).or_default();
             for batch in &batches {
-                let strings = batch.column(0).as_string::<i32>();
-                set.extend(strings.iter().flatten().map(str::to_string));
+                // DataFusion may answer in Utf8View; take plain strings whatever it chose.
+                let strings = datafusion::arrow::compute::cast(
+                    batch.column(0),
+                    &datafusion::arrow::datatypes::DataType::Utf8,
+                )?;
+                set.extend(
+                    strings
+                        .as_string::<i32>()
+                        .iter()
+                        .flatten()
+                        .map(str::to_string),
+                );
             }
         }
         Ok(())
@@ -126,7 +142,12 @@ impl Loaded {
 
 /// Reads `files` as rows of `spec`, checking every rule. Used for CSV tables in a data
 /// folder, where bad rows are reported and left out.
-pub fn read_and_check(spec: &'static TableSpec, files: &[PathBuf], zone: Tz, loaded: &Loaded) -> Result<TableLoad> {
+pub fn read_and_check(
+    spec: &'static TableSpec,
+    files: &[PathBuf],
+    zone: Tz,
+    loaded: &Loaded,
+) -> Result<TableLoad> {
     let sources: Vec<Source> = files.iter().map(Source::file).collect();
     check_sources(spec, &sources, None, zone, loaded, None)
 }
@@ -223,7 +244,11 @@ impl std::fmt::Display for ImportReport {
         }
         let naive: u64 = self.tables.iter().map(|t| t.naive_timestamps).sum();
         if naive > 0 {
-            writeln!(f, "{naive} timestamps had no UTC offset and were read in {}.", self.zone)?;
+            writeln!(
+                f,
+                "{naive} timestamps had no UTC offset and were read in {}.",
+                self.zone
+            )?;
         }
         let rejected = self.rejected();
         if rejected > 0 {
@@ -256,11 +281,17 @@ pub fn table_for_name(stem: &str) -> Option<&'static TableSpec> {
 pub fn discover(src: &Path) -> Result<BTreeMap<&'static str, Vec<Source>>> {
     let mut found: BTreeMap<&'static str, Vec<Source>> = BTreeMap::new();
     let mut add_file = |path: &Path, table_hint: Option<&'static TableSpec>| -> Result<()> {
-        let stem = path.file_stem().and_then(|s| s.to_str()).unwrap_or_default();
-        let is_workbook = ["xlsx", "xls", "ods"].iter().any(|e| catalog::has_extension(path, e));
+        let stem = path
+            .file_stem()
+            .and_then(|s| s.to_str())
+            .unwrap_or_default();
+        let is_workbook = ["xlsx", "xls", "ods"]
+            .iter()
+            .any(|e| catalog::has_extension(path, e));
         if is_workbook {
             // Sheets named after a table go to that table; otherwise the workbook's name decides.
-            let workbook = calamine::open_workbook_auto(path).map_err(|e| Error::unreadable(path, e))?;
+            let workbook =
+                calamine::open_workbook_auto(path).map_err(|e| Error::unreadable(path, e))?;
             let sheets = calamine::Reader::sheet_names(&workbook);
             let by_sheet: Vec<(&'static TableSpec, String)> = sheets
                 .iter()
@@ -268,13 +299,19 @@ pub fn discover(src: &Path) -> Result<BTreeMap<&'static str, Vec<Source>>> {
                 .collect();
             if !by_sheet.is_empty() {
                 for (spec, sheet) in by_sheet {
-                    found.entry(spec.name).or_default().push(Source { path: path.to_path_buf(), sheet: Some(sheet) });
+                    found.entry(spec.name).or_default().push(Source {
+                        path: path.to_path_buf(),
+                        sheet: Some(sheet),
+                    });
                 }
                 return Ok(());
             }
             if let Some(spec) = table_hint.or_else(|| table_for_name(stem)) {
                 for sheet in sheets {
-                    found.entry(spec.name).or_default().push(Source { path: path.to_path_buf(), sheet: Some(sheet) });
+                    found.entry(spec.name).or_default().push(Source {
+                        path: path.to_path_buf(),
+                        sheet: Some(sheet),
+                    });
                 }
             } else {
                 tracing::warn!(file = %path.display(), "no table matches this workbook's name or sheets; skipped");
@@ -283,7 +320,9 @@ pub fn discover(src: &Path) -> Result<BTreeMap<&'static str, Vec<Source>>> {
         }
         match table_hint.or_else(|| table_for_name(stem)) {
             Some(spec) => found.entry(spec.name).or_default().push(Source::file(path)),
-            None => tracing::warn!(file = %path.display(), "no table matches this file's name; skipped"),
+            None => {
+                tracing::warn!(file = %path.display(), "no table matches this file's name; skipped")
+            }
         }
         Ok(())
     };
@@ -292,7 +331,10 @@ pub fn discover(src: &Path) -> Result<BTreeMap<&'static str, Vec<Source>>> {
         return Ok(found);
     }
     if !src.is_dir() {
-        return Err(Error::io(src, std::io::Error::new(std::io::ErrorKind::NotFound, "no such file or folder")));
+        return Err(Error::io(
+            src,
+            std::io::Error::new(std::io::ErrorKind::NotFound, "no such file or folder"),
+        ));
     }
     let mut entries: Vec<PathBuf> = std::fs::read_dir(src)
         .map_err(|e| Error::io(src, e))?
@@ -300,7 +342,10 @@ pub fn discover(src: &Path) -> Result<BTreeMap<&'static str, Vec<Source>>> {
         .collect();
     entries.sort();
     for path in entries {
-        let name = path.file_name().and_then(|n| n.to_str()).unwrap_or_default();
+        let name = path
+            .file_name()
+            .and_then(|n| n.to_str())
+            .unwrap_or_default();
         if name.starts_with('.') || name == "rejects" {
             continue;
         }
@@ -318,11 +363,18 @@ pub fn discover(src: &Path) -> Result<BTreeMap<&'static str, Vec<Source>>> {
 }
 
 fn data_files_in_one(path: &Path) -> bool {
-    ["csv", "parquet", "xlsx", "xls", "ods"].iter().any(|e| catalog::has_extension(path, e))
+    ["csv", "parquet", "xlsx", "xls", "ods"]
+        .iter()
+        .any(|e| catalog::has_extension(path, e))
 }
 
 /// Reads every table currently in a data folder, so an import can merge with it.
-fn read_existing(into: &Path, spec: &'static TableSpec, zone: Tz, loaded: &Loaded) -> Result<Option<TableLoad>> {
+fn read_existing(
+    into: &Path,
+    spec: &'static TableSpec,
+    zone: Tz,
+    loaded: &Loaded,
+) -> Result<Option<TableLoad>> {
     if !into.is_dir() {
         return Ok(None);
     }
@@ -345,7 +397,11 @@ pub fn import(src: &Path, into: &Path, zone: Tz) -> Result<ImportReport> {
             TABLES.iter().map(|t| t.name).collect::<Vec<_>>().join(", ")
         )));
     }
-    let root = if src.is_dir() { Some(src) } else { src.parent() };
+    let root = if src.is_dir() {
+        Some(src)
+    } else {
+        src.parent()
+    };
     let mut existing_keys = Loaded::default();
     let mut merged_keys = Loaded::default();
     let mut report = ImportReport {
@@ -422,8 +478,10 @@ fn merge(
             }
         }
         Merge::Replace => {
-            let incoming_keys: HashSet<String> =
-                incoming_rows.iter().map(|r| validate::key_of(&key, r)).collect();
+            let incoming_keys: HashSet<String> = incoming_rows
+                .iter()
+                .map(|r| validate::key_of(&key, r))
+                .collect();
             for row in existing_rows {
                 if !incoming_keys.contains(&validate::key_of(&key, &row)) {
                     columns.push(row);
@@ -435,7 +493,11 @@ fn merge(
             }
         }
     }
-    let batches = if columns.is_empty() { vec![] } else { vec![columns.to_batch(spec, &zone)?] };
+    let batches = if columns.is_empty() {
+        vec![]
+    } else {
+        vec![columns.to_batch(spec, &zone)?]
+    };
     Ok((batches, loaded, duplicates))
 }
 
@@ -446,24 +508,36 @@ fn batch_rows(spec: &TableSpec, batches: &[RecordBatch], _zone: Tz) -> Result<Ve
     let mut rows = Vec::new();
     for batch in batches {
         let n = batch.num_rows();
-        let mut batch_rows: Vec<Vec<Value>> = (0..n).map(|_| Vec::with_capacity(spec.columns.len())).collect();
+        let mut batch_rows: Vec<Vec<Value>> = (0..n)
+            .map(|_| Vec::with_capacity(spec.columns.len()))
+            .collect();
         for column in spec.columns {
-            let array = batch
-                .column_by_name(column.name)
-                .ok_or_else(|| Error::Other(format!("{}: column {} missing", spec.name, column.name)))?;
+            let array = batch.column_by_name(column.name).ok_or_else(|| {
+                Error::Other(format!("{}: column {} missing", spec.name, column.name))
+            })?;
             for (i, row) in batch_rows.iter_mut().enumerate() {
                 let value = if array.is_null(i) {
                     Value::Null
                 } else {
                     match column.kind {
-                        catalog::Kind::Text => Value::Text(array.as_string::<i32>().value(i).to_string()),
-                        catalog::Kind::Integer => Value::Integer(array.as_primitive::<Int64Type>().value(i)),
-                        catalog::Kind::Float => Value::Float(array.as_primitive::<Float64Type>().value(i)),
-                        catalog::Kind::Money => Value::Money(array.as_primitive::<Decimal128Type>().value(i)),
-                        catalog::Kind::Date => Value::Date(array.as_primitive::<Date32Type>().value(i)),
-                        catalog::Kind::Timestamp => {
-                            Value::Timestamp(array.as_primitive::<TimestampMicrosecondType>().value(i))
+                        catalog::Kind::Text => {
+                            Value::Text(array.as_string::<i32>().value(i).to_string())
                         }
+                        catalog::Kind::Integer => {
+                            Value::Integer(array.as_primitive::<Int64Type>().value(i))
+                        }
+                        catalog::Kind::Float => {
+                            Value::Float(array.as_primitive::<Float64Type>().value(i))
+                        }
+                        catalog::Kind::Money => {
+                            Value::Money(array.as_primitive::<Decimal128Type>().value(i))
+                        }
+                        catalog::Kind::Date => {
+                            Value::Date(array.as_primitive::<Date32Type>().value(i))
+                        }
+                        catalog::Kind::Timestamp => Value::Timestamp(
+                            array.as_primitive::<TimestampMicrosecondType>().value(i),
+                        ),
                     }
                 };
                 row.push(value);

@@ -61,7 +61,10 @@ pub fn read_rows(
     let path = &source.path;
     if has_extension(path, "parquet") {
         read_parquet(spec, path, each)
-    } else if has_extension(path, "xlsx") || has_extension(path, "xls") || has_extension(path, "ods") {
+    } else if has_extension(path, "xlsx")
+        || has_extension(path, "xls")
+        || has_extension(path, "ods")
+    {
         read_sheet(spec, source, each)
     } else {
         read_csv(spec, path, each)
@@ -111,7 +114,11 @@ fn cells_at(positions: &[usize], fields: &[String]) -> Vec<Option<String>> {
         .collect()
 }
 
-fn read_csv(spec: &TableSpec, path: &Path, each: &mut dyn FnMut(RawRow) -> Result<()>) -> Result<()> {
+fn read_csv(
+    spec: &TableSpec,
+    path: &Path,
+    each: &mut dyn FnMut(RawRow) -> Result<()>,
+) -> Result<()> {
     let file = File::open(path).map_err(|e| Error::io(path, e))?;
     let mut reader = csv::ReaderBuilder::new()
         .has_headers(false)
@@ -152,7 +159,11 @@ fn csv_error(path: &Path, e: csv::Error) -> Error {
     }
 }
 
-fn read_sheet(spec: &TableSpec, source: &Source, each: &mut dyn FnMut(RawRow) -> Result<()>) -> Result<()> {
+fn read_sheet(
+    spec: &TableSpec,
+    source: &Source,
+    each: &mut dyn FnMut(RawRow) -> Result<()>,
+) -> Result<()> {
     let path = &source.path;
     let mut workbook = open_workbook_auto(path).map_err(|e| Error::unreadable(path, e))?;
     let sheet = match &source.sheet {
@@ -171,7 +182,12 @@ fn read_sheet(spec: &TableSpec, source: &Source, each: &mut dyn FnMut(RawRow) ->
     let mut rows = range.rows().enumerate();
     let header: Vec<String> = match rows.next() {
         Some((_, cells)) => cells.iter().map(cell_text).collect(),
-        None => return Err(Error::unreadable(path, format!("sheet {sheet} is empty: no header row"))),
+        None => {
+            return Err(Error::unreadable(
+                path,
+                format!("sheet {sheet} is empty: no header row"),
+            ));
+        }
     };
     let positions = header_positions(spec, &header, path)?;
     for (i, cells) in rows {
@@ -209,9 +225,14 @@ fn cell_text(cell: &Data) -> String {
     }
 }
 
-fn read_parquet(spec: &TableSpec, path: &Path, each: &mut dyn FnMut(RawRow) -> Result<()>) -> Result<()> {
+fn read_parquet(
+    spec: &TableSpec,
+    path: &Path,
+    each: &mut dyn FnMut(RawRow) -> Result<()>,
+) -> Result<()> {
     let file = File::open(path).map_err(|e| Error::io(path, e))?;
-    let builder = ParquetRecordBatchReaderBuilder::try_new(file).map_err(|e| Error::unreadable(path, e))?;
+    let builder =
+        ParquetRecordBatchReaderBuilder::try_new(file).map_err(|e| Error::unreadable(path, e))?;
     let header: Vec<String> = builder
         .schema()
         .fields()
@@ -239,7 +260,10 @@ fn read_parquet(spec: &TableSpec, path: &Path, each: &mut dyn FnMut(RawRow) -> R
             .map_err(|e| Error::unreadable(path, e))?;
         for row in 0..batch.num_rows() {
             line += 1;
-            let original: Vec<String> = formatters.iter().map(|f| f.value(row).to_string()).collect();
+            let original: Vec<String> = formatters
+                .iter()
+                .map(|f| f.value(row).to_string())
+                .collect();
             each(RawRow {
                 line,
                 cells: cells_at(&positions, &original),

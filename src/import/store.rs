@@ -21,32 +21,53 @@ pub fn csv_line(cells: &[String]) -> String {
         return cells.join(",");
     }
     let bytes = writer.into_inner().unwrap_or_default();
-    String::from_utf8_lossy(&bytes).trim_end_matches(['\r', '\n']).to_string()
+    String::from_utf8_lossy(&bytes)
+        .trim_end_matches(['\r', '\n'])
+        .to_string()
 }
 
 /// Writes batches of one table to a Parquet file with zstd compression.
-pub fn write_parquet(path: &Path, spec: &TableSpec, batches: &[RecordBatch], zone: &Tz) -> Result<()> {
+pub fn write_parquet(
+    path: &Path,
+    spec: &TableSpec,
+    batches: &[RecordBatch],
+    zone: &Tz,
+) -> Result<()> {
     let file = File::create(path).map_err(|e| Error::io(path, e))?;
     let props = WriterProperties::builder()
-        .set_compression(Compression::ZSTD(ZstdLevel::try_new(3).map_err(|e| Error::Other(e.to_string()))?))
-        .set_max_row_group_size(1 << 20)
+        .set_compression(Compression::ZSTD(
+            ZstdLevel::try_new(3).map_err(|e| Error::Other(e.to_string()))?,
+        ))
+        .set_max_row_group_row_count(Some(1 << 20))
         .build();
-    let mut writer =
-        ArrowWriter::try_new(file, spec.schema(zone), Some(props)).map_err(|e| Error::Other(e.to_string()))?;
+    let mut writer = ArrowWriter::try_new(file, spec.schema(zone), Some(props))
+        .map_err(|e| Error::Other(e.to_string()))?;
     for batch in batches {
-        writer.write(batch).map_err(|e| Error::Other(format!("{}: {e}", path.display())))?;
+        writer
+            .write(batch)
+            .map_err(|e| Error::Other(format!("{}: {e}", path.display())))?;
     }
-    writer.close().map_err(|e| Error::Other(format!("{}: {e}", path.display())))?;
+    writer
+        .close()
+        .map_err(|e| Error::Other(format!("{}: {e}", path.display())))?;
     Ok(())
 }
 
 fn write_rejects(path: &Path, rejects: &[Reject]) -> Result<()> {
-    let mut writer = csv::Writer::from_path(path).map_err(|e| Error::Other(format!("{}: {e}", path.display())))?;
+    let mut writer = csv::Writer::from_path(path)
+        .map_err(|e| Error::Other(format!("{}: {e}", path.display())))?;
     let io = |e: csv::Error| Error::Other(format!("{}: {e}", path.display()));
-    writer.write_record(["file", "line", "rule", "row"]).map_err(io)?;
+    writer
+        .write_record(["file", "line", "rule", "row"])
+        .map_err(io)?;
     for r in rejects {
         writer
-            .write_record([r.file.as_str(), &r.line.to_string(), r.rule.as_str(), r.row.as_str()])
+            .write_record([
+                r.file.as_str(),
+                &r.line.to_string(),
+                r.rule.as_str(),
+                r.row.as_str(),
+            ])
             .map_err(io)?;
     }
     writer.flush().map_err(|e| Error::io(path, e))?;
@@ -73,7 +94,10 @@ pub fn write_folder(
     let name = into
         .file_name()
         .and_then(|n| n.to_str())
-        .ok_or_else(|| Error::DataFolder { path: into.to_path_buf(), message: "needs a folder name".into() })?;
+        .ok_or_else(|| Error::DataFolder {
+            path: into.to_path_buf(),
+            message: "needs a folder name".into(),
+        })?;
     let parent = match into.parent() {
         Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
         _ => PathBuf::from("."),
@@ -111,12 +135,19 @@ fn build_staging(
             if replaced.contains(&path) {
                 continue;
             }
-            let Some(file_name) = path.file_name() else { continue };
+            let Some(file_name) = path.file_name() else {
+                continue;
+            };
             link_or_copy(&path, &staging.join(file_name))?;
         }
     }
     for (spec, batches) in changed {
-        write_parquet(&staging.join(format!("{}.parquet", spec.name)), spec, batches, &zone)?;
+        write_parquet(
+            &staging.join(format!("{}.parquet", spec.name)),
+            spec,
+            batches,
+            &zone,
+        )?;
     }
     if !rejects.is_empty() {
         let dir = staging.join("rejects");
@@ -130,7 +161,11 @@ fn build_staging(
     // A folder imported into must still open: every required table present.
     for spec in TABLES.iter().filter(|t| !t.optional) {
         if matches!(catalog::locate(staging, spec)?, catalog::Location::Absent) {
-            tracing::warn!(table = spec.name, "the data folder has no {} table yet; import it before serving", spec.name);
+            tracing::warn!(
+                table = spec.name,
+                "the data folder has no {} table yet; import it before serving",
+                spec.name
+            );
         }
     }
     Ok(())

@@ -92,7 +92,9 @@ impl<'a> Checker<'a> {
     fn parse(&mut self, kind: Kind, text: &str) -> Result<Value, &'static str> {
         match kind {
             Kind::Text => Ok(Value::Text(text.to_string())),
-            Kind::Integer => parse_integer(text).map(Value::Integer).ok_or("must be a whole number"),
+            Kind::Integer => parse_integer(text)
+                .map(Value::Integer)
+                .ok_or("must be a whole number"),
             Kind::Float => text
                 .parse::<f64>()
                 .ok()
@@ -124,10 +126,12 @@ fn broken_rule(rule: Rule, value: &Value, text: &str, keys: &dyn KeyLookup) -> O
     };
     match rule {
         Rule::None => None,
-        Rule::NotEmpty => text.trim().is_empty().then(|| "must not be empty".to_string()),
-        Rule::OneOf(allowed) => {
-            (!allowed.contains(&text)).then(|| format!("must be one of {}, got {text:?}", allowed.join(", ")))
-        }
+        Rule::NotEmpty => text
+            .trim()
+            .is_empty()
+            .then(|| "must not be empty".to_string()),
+        Rule::OneOf(allowed) => (!allowed.contains(&text))
+            .then(|| format!("must be one of {}, got {text:?}", allowed.join(", "))),
         Rule::AtLeast(min) => number
             .filter(|n| *n < min)
             .map(|_| format!("must be >= {min}, got {text}")),
@@ -145,7 +149,10 @@ fn broken_rule(rule: Rule, value: &Value, text: &str, keys: &dyn KeyLookup) -> O
 /// Rules that concern more than one column.
 fn row_rule(spec: &TableSpec, values: &[Value]) -> Option<String> {
     if spec.name == "lockdowns" {
-        let (starts, ends) = (spec.column_index("starts_at")?, spec.column_index("ends_at")?);
+        let (starts, ends) = (
+            spec.column_index("starts_at")?,
+            spec.column_index("ends_at")?,
+        );
         if let (Value::Timestamp(s), Value::Timestamp(e)) = (&values[starts], &values[ends]) {
             if e <= s {
                 return Some("ends_at: must be after starts_at".into());
@@ -186,14 +193,23 @@ pub fn parse_money(text: &str) -> Result<i128, &'static str> {
     if whole.len() > 10 {
         return Err("must be below 10,000,000,000 yuan (decimal(12,2))");
     }
-    let whole: i128 = if whole.is_empty() { 0 } else { whole.parse().map_err(|_| EXPECTED)? };
+    let whole: i128 = if whole.is_empty() {
+        0
+    } else {
+        whole.parse().map_err(|_| EXPECTED)?
+    };
     let frac: i128 = format!("{frac:0<2}").parse().map_err(|_| EXPECTED)?;
     let fen = whole * 100 + frac;
     Ok(if negative { -fen } else { fen })
 }
 
 pub fn parse_date(text: &str) -> Option<NaiveDate> {
-    for format in ["%Y-%m-%d", "%Y/%m/%d", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%d %H:%M:%S"] {
+    for format in [
+        "%Y-%m-%d",
+        "%Y/%m/%d",
+        "%Y-%m-%dT%H:%M:%S",
+        "%Y-%m-%d %H:%M:%S",
+    ] {
         if format.contains("%H") {
             if let Ok(t) = NaiveDateTime::parse_from_str(text, format) {
                 if t.time() == chrono::NaiveTime::MIN {
@@ -213,7 +229,13 @@ pub fn parse_timestamp(text: &str, zone: &Tz) -> Option<(i64, bool)> {
     if let Ok(t) = DateTime::parse_from_rfc3339(text) {
         return Some((t.timestamp_micros(), false));
     }
-    for format in ["%Y-%m-%d %H:%M:%S%.f%:z", "%Y-%m-%d %H:%M:%S%.f%z", "%Y-%m-%dT%H:%M:%S%.f%z", "%Y-%m-%d %H:%M%:z", "%Y-%m-%dT%H:%M%:z"] {
+    for format in [
+        "%Y-%m-%d %H:%M:%S%.f%:z",
+        "%Y-%m-%d %H:%M:%S%.f%z",
+        "%Y-%m-%dT%H:%M:%S%.f%z",
+        "%Y-%m-%d %H:%M%:z",
+        "%Y-%m-%dT%H:%M%:z",
+    ] {
         if let Ok(t) = DateTime::parse_from_str(text, format) {
             return Some((t.timestamp_micros(), false));
         }
@@ -274,14 +296,6 @@ impl Columns {
             column.push(value);
         }
         true
-    }
-
-    pub fn contains_key(&self, key: &str) -> bool {
-        self.seen.contains(key)
-    }
-
-    pub fn keys(&self) -> &HashSet<String> {
-        &self.seen
     }
 
     /// The rows as one Arrow batch in the table's schema.

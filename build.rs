@@ -1,0 +1,37 @@
+//! Embeds the files of queries/ and dashboards/ in the binary, so `yanhuo` runs from any
+//! folder with no set-up; a `--queries` folder given at run time still takes precedence.
+
+use std::fs;
+use std::path::Path;
+
+fn embed(dir: &str, ext: &str, out: &mut String, name: &str) {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join(dir);
+    println!("cargo:rerun-if-changed={}", root.display());
+    let mut files: Vec<_> = fs::read_dir(&root)
+        .map(|rd| rd.filter_map(|e| e.ok().map(|e| e.path())).collect())
+        .unwrap_or_default();
+    files.retain(|p: &std::path::PathBuf| p.extension().is_some_and(|e| e == ext));
+    files.sort();
+    out.push_str(&format!("pub const {name}: &[(&str, &str)] = &[\n"));
+    for path in files {
+        println!("cargo:rerun-if-changed={}", path.display());
+        let stem = path
+            .file_stem()
+            .and_then(|s| s.to_str())
+            .unwrap_or_default();
+        out.push_str(&format!(
+            "    ({stem:?}, include_str!({:?})),\n",
+            path.display().to_string()
+        ));
+    }
+    out.push_str("];\n");
+}
+
+fn main() {
+    let mut out = String::new();
+    embed("queries", "sql", &mut out, "QUERIES");
+    embed("dashboards", "toml", &mut out, "DASHBOARDS");
+    let dest =
+        Path::new(&std::env::var("OUT_DIR").expect("cargo sets OUT_DIR")).join("embedded.rs");
+    fs::write(dest, out).expect("OUT_DIR is writable");
+}

@@ -1,0 +1,33 @@
+-- title: 顾客变化 / Customers
+-- One row per shop with a full baseline: distinct customers a day (completed orders with a
+-- customer pseudonym, by local date; a day with none counts 0), averaged over the baseline
+-- dates and over the recovery dates, and the change in percent (empty where the baseline is 0).
+-- param: lockdown_id text = NULL | the lockdown studied; empty: the earliest
+-- uses: study_dates, baseline_shops
+WITH daily AS (
+    SELECT shop_id, local_date(ordered_at) AS date, COUNT(DISTINCT customer_ref) AS customers
+    FROM orders
+    WHERE status = 'completed' AND customer_ref IS NOT NULL
+    GROUP BY shop_id, local_date(ordered_at)
+),
+means AS (
+    SELECT
+        b.shop_id,
+        CAST(SUM(CASE WHEN d.period = 'baseline' THEN COALESCE(x.customers, 0) END) AS DOUBLE)
+            / NULLIF(SUM(CASE WHEN d.period = 'baseline' THEN 1 ELSE 0 END), 0) AS baseline_daily_customers,
+        CAST(SUM(CASE WHEN d.period = 'recovery' THEN COALESCE(x.customers, 0) END) AS DOUBLE)
+            / NULLIF(SUM(CASE WHEN d.period = 'recovery' THEN 1 ELSE 0 END), 0) AS recovery_daily_customers
+    FROM baseline_shops b
+    CROSS JOIN study_dates d
+    LEFT JOIN daily x ON x.shop_id = b.shop_id AND x.date = d.date
+    WHERE d.period IN ('baseline', 'recovery')
+    GROUP BY b.shop_id
+)
+SELECT
+    shop_id,
+    baseline_daily_customers,
+    recovery_daily_customers,
+    CASE WHEN baseline_daily_customers = 0 THEN NULL
+         ELSE 100.0 * (recovery_daily_customers / baseline_daily_customers - 1) END AS customer_change_pct
+FROM means
+ORDER BY shop_id

@@ -1,0 +1,165 @@
+//! The command line: each subcommand is one call into the library.
+
+use std::io::{IsTerminal, Write};
+use std::path::PathBuf;
+
+use chrono::NaiveDate;
+use clap::{Args, Parser, Subcommand};
+use yanhuo::config::Settings;
+use yanhuo::format::{self, OutputFormat};
+use yanhuo::{Error, Result, catalog, generate, import, queries};
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "yanhuo",
+    version,
+    about = "烟火: what a lockdown cost a street's small shops, and what its WeChat groups saved"
+)]
+pub struct Cli {
+    #[command(flatten)]
+    pub global: GlobalArgs,
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Args)]
+pub struct GlobalArgs {
+    /// The data folder: one file or folder per table.
+    #[arg(
+        long,
+        global = true,
+        env = "YANHUO_DATA",
+        default_value = "sample-data"
+    )]
+    pub data: PathBuf,
+    /// The district's time zone: local dates, and timestamps written without an offset.
+    #[arg(
+        long,
+        global = true,
+        env = "YANHUO_ZONE",
+        default_value = "Asia/Shanghai"
+    )]
+    pub zone: String,
+    /// A folder of query files to use instead of the ones built in.
+    #[arg(long, global = true, env = "YANHUO_QUERIES")]
+    pub queries: Option<PathBuf>,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Run one SQL statement, or a query file, on the data folder.
+    Query(QueryArgs),
+    /// Check raw CSV, Parquet and Excel files against the data contract and merge them into a data folder.
+    Import(ImportArgs),
+    /// Write a synthetic district in the data contract's format.
+    Generate(GenerateArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct QueryArgs {
+    /// The SQL statement, or the name of a query file (closure_length, district_summary, ...).
+    #[arg(required_unless_present = "file", conflicts_with = "file")]
+    pub sql: Option<String>,
+    /// Run the SQL in this file.
+    #[arg(long, short)]
+    pub file: Option<PathBuf>,
+    /// A parameter of the query file, KEY=VALUE (repeatable).
+    #[arg(long = "param", short = 'p')]
+    pub params: Vec<String>,
+    /// Output format; `table` on a terminal, `csv` otherwise.
+    #[arg(long, value_parser = clap::builder::ValueParser::new(parse_format))]
+    pub format: Option<OutputFormat>,
+}
+
+fn parse_format(s: &str) -> std::result::Result<OutputFormat, String> {
+    s.parse()
+}
+
+#[derive(Debug, Args)]
+pub struct ImportArgs {
+    /// A folder of files named after tables (orders.csv, orders-2022-05.xlsx, shops.parquet, orders/), or one such file.
+    pub src: PathBuf,
+    /// The data folder to merge into.
+    #[arg(long)]
+    pub into: PathBuf,
+}
+
+#[derive(Debug, Args)]
+pub struct GenerateArgs {
+    /// How many shops.
+    #[arg(long, default_value_t = 1000)]
+    pub shops: usize,
+    /// The random seed: the same seed gives the same district.
+    #[arg(long, default_value_t = 2022)]
+    pub seed: u64,
+    /// Where to write the data folder.
+    #[arg(long)]
+    pub out: PathBuf,
+    /// First date of orders and footfall.
+    #[arg(long, default_value = "2022-03-01")]
+    pub from: NaiveDate,
+    /// Last date of orders and footfall.
+    #[arg(long, default_value = "2022-06-30")]
+    pub to: NaiveDate,
+}
+
+pub async fn run(cli: Cli) -> Result<()> {
+    let settings = Settings::new(cli.global.data, &cli.global.zone, cli.global.queries)?;
+    match cli.command {
+        Command::Query(args) => query(&settings, args).await,
+        Command::Import(args) => {
+            let report = import::import(&args.src, &args.into, settings.zone)?;
+            print!("{report}");
+            Ok(())
+        }
+        Command::Generate(args) => {
+            let options = generate::GenerateOptions {
+                shops: args.shops,
+                seed: args.seed,
+                out: args.out,
+                from: args.from,
+                to: args.to,
+                zone: settings.zone,
+                progress: std::io::stderr().is_terminal(),
+            };
+            let summary = generate::generate(&options)?;
+            println!("{summary}");
+            Ok(())
+        }
+    }
+}
+
+async fn query(settings: &Settings, args: QueryArgs) -> Result<()> {
+    let library = settings.library()?;
+    let values = queries::parse_assignments(&args.params)?;
+    let (ctx, _) = catalog::open(&settings.data_dir, settings.zone).await?;
+    queries::register_views(&ctx, &library).await?;
+    let result = match (&args.file, &args.sql) {
+        (Some(path), _) => {
+            let source = std::fs::read_to_string(path).map_err(|e| Error::io(path, e))?;
+            let name = path.file_stem().and_then(|s| s.to_str()).unwrap_or("query");
+            let file = queries::QueryFile::parse(name, &source)?;
+            let sql = library.expand(&file, &values)?;
+            queries::run_sql(&ctx, &sql).await?
+        }
+        (None, Some(name)) if library.get(name).is_some() => {
+            queries::run(&ctx, &library, name, &values).await?
+        }
+        (None, Some(sql)) => {
+            let file = queries::QueryFile::parse("query", sql)?;
+            let sql = library.expand(&file, &values)?;
+            queries::run_sql(&ctx, &sql).await?
+        }
+        (None, None) => return Err(Error::Other("give a SQL statement or --file".into())),
+    };
+    let format = args.format.unwrap_or(if std::io::stdout().is_terminal() {
+        OutputFormat::Table
+    } else {
+        OutputFormat::Csv
+    });
+    let stdout = std::io::stdout();
+    let mut out = stdout.lock();
+    format::write(&result, format, &mut out)?;
+    out.flush().map_err(|e| Error::Other(e.to_string()))?;
+    Ok(())
+}

@@ -1,0 +1,154 @@
+//! The `yanhuo` binary as a user runs it: `query` in each output format, query files and
+//! parameters, and errors printed plainly.
+
+use std::path::Path;
+use std::process::{Command, Output};
+
+use crate::fixture::write_district;
+
+fn yanhuo(data: &Path, args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_yanhuo"))
+        .arg("--data")
+        .arg(data)
+        .args(args)
+        .env("YANHUO_LOG", "warn")
+        .output()
+        .expect("the binary runs")
+}
+
+fn stdout(output: &Output) -> String {
+    assert!(
+        output.status.success(),
+        "failed: {}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    String::from_utf8(output.stdout.clone()).expect("UTF-8 output")
+}
+
+#[test]
+fn query_prints_csv_with_offsets_dates_and_empty_nulls() {
+    let dir = tempfile::tempdir().unwrap();
+    write_district(dir.path());
+    let out = stdout(&yanhuo(
+        dir.path(),
+        &[
+            "query",
+            "--format",
+            "csv",
+            "SELECT s.shop_id, s.name, s.opened_on, e.changed_at, e.status, 1.0 / 3 AS third FROM shops s JOIN shop_status e ON e.shop_id = s.shop_id WHERE s.shop_id IN ('s2', 's5') AND e.status = 'closed' ORDER BY s.shop_id",
+        ],
+    ));
+    assert_eq!(
+        out,
+        "shop_id,name,opened_on,changed_at,status,third\n\
+         s2,\"朝晖鲜果, 蔬菜\",2022-04-01,2022-04-20T10:00:00+08:00,closed,0.3333333333333333\n\
+         s5,<script>alert(1)</script>,2022-03-19,2022-04-23T02:00:00+08:00,closed,0.3333333333333333\n"
+    );
+}
+
+#[test]
+fn query_runs_a_query_file_by_name_with_parameters() {
+    let dir = tempfile::tempdir().unwrap();
+    write_district(dir.path());
+    let out = stdout(&yanhuo(
+        dir.path(),
+        &[
+            "query",
+            "--format",
+            "csv",
+            "closure_length",
+            "--param",
+            "lockdown_id=later-2022-06",
+        ],
+    ));
+    assert_eq!(
+        out,
+        "shop_id,community_id,category,closed_at,reopened_at,closure_days,reopen_lag_hours\n\
+         s3,b,barber,2022-04-23T02:00:00+08:00,,,\n\
+         s7,c,other,2022-06-10T00:00:00+08:00,2022-06-12T00:00:00+08:00,2.0,0.0\n"
+    );
+    let file = Path::new(env!("CARGO_MANIFEST_DIR")).join("queries/two_lists.sql");
+    let out = stdout(&yanhuo(
+        dir.path(),
+        &[
+            "query",
+            "--format",
+            "json",
+            "--file",
+            file.to_str().unwrap(),
+        ],
+    ));
+    let json: serde_json::Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(json.as_array().unwrap().len(), 3);
+    assert_eq!(json[1]["need"], "haircut");
+    assert!(json[1]["households_per_provider"].is_null());
+}
+
+#[test]
+fn query_table_format_is_aligned_and_counts_rows() {
+    let dir = tempfile::tempdir().unwrap();
+    write_district(dir.path());
+    let out = stdout(&yanhuo(
+        dir.path(),
+        &[
+            "query",
+            "--format",
+            "table",
+            "SELECT community_id, name_zh FROM communities ORDER BY community_id",
+        ],
+    ));
+    let lines: Vec<&str> = out.lines().collect();
+    assert_eq!(lines[1], "| community_id | name_zh  |");
+    assert_eq!(lines[3], "| a            | 黎园社区 |");
+    assert_eq!(lines.last(), Some(&"3 rows"));
+}
+
+#[test]
+fn query_writes_parquet_that_reads_back() {
+    let dir = tempfile::tempdir().unwrap();
+    write_district(dir.path());
+    let output = yanhuo(
+        dir.path(),
+        &[
+            "query",
+            "--format",
+            "parquet",
+            "SELECT shop_id, amount_cny FROM orders ORDER BY order_id LIMIT 2",
+        ],
+    );
+    assert!(output.status.success());
+    let reader =
+        datafusion::parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder::try_new(
+            bytes::Bytes::from(output.stdout),
+        )
+        .unwrap()
+        .build()
+        .unwrap();
+    let rows: usize = reader.map(|b| b.unwrap().num_rows()).sum();
+    assert_eq!(rows, 2);
+}
+
+#[test]
+fn sql_errors_are_printed_plainly() {
+    let dir = tempfile::tempdir().unwrap();
+    write_district(dir.path());
+    let output = yanhuo(dir.path(), &["query", "SELECT nope FROM shops"]);
+    assert!(!output.status.success());
+    let err = String::from_utf8_lossy(&output.stderr);
+    assert!(err.starts_with("yanhuo: "), "{err}");
+    assert!(err.contains("nope"), "{err}");
+    assert!(
+        !err.contains("backtrace") && !err.contains("panicked"),
+        "{err}"
+    );
+
+    let output = yanhuo(
+        dir.path(),
+        &["query", "closure_length", "--param", "lockdown=x"],
+    );
+    let err = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        err.contains("parameter lockdown: query closure_length has no such parameter"),
+        "{err}"
+    );
+}

@@ -1,0 +1,11 @@
+//! Integration tests, in one binary because each test binary links DataFusion again.
+//!
+//! - `fixture`: the hand-built district every metric test reads, and helpers to read results.
+//! - `metrics`: each query file of queries/ against values worked out by hand.
+//! - `import`: `yanhuo import` end to end: rules, rejects, idempotence, append, corrupt files.
+//! - `cli`: the `yanhuo` binary as a user runs it: query output formats, errors.
+
+mod cli;
+mod fixture;
+mod import;
+mod metrics;
