@@ -7,7 +7,7 @@ use chrono::NaiveDate;
 use clap::{Args, Parser, Subcommand};
 use yanhuo::config::Settings;
 use yanhuo::format::{self, OutputFormat};
-use yanhuo::{Error, Result, catalog, generate, import, queries};
+use yanhuo::{Error, Result, catalog, generate, import, queries, render, web};
 
 #[derive(Debug, Parser)]
 #[command(
@@ -53,6 +53,38 @@ pub enum Command {
     Import(ImportArgs),
     /// Write a synthetic district in the data contract's format.
     Generate(GenerateArgs),
+    /// Serve the dashboards, charts and downloads over HTTP.
+    Serve(ServeArgs),
+    /// Draw every panel of a dashboard to files.
+    Render(RenderArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct ServeArgs {
+    /// Where to listen.
+    #[arg(long, env = "YANHUO_ADDR", default_value = "127.0.0.1:8080")]
+    pub addr: String,
+    /// A folder of dashboard files to use instead of the ones built in.
+    #[arg(long, env = "YANHUO_DASHBOARDS")]
+    pub dashboards: Option<PathBuf>,
+}
+
+#[derive(Debug, Args)]
+pub struct RenderArgs {
+    /// A dashboard file (dashboards/recovery.toml) or the name of a built-in dashboard.
+    pub dashboard: String,
+    /// The folder to write the charts to.
+    #[arg(long)]
+    pub out: PathBuf,
+    /// svg or png (png is drawn at 2× for print).
+    #[arg(long, default_value = "svg")]
+    pub format: String,
+    /// zh (default) or en.
+    #[arg(long, default_value = "zh")]
+    pub lang: String,
+    /// A filter or parameter, KEY=VALUE: lockdown, community, category (repeatable).
+    #[arg(long = "param", short = 'p')]
+    pub params: Vec<String>,
 }
 
 #[derive(Debug, Args)]
@@ -104,8 +136,39 @@ pub struct GenerateArgs {
 }
 
 pub async fn run(cli: Cli) -> Result<()> {
-    let settings = Settings::new(cli.global.data, &cli.global.zone, cli.global.queries)?;
+    let mut settings = Settings::new(cli.global.data, &cli.global.zone, cli.global.queries)?;
     match cli.command {
+        Command::Serve(args) => {
+            settings.dashboards_dir = args.dashboards;
+            let state = web::AppState::open(settings).await?;
+            let listener = tokio::net::TcpListener::bind(&args.addr)
+                .await
+                .map_err(|e| Error::Setting {
+                    name: "addr".into(),
+                    message: format!("cannot listen on {}: {e}", args.addr),
+                })?;
+            let addr = listener
+                .local_addr()
+                .map_err(|e| Error::Other(e.to_string()))?;
+            tracing::info!("serving the dashboards on http://{addr}/");
+            web::serve(listener, state, web::shutdown_signal()).await
+        }
+        Command::Render(args) => {
+            let filters = render::parse_filters(&args.params)?;
+            let written = render::render_dashboard(
+                &settings,
+                &args.dashboard,
+                &args.out,
+                &args.format,
+                &args.lang,
+                &filters,
+            )
+            .await?;
+            for path in written {
+                println!("{}", path.display());
+            }
+            Ok(())
+        }
         Command::Query(args) => query(&settings, args).await,
         Command::Import(args) => {
             let report = import::import(&args.src, &args.into, settings.zone)?;

@@ -16,6 +16,8 @@ pub struct Settings {
     pub zone: Tz,
     /// A folder of query files to use instead of the ones built into the binary.
     pub queries_dir: Option<PathBuf>,
+    /// A folder of dashboard files to use instead of the ones built into the binary.
+    pub dashboards_dir: Option<PathBuf>,
 }
 
 impl Settings {
@@ -24,6 +26,7 @@ impl Settings {
             data_dir,
             zone: parse_zone(zone)?,
             queries_dir,
+            dashboards_dir: None,
         })
     }
 

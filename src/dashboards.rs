@@ -47,21 +47,7 @@ pub enum PanelKind {
     Table,
 }
 
-/// How a panel's numbers read.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Default)]
-#[serde(rename_all = "snake_case")]
-pub enum Unit {
-    #[default]
-    Count,
-    Yuan,
-    /// Values already in percent (pct_change).
-    Percent,
-    /// Shares from 0 to 1, shown as percent.
-    Share,
-    Days,
-    Hours,
-    Visitors,
-}
+pub use crate::charts::Unit;
 
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]

@@ -9,18 +9,31 @@
 //! - [`functions`]: SQL functions yanhuo adds (`local_date`).
 //! - [`queries`]: the SQL files in `queries/`: header, parameters, running them.
 //! - [`format`]: one output format (table, CSV, JSON, Parquet) shared by CLI and web.
+//! - [`dashboards`]: dashboard files, checked against the queries.
+//! - [`engine`]: an opened data folder with its queries, dashboards and result cache.
+//! - [`panels`]: what a panel shows: filtered rows, KPI numbers, table cells.
+//! - [`labels`]: codes and numbers in the reader's language.
+//! - [`charts`]: the plotters renderer: line, bar, stacked bar, histogram, KPI, table.
+//! - [`render`]: a dashboard panel turned into a chart; `yanhuo render`.
+//! - [`web`]: the axum pages, charts and downloads (the only module that knows HTTP).
 //! - [`generate`]: the synthetic district in `sample-data/`.
 //! - [`config`]: settings.
 //! - [`error`]: the one error type.
 
 pub mod catalog;
+pub mod charts;
 pub mod config;
 pub mod dashboards;
+pub mod engine;
 pub mod error;
 pub mod format;
 pub mod functions;
 pub mod generate;
 pub mod import;
+pub mod labels;
+pub mod panels;
 pub mod queries;
+pub mod render;
+pub mod web;
 
 pub use error::{Error, Result};

@@ -1,0 +1,268 @@
+//! The chart renderer: a plain description of a chart (no database types) drawn with
+//! plotters to SVG for pages and to PNG for print.
+//!
+//! One file per kind of chart; `style.rs` holds the palette, the font and number formats.
+//! Chinese text is drawn from a font built into the binary, so a PNG made on a machine with
+//! no CJK font still reads.
+
+mod bar;
+mod line;
+pub mod style;
+mod tile;
+
+use chrono::NaiveDate;
+use plotters::coord::Shift;
+use plotters::prelude::*;
+
+use crate::labels::Lang;
+pub use style::{FONT, Unit};
+
+#[derive(Debug, thiserror::Error)]
+pub enum ChartError {
+    #[error("drawing the chart: {0}")]
+    Draw(String),
+    #[error("encoding the PNG: {0}")]
+    Png(String),
+}
+
+impl<E: std::error::Error + Send + Sync> From<DrawingAreaErrorKind<E>> for ChartError {
+    fn from(e: DrawingAreaErrorKind<E>) -> Self {
+        ChartError::Draw(e.to_string())
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ChartKind {
+    /// Several series over dates: footfall change, shops open.
+    Line,
+    /// Bars per category, side by side when there are several series.
+    Bar,
+    /// Bars per category or date, series stacked.
+    StackedBar,
+    /// Counts of pre-binned values: drawn as touching bars.
+    Histogram,
+    /// One big number.
+    Kpi,
+    /// Rows of text.
+    Table,
+}
+
+/// What runs along the x axis.
+#[derive(Debug, Clone, PartialEq)]
+pub enum XAxis {
+    Dates(Vec<NaiveDate>),
+    Categories(Vec<String>),
+}
+
+impl XAxis {
+    pub fn len(&self) -> usize {
+        match self {
+            XAxis::Dates(d) => d.len(),
+            XAxis::Categories(c) => c.len(),
+        }
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    pub fn label(&self, i: usize) -> String {
+        match self {
+            XAxis::Dates(d) => d.get(i).map(|d| d.format("%m-%d").to_string()).unwrap_or_default(),
+            XAxis::Categories(c) => c.get(i).cloned().unwrap_or_default(),
+        }
+    }
+}
+
+/// One line or one set of bars. `values` line up with the x axis; None is a gap.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Series {
+    pub label: String,
+    /// Index into the palette, fixed per community, category or channel by the caller so a
+    /// thing keeps its colour on every chart.
+    pub color: usize,
+    pub values: Vec<Option<f64>>,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Chart {
+    pub kind: ChartKind,
+    pub lang: Lang,
+    pub title: String,
+    /// The data source, printed under the chart.
+    pub source: Option<String>,
+    pub x: XAxis,
+    pub y_label: String,
+    pub unit: Unit,
+    pub series: Vec<Series>,
+    /// Date ranges to shade (the lockdown), inclusive.
+    pub shaded: Vec<(NaiveDate, NaiveDate, String)>,
+    /// Dates to mark (holidays).
+    pub markers: Vec<(NaiveDate, String)>,
+    /// A horizontal line: 0 for a change, 1 for a rate.
+    pub reference: Option<f64>,
+    /// KPI tiles: the number, already formatted.
+    pub kpi: Option<String>,
+    /// Tables: header and rows.
+    pub table: Option<(Vec<String>, Vec<Vec<String>>)>,
+}
+
+impl Chart {
+    pub fn new(kind: ChartKind, lang: Lang, title: impl Into<String>) -> Chart {
+        Chart {
+            kind,
+            lang,
+            title: title.into(),
+            source: None,
+            x: XAxis::Categories(Vec::new()),
+            y_label: String::new(),
+            unit: Unit::Count,
+            series: Vec::new(),
+            shaded: Vec::new(),
+            markers: Vec::new(),
+            reference: None,
+            kpi: None,
+            table: None,
+        }
+    }
+
+    /// A sentence saying what the chart shows, for `alt` text and screen readers.
+    pub fn alt_text(&self) -> String {
+        let en = self.lang.is_en();
+        match self.kind {
+            ChartKind::Kpi => format!("{}: {}", self.title, self.kpi.clone().unwrap_or_default()),
+            ChartKind::Table => self.title.clone(),
+            _ => {
+                let mut parts = vec![self.title.clone()];
+                for series in self.series.iter().take(12) {
+                    let extreme = series
+                        .values
+                        .iter()
+                        .enumerate()
+                        .filter_map(|(i, v)| v.map(|v| (i, v)))
+                        .min_by(|a, b| a.1.total_cmp(&b.1));
+                    if let Some((i, v)) = extreme {
+                        let value = style::format_value(v, self.unit, self.lang);
+                        parts.push(if en {
+                            format!("{}: lowest {} on {}", series.label, value, self.x.label(i))
+                        } else {
+                            format!("{}：最低{}（{}）", series.label, value, self.x.label(i))
+                        });
+                    }
+                }
+                parts.join(if en { "; " } else { "；" })
+            }
+        }
+    }
+}
+
+/// Draws on any plotters backend.
+fn draw<DB: DrawingBackend>(chart: &Chart, root: &DrawingArea<DB, Shift>, scale: f64) -> Result<(), ChartError>
+where
+    DB::ErrorType: 'static,
+{
+    style::register_font();
+    root.fill(&WHITE)?;
+    let (width, height) = root.dim_in_pixel();
+    let title_size = 22.0 * scale;
+    let source_size = 12.0 * scale;
+    // Pages show the title in HTML above an inline chart; downloads carry it in the image.
+    let top = if chart.title.is_empty() { (8.0 * scale) as u32 } else { (title_size * 1.8) as u32 };
+    let bottom = if chart.source.is_some() { (source_size * 2.0) as u32 } else { 0 };
+    if !chart.title.is_empty() {
+        root.draw(&Text::new(
+            chart.title.clone(),
+            ((12.0 * scale) as i32, (title_size * 0.5) as i32),
+            style::font(title_size).color(&style::INK),
+        ))?;
+    }
+    if let Some(source) = &chart.source {
+        root.draw(&Text::new(
+            source.clone(),
+            ((12.0 * scale) as i32, height as i32 - (source_size * 1.5) as i32),
+            style::font(source_size).color(&style::MUTED),
+        ))?;
+    }
+    let body = root.margin(top, bottom, 0, 0);
+    let _ = width;
+    match chart.kind {
+        ChartKind::Line => line::draw(chart, &body, scale),
+        ChartKind::Bar | ChartKind::StackedBar | ChartKind::Histogram => bar::draw(chart, &body, scale),
+        ChartKind::Kpi => tile::draw_kpi(chart, &body, scale),
+        ChartKind::Table => tile::draw_table(chart, &body, scale),
+    }?;
+    root.present()?;
+    Ok(())
+}
+
+/// The chart as an SVG document, `width` × `height` CSS pixels.
+pub fn render_svg(chart: &Chart, width: u32, height: u32) -> Result<String, ChartError> {
+    let mut out = String::new();
+    {
+        let root = SVGBackend::with_string(&mut out, (width, height)).into_drawing_area();
+        draw(chart, &root, 1.0)?;
+    }
+    Ok(style::finish_svg(&out, chart))
+}
+
+/// The chart as a PNG, `width` × `height` at `scale` (2 for print).
+pub fn render_png(chart: &Chart, width: u32, height: u32, scale: u32) -> Result<Vec<u8>, ChartError> {
+    let scale = scale.clamp(1, 4);
+    let (w, h) = (width * scale, height * scale);
+    let mut pixels = vec![0u8; (w * h * 3) as usize];
+    {
+        let root = BitMapBackend::with_buffer(&mut pixels, (w, h)).into_drawing_area();
+        draw(chart, &root, f64::from(scale))?;
+    }
+    let mut png_bytes = Vec::new();
+    {
+        let mut encoder = png::Encoder::new(&mut png_bytes, w, h);
+        encoder.set_color(png::ColorType::Rgb);
+        encoder.set_depth(png::BitDepth::Eight);
+        let mut writer = encoder.write_header().map_err(|e| ChartError::Png(e.to_string()))?;
+        writer.write_image_data(&pixels).map_err(|e| ChartError::Png(e.to_string()))?;
+    }
+    Ok(png_bytes)
+}
+
+/// The y range that holds every value, the reference line and some air.
+fn y_range(chart: &Chart, stacked: bool) -> (f64, f64) {
+    let mut lo = f64::INFINITY;
+    let mut hi = f64::NEG_INFINITY;
+    if stacked {
+        for i in 0..chart.x.len() {
+            let (mut pos, mut neg) = (0.0, 0.0);
+            for s in &chart.series {
+                let v = s.values.get(i).copied().flatten().unwrap_or(0.0);
+                if v >= 0.0 {
+                    pos += v;
+                } else {
+                    neg += v;
+                }
+            }
+            lo = lo.min(neg);
+            hi = hi.max(pos);
+        }
+    } else {
+        for v in chart.series.iter().flat_map(|s| s.values.iter().flatten()) {
+            lo = lo.min(*v);
+            hi = hi.max(*v);
+        }
+    }
+    if let Some(r) = chart.reference {
+        lo = lo.min(r);
+        hi = hi.max(r);
+    }
+    if !lo.is_finite() || !hi.is_finite() {
+        return (0.0, 1.0);
+    }
+    if chart.kind != ChartKind::Line {
+        lo = lo.min(0.0);
+    }
+    let pad = ((hi - lo) * 0.08).max(1e-9);
+    let lo = if lo < 0.0 || chart.kind == ChartKind::Line { lo - pad } else { lo };
+    (lo, hi + pad)
+}
+
+#[cfg(test)]
+mod tests;

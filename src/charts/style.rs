@@ -1,0 +1,168 @@
+//! How charts look: the font, the colour-blind-safe palette, number formats per language,
+//! and the finishing touches on SVG (language, font fallbacks, an accessible title).
+
+use std::sync::Once;
+
+use plotters::prelude::*;
+use plotters::style::{FontStyle, RGBColor, TextStyle};
+use serde::Deserialize;
+
+use crate::labels::{self, Lang};
+
+/// Noto Sans CJK SC, subset to GB2312 (assets/fonts/README.md says how).
+pub const FONT: &[u8] = include_bytes!("../../assets/fonts/NotoSansSC-yanhuo.otf");
+
+/// The name plotters knows the font by.
+const FAMILY: &str = "yanhuo";
+
+/// What SVG readers are told to use: their own Chinese fonts first, ours last.
+const SVG_FAMILIES: &str =
+    "'PingFang SC', 'Hiragino Sans GB', 'Microsoft YaHei', 'Noto Sans SC', 'Noto Sans CJK SC', 'Yanhuo Sans', sans-serif";
+
+static REGISTER: Once = Once::new();
+
+pub fn register_font() {
+    REGISTER.call_once(|| {
+        for style in [FontStyle::Normal, FontStyle::Bold] {
+            if plotters::style::register_font(FAMILY, style, FONT).is_err() {
+                tracing::error!("the built-in font did not load; charts will lack text");
+            }
+        }
+    });
+}
+
+pub fn font(size: f64) -> TextStyle<'static> {
+    (FAMILY, size).into_font().into()
+}
+
+pub const INK: RGBColor = RGBColor(0x1f, 0x29, 0x33);
+pub const MUTED: RGBColor = RGBColor(0x5f, 0x6b, 0x76);
+pub const GRID: RGBColor = RGBColor(0xe4, 0xe7, 0xeb);
+/// The lockdown's shading: a warm grey that no series uses.
+pub const SHADE: RGBColor = RGBColor(0xf2, 0xd8, 0xcf);
+
+/// Okabe & Ito's eight colours (safe for the common kinds of colour blindness), then four
+/// of Paul Tol's "muted" scheme for the twelve communities. Callers give each community,
+/// category and channel a fixed index, so it keeps its colour on every chart.
+pub const PALETTE: [RGBColor; 12] = [
+    RGBColor(0x00, 0x72, 0xB2), // blue
+    RGBColor(0xE6, 0x9F, 0x00), // orange
+    RGBColor(0x00, 0x9E, 0x73), // bluish green
+    RGBColor(0xD5, 0x5E, 0x00), // vermillion
+    RGBColor(0x56, 0xB4, 0xE9), // sky blue
+    RGBColor(0xCC, 0x79, 0xA7), // reddish purple
+    RGBColor(0x33, 0x22, 0x88), // indigo
+    RGBColor(0xF0, 0xE4, 0x42), // yellow
+    RGBColor(0x11, 0x77, 0x33), // green
+    RGBColor(0x88, 0x22, 0x55), // wine
+    RGBColor(0x44, 0xAA, 0x99), // teal
+    RGBColor(0x00, 0x00, 0x00), // black
+];
+
+pub fn color(index: usize) -> RGBColor {
+    PALETTE[index % PALETTE.len()]
+}
+
+/// How a chart's numbers read.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Default)]
+#[serde(rename_all = "snake_case")]
+pub enum Unit {
+    #[default]
+    Count,
+    Yuan,
+    /// Values already in percent (pct_change).
+    Percent,
+    /// Shares from 0 to 1, shown as percent.
+    Share,
+    Days,
+    Hours,
+    Visitors,
+}
+
+impl Unit {
+    /// The axis's unit word.
+    pub fn axis(self, lang: Lang) -> &'static str {
+        match (self, lang) {
+            (Unit::Count, _) => "",
+            (Unit::Yuan, Lang::Zh) => "元",
+            (Unit::Yuan, Lang::En) => "CNY",
+            (Unit::Percent | Unit::Share, _) => "%",
+            (Unit::Days, Lang::Zh) => "天",
+            (Unit::Days, Lang::En) => "days",
+            (Unit::Hours, Lang::Zh) => "小时",
+            (Unit::Hours, Lang::En) => "hours",
+            (Unit::Visitors, Lang::Zh) => "人次",
+            (Unit::Visitors, Lang::En) => "visitors",
+        }
+    }
+}
+
+/// A number in a unit, as a reader reads it: 1.2万元, CNY 12,345, 45.0%, 7.3天.
+pub fn format_value(v: f64, unit: Unit, lang: Lang) -> String {
+    match unit {
+        Unit::Share => format!("{}%", labels::number(v * 100.0, Lang::En, 1)),
+        Unit::Percent => format!("{}%", labels::number(v, Lang::En, 1)),
+        Unit::Days => match lang {
+            Lang::Zh => format!("{}天", labels::number(v, lang, 1)),
+            Lang::En => format!("{} days", labels::number(v, lang, 1)),
+        },
+        Unit::Hours => match lang {
+            Lang::Zh => format!("{}小时", labels::number(v, lang, 1)),
+            Lang::En => format!("{} hours", labels::number(v, lang, 1)),
+        },
+        Unit::Yuan => match lang {
+            Lang::Zh => format!("{}元", labels::number(v, lang, 0)),
+            Lang::En => format!("CNY {}", labels::number(v, lang, 0)),
+        },
+        Unit::Visitors => match lang {
+            Lang::Zh => format!("{}人次", labels::number(v, lang, 0)),
+            Lang::En => format!("{} visitors", labels::number(v, lang, 0)),
+        },
+        Unit::Count => {
+            let decimals = if v.fract() == 0.0 { 0 } else { 1 };
+            labels::number(v, lang, decimals)
+        }
+    }
+}
+
+/// An axis tick: like `format_value` but short (no unit word; the axis says it).
+pub fn format_tick(v: f64, unit: Unit, lang: Lang) -> String {
+    match unit {
+        Unit::Share => format!("{}%", labels::number(v * 100.0, Lang::En, 0)),
+        Unit::Percent => format!("{}%", labels::number(v, Lang::En, 0)),
+        _ => {
+            let decimals = if v.abs() < 10.0 && v.fract() != 0.0 { 1 } else { 0 };
+            labels::number(v, lang, decimals)
+        }
+    }
+}
+
+/// Declares the language (so browsers pick Simplified Chinese glyph shapes), names fonts a
+/// reader has, and adds a title for screen readers. Text was escaped by plotters already.
+pub fn finish_svg(svg: &str, chart: &super::Chart) -> String {
+    let lang = chart.lang.html();
+    let title = escape(&chart.alt_text());
+    let families = format!("font-family=\"{SVG_FAMILIES}\"");
+    let svg = svg.replace(&format!("font-family=\"{FAMILY}\""), &families);
+    match svg.find("<svg") {
+        Some(at) => {
+            let after = at + "<svg".len();
+            let close = svg[after..].find('>').map_or(after, |i| after + i + 1);
+            format!(
+                "{}<svg lang=\"{lang}\" xml:lang=\"{lang}\" role=\"img\"{}<title>{title}</title>{}",
+                &svg[..at],
+                &svg[after..close],
+                &svg[close..]
+            )
+        }
+        None => svg,
+    }
+}
+
+pub fn escape(text: &str) -> String {
+    text.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+        .replace('"', "&quot;")
+        .replace('\'', "&apos;")
+}

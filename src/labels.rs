@@ -1,0 +1,141 @@
+//! Words the data uses as codes (categories, channels, needs) in the reader's language, and
+//! numbers written the way each language writes them.
+
+/// The reader's language: Chinese first, English on request.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Hash)]
+pub enum Lang {
+    #[default]
+    Zh,
+    En,
+}
+
+impl Lang {
+    pub fn parse(code: Option<&str>) -> Lang {
+        match code {
+            Some(c) if c.eq_ignore_ascii_case("en") => Lang::En,
+            _ => Lang::Zh,
+        }
+    }
+
+    pub fn code(self) -> &'static str {
+        match self {
+            Lang::Zh => "zh",
+            Lang::En => "en",
+        }
+    }
+
+    /// The `lang` attribute: zh-CN makes browsers pick Simplified Chinese glyph shapes.
+    pub fn html(self) -> &'static str {
+        match self {
+            Lang::Zh => "zh-CN",
+            Lang::En => "en",
+        }
+    }
+
+    pub fn is_en(self) -> bool {
+        self == Lang::En
+    }
+
+    /// Picks one side of `中文 / English`.
+    pub fn pick(self, text: &str) -> &str {
+        crate::dashboards::in_lang(text, self.is_en())
+    }
+}
+
+const CODES: &[(&str, &str, &str)] = &[
+    ("dining", "餐饮", "dining"),
+    ("fresh_produce", "生鲜果蔬", "fresh produce"),
+    ("hardware", "五金", "hardware"),
+    ("barber", "理发", "barber"),
+    ("clinic", "诊所", "clinic"),
+    ("convenience", "便利店", "convenience"),
+    ("other", "其他", "other"),
+    ("in_store", "到店", "in store"),
+    ("online", "线上", "online"),
+    ("wechat_group", "微信群", "WeChat group"),
+    ("phone", "电话", "phone"),
+    ("delivery_platform", "外卖平台", "delivery platform"),
+    ("livestream", "直播", "livestream"),
+    ("errand", "跑腿", "errand"),
+    ("groceries", "买菜", "groceries"),
+    ("meals", "吃饭", "meals"),
+    ("medicine", "买药", "medicine"),
+    ("haircut", "理发", "haircut"),
+    ("repairs", "维修", "repairs"),
+    ("errands", "代办", "errands"),
+    ("shops_open", "营业", "open"),
+    ("shops_closed", "关闭", "closed"),
+    ("baseline", "基线期", "baseline"),
+    ("lockdown", "封控期", "lockdown"),
+    ("recovery", "恢复期", "recovery"),
+];
+
+/// A code in the reader's language; an unknown code is shown as it is.
+pub fn code<'a>(code: &'a str, lang: Lang) -> &'a str {
+    CODES
+        .iter()
+        .find(|(c, _, _)| *c == code)
+        .map(|(_, zh, en)| if lang.is_en() { *en } else { *zh })
+        .unwrap_or(code)
+}
+
+/// A whole number with separators: 12,345 in English; in Chinese 万 above ten thousand
+/// (1.2万) and 亿 above a hundred million.
+pub fn number(value: f64, lang: Lang, decimals: usize) -> String {
+    if !value.is_finite() {
+        return "–".into();
+    }
+    if lang == Lang::Zh {
+        let abs = value.abs();
+        if abs >= 1e8 {
+            return format!("{}亿", trim_zeros(format!("{:.2}", value / 1e8)));
+        }
+        if abs >= 1e4 {
+            return format!("{}万", trim_zeros(format!("{:.1}", value / 1e4)));
+        }
+    }
+    let text = format!("{value:.decimals$}");
+    let (sign, digits) = text.strip_prefix('-').map_or(("", text.as_str()), |d| ("-", d));
+    let (whole, frac) = digits.split_once('.').map_or((digits, None), |(w, f)| (w, Some(f)));
+    let mut grouped = String::new();
+    for (i, ch) in whole.chars().enumerate() {
+        if i > 0 && (whole.len() - i) % 3 == 0 {
+            grouped.push(',');
+        }
+        grouped.push(ch);
+    }
+    match frac {
+        Some(f) => format!("{sign}{grouped}.{f}"),
+        None => format!("{sign}{grouped}"),
+    }
+}
+
+fn trim_zeros(text: String) -> String {
+    if text.contains('.') {
+        text.trim_end_matches('0').trim_end_matches('.').to_string()
+    } else {
+        text
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn numbers_read_as_each_language_writes_them() {
+        assert_eq!(number(12345.0, Lang::En, 0), "12,345");
+        assert_eq!(number(12345.0, Lang::Zh, 0), "1.2万");
+        assert_eq!(number(-1234567.0, Lang::En, 0), "-1,234,567");
+        assert_eq!(number(250_000_000.0, Lang::Zh, 0), "2.5亿");
+        assert_eq!(number(999.5, Lang::Zh, 1), "999.5");
+        assert_eq!(number(100000.0, Lang::Zh, 0), "10万");
+    }
+
+    #[test]
+    fn codes_have_words_in_both_languages() {
+        assert_eq!(code("fresh_produce", Lang::Zh), "生鲜果蔬");
+        assert_eq!(code("wechat_group", Lang::En), "WeChat group");
+        assert_eq!(code("unheard_of", Lang::Zh), "unheard_of");
+    }
+}

@@ -1,0 +1,250 @@
+//! What a dashboard panel shows, computed from its query: the rows after the reader's
+//! filters, a KPI tile's number, a table's cells, and the context a chart needs (community
+//! names, lockdown dates, holidays).
+
+use std::collections::BTreeMap;
+use std::sync::Arc;
+
+use chrono::NaiveDate;
+use datafusion::arrow::array::Array;
+use datafusion::arrow::datatypes::DataType;
+use datafusion::arrow::util::display::{ArrayFormatter, FormatOptions};
+
+use crate::dashboards::{self, Dashboard, Filter, Panel, Unit};
+use crate::engine::Engine;
+use crate::error::Result;
+use crate::labels::{self, Lang};
+use crate::queries::{QueryResult, run_sql};
+
+/// The reader's choices: lockdown, community, category (empty: all).
+pub type Filters = BTreeMap<Filter, String>;
+
+/// Runs a panel's query with the reader's filters and the panel's own `where`.
+pub async fn panel_rows(
+    engine: &Engine,
+    dashboard: &Dashboard,
+    panel: &Panel,
+    filters: &Filters,
+) -> Result<QueryResult> {
+    let (params, row_filters) = dashboard.params_for(panel, &engine.library, filters)?;
+    let result = engine.run(&panel.query, &params).await?;
+    let mut result: QueryResult = (*result).clone();
+    for (column, value) in row_filters.iter().map(|(k, v)| (k, v)).chain(panel.r#where.iter()) {
+        result = dashboards::filter_rows(&result, column, value)?;
+    }
+    Ok(result)
+}
+
+/// Names and dates the pages and charts need, read once per data version.
+#[derive(Debug, Clone, Default)]
+pub struct Study {
+    /// community_id → (name_zh, name_en), in id order.
+    pub communities: Vec<(String, String, String)>,
+    /// lockdown_id, first and last lockdown date, in start order.
+    pub lockdowns: Vec<(String, NaiveDate, NaiveDate)>,
+    pub holidays: Vec<(NaiveDate, String)>,
+}
+
+impl Study {
+    pub async fn load(engine: &Engine) -> Result<Study> {
+        let mut study = Study::default();
+        let communities = run_sql(&engine.ctx, "SELECT community_id, name_zh, name_en FROM communities ORDER BY community_id").await?;
+        for row in text_rows(&communities) {
+            if let [id, zh, en] = row.as_slice() {
+                study.communities.push((id.clone(), zh.clone(), en.clone()));
+            }
+        }
+        let lockdowns = run_sql(
+            &engine.ctx,
+            "SELECT lockdown_id, local_date(starts_at), local_date(ends_at - INTERVAL '1 microsecond') FROM lockdowns ORDER BY starts_at, lockdown_id",
+        )
+        .await?;
+        for row in text_rows(&lockdowns) {
+            if let [id, first, last] = row.as_slice() {
+                if let (Ok(first), Ok(last)) = (first.parse(), last.parse()) {
+                    study.lockdowns.push((id.clone(), first, last));
+                }
+            }
+        }
+        let holidays = run_sql(&engine.ctx, "SELECT date, name FROM calendar WHERE kind = 'holiday' ORDER BY date").await?;
+        for row in text_rows(&holidays) {
+            if let [date, name] = row.as_slice() {
+                if let Ok(date) = date.parse() {
+                    study.holidays.push((date, name.clone()));
+                }
+            }
+        }
+        Ok(study)
+    }
+
+    pub fn community_name(&self, id: &str, lang: Lang) -> String {
+        self.communities
+            .iter()
+            .find(|(c, _, _)| c == id)
+            .map(|(_, zh, en)| if lang.is_en() { en.clone() } else { zh.clone() })
+            .unwrap_or_else(|| id.to_string())
+    }
+
+    /// The lockdown a filter value names, or the earliest.
+    pub fn lockdown(&self, id: Option<&str>) -> Option<&(String, NaiveDate, NaiveDate)> {
+        match id.filter(|i| !i.is_empty()) {
+            Some(id) => self.lockdowns.iter().find(|(l, _, _)| l == id),
+            None => self.lockdowns.first(),
+        }
+    }
+
+    /// A value from the data in the reader's language: community names, category and
+    /// channel codes.
+    pub fn label(&self, column: &str, value: &str, lang: Lang) -> String {
+        if column == "community_id" {
+            self.community_name(value, lang)
+        } else {
+            labels::code(value, lang).to_string()
+        }
+    }
+}
+
+/// Every cell of a result as display text (nulls empty).
+pub fn text_rows(result: &QueryResult) -> Vec<Vec<String>> {
+    let options = FormatOptions::default()
+        .with_null("")
+        .with_date_format(Some("%Y-%m-%d"))
+        .with_timestamp_tz_format(Some("%Y-%m-%d %H:%M"));
+    let mut rows = Vec::new();
+    for batch in &result.batches {
+        let formatters: Vec<_> = batch
+            .columns()
+            .iter()
+            .filter_map(|c| ArrayFormatter::try_new(c.as_ref(), &options).ok())
+            .collect();
+        for row in 0..batch.num_rows() {
+            rows.push(formatters.iter().map(|f| f.value(row).to_string()).collect());
+        }
+    }
+    rows
+}
+
+/// The value of `column` in every row, as numbers (None for nulls and non-numbers).
+pub fn numbers(result: &QueryResult, column: &str) -> Vec<Option<f64>> {
+    let mut out = Vec::new();
+    let Ok(index) = result.schema.index_of(column) else {
+        return out;
+    };
+    for batch in &result.batches {
+        let Ok(array) = datafusion::arrow::compute::cast(batch.column(index), &DataType::Float64) else {
+            continue;
+        };
+        let array = datafusion::arrow::array::AsArray::as_primitive::<datafusion::arrow::datatypes::Float64Type>(&array);
+        out.extend((0..array.len()).map(|i| (!array.is_null(i)).then(|| array.value(i))));
+    }
+    out
+}
+
+/// The value of `column` in every row, as text.
+pub fn texts(result: &QueryResult, column: &str) -> Vec<String> {
+    let Ok(index) = result.schema.index_of(column) else {
+        return Vec::new();
+    };
+    text_rows(result).into_iter().map(|mut row| row.swap_remove(index)).collect()
+}
+
+/// A number in a panel's unit, as a reader reads it; "no data" for a null.
+pub fn format_value(value: Option<f64>, unit: Unit, lang: Lang) -> String {
+    match value {
+        Some(v) => crate::charts::style::format_value(v, unit, lang),
+        None if lang.is_en() => "n/a".into(),
+        None => "无数据".into(),
+    }
+}
+
+/// A KPI tile's number.
+pub fn kpi(panel: &Panel, result: &QueryResult, lang: Lang) -> String {
+    let value = panel
+        .value
+        .as_deref()
+        .and_then(|column| numbers(result, column).first().copied().flatten());
+    format_value(value, panel.unit, lang)
+}
+
+/// A table panel: header and rows of display text, codes and numbers in the reader's terms.
+pub fn table(panel: &Panel, result: &QueryResult, study: &Study, lang: Lang) -> (Vec<String>, Vec<Vec<String>>) {
+    let names: Vec<String> = result.schema.fields().iter().map(|f| f.name().clone()).collect();
+    let shown: Vec<usize> = if panel.columns.is_empty() {
+        (0..names.len()).collect()
+    } else {
+        panel.columns.iter().filter_map(|c| names.iter().position(|n| n == c)).collect()
+    };
+    let header = shown.iter().map(|&i| column_title(&names[i], lang)).collect();
+    let numeric: Vec<bool> = result
+        .schema
+        .fields()
+        .iter()
+        .map(|f| f.data_type().is_numeric())
+        .collect();
+    let mut rows = Vec::new();
+    let all_numbers: Vec<Vec<Option<f64>>> = names.iter().map(|n| numbers(result, n)).collect();
+    for (r, row) in text_rows(result).into_iter().enumerate() {
+        rows.push(
+            shown
+                .iter()
+                .map(|&i| {
+                    if numeric[i] {
+                        let unit = column_unit(&names[i], panel.unit);
+                        let value = all_numbers[i].get(r).copied().flatten();
+                        if value.is_none() { String::new() } else { format_value(value, unit, lang) }
+                    } else {
+                        study.label(&names[i], &row[i], lang)
+                    }
+                })
+                .collect(),
+        );
+    }
+    (header, rows)
+}
+
+/// Column names a reader sees.
+pub fn column_title(column: &str, lang: Lang) -> String {
+    const TITLES: &[(&str, &str, &str)] = &[
+        ("community_id", "社区", "community"),
+        ("category", "类别", "category"),
+        ("shops", "店铺", "shops"),
+        ("recovery_rate", "线上找回", "recovered online"),
+        ("baseline_online_share", "平时线上占比", "online share before"),
+        ("days_to_recover", "客流恢复天数", "days to recover"),
+        ("expected_cny", "应有销售额", "expected sales"),
+        ("online_cny", "线上销售额", "online sales"),
+        ("need", "需求", "need"),
+        ("households", "户数", "households"),
+        ("elderly_households", "老年户", "elderly households"),
+        ("providers", "提供服务的店铺", "shops offering it"),
+        ("households_per_provider", "每店户数", "households per shop"),
+        ("date", "日期", "date"),
+        ("spells", "次数", "spells"),
+    ];
+    TITLES
+        .iter()
+        .find(|(c, _, _)| *c == column)
+        .map(|(_, zh, en)| if lang.is_en() { en.to_string() } else { zh.to_string() })
+        .unwrap_or_else(|| column.to_string())
+}
+
+/// The unit of a column in a table: shares and days are known by name, the rest take the
+/// panel's unit.
+fn column_unit(column: &str, panel_unit: Unit) -> Unit {
+    if column.ends_with("_rate") || column.ends_with("_share") {
+        Unit::Share
+    } else if column.starts_with("days") || column.ends_with("_days") {
+        Unit::Days
+    } else if column.ends_with("_cny") {
+        Unit::Yuan
+    } else if column.ends_with("_pct") || column == "pct_change" {
+        Unit::Percent
+    } else if panel_unit == Unit::Share {
+        Unit::Count
+    } else {
+        panel_unit
+    }
+}
+
+/// Shared results by panel for a whole dashboard view.
+pub type PanelResults = Vec<(Panel, Arc<QueryResult>)>;

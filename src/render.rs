@@ -1,0 +1,229 @@
+//! A dashboard panel drawn as a chart: which column goes to x, which to y, how rows split
+//! into series, and which colour each community, category and channel keeps. Also
+//! `yanhuo render`, which writes every panel of a dashboard to files.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use chrono::NaiveDate;
+use datafusion::arrow::datatypes::DataType;
+
+use crate::catalog::{CATEGORIES, CHANNELS, NEEDS};
+use crate::charts::{self, Chart, ChartKind, Series, XAxis};
+pub use crate::charts::FONT;
+use crate::config::Settings;
+use crate::dashboards::{self, Dashboard, Filter, Panel, PanelKind};
+use crate::engine::Engine;
+use crate::error::{Error, Result};
+use crate::labels::Lang;
+use crate::panels::{self, Filters, Study};
+use crate::queries::QueryResult;
+
+/// Inline charts on pages: CSS pixels, scaled to the screen's width.
+pub const SVG_SIZE: (u32, u32) = (720, 405);
+/// Downloads: drawn at this size times the scale (2: 1600 × 900 for print).
+pub const PNG_SIZE: (u32, u32) = (800, 450);
+
+impl From<charts::ChartError> for Error {
+    fn from(e: charts::ChartError) -> Self {
+        Error::Other(e.to_string())
+    }
+}
+
+/// Inline charts on phones: fewer pixels, so the same type reads larger at 375 px.
+pub const SVG_NARROW_SIZE: (u32, u32) = (420, 400);
+
+pub fn svg(chart: &Chart) -> Result<String> {
+    Ok(charts::render_svg(chart, SVG_SIZE.0, SVG_SIZE.1)?)
+}
+
+pub fn svg_narrow(chart: &Chart) -> Result<String> {
+    Ok(charts::render_svg(chart, SVG_NARROW_SIZE.0, SVG_NARROW_SIZE.1)?)
+}
+
+pub fn png(chart: &Chart, scale: u32) -> Result<Vec<u8>> {
+    Ok(charts::render_png(chart, PNG_SIZE.0, PNG_SIZE.1, scale)?)
+}
+
+pub fn source_line(lang: Lang) -> &'static str {
+    match lang {
+        Lang::Zh => "数据来源：朝晖街道商户订单、营业状态与客流记录（示例数据为合成数据）",
+        Lang::En => "Source: Chaohui Street shops' orders, opening records and footfall (sample data: synthetic)",
+    }
+}
+
+/// A colour index that stays with a thing across charts: communities by their order in
+/// the communities table, categories, channels and needs by their order in the contract.
+fn color_of(column: &str, value: &str, study: &Study) -> Option<usize> {
+    match column {
+        "community_id" => study.communities.iter().position(|(id, _, _)| id == value),
+        "category" => CATEGORIES.iter().position(|c| *c == value),
+        "channel" => CHANNELS.iter().position(|c| *c == value),
+        "channel_group" => ["in_store", "online"].iter().position(|c| *c == value),
+        "need" => NEEDS.iter().position(|c| *c == value),
+        _ => None,
+    }
+}
+
+/// A panel's rows as a chart, with its title and source line.
+pub fn panel_chart(panel: &Panel, result: &QueryResult, study: &Study, lang: Lang, lockdown: Option<&str>) -> Result<Chart> {
+    let kind = match panel.kind {
+        PanelKind::Kpi => ChartKind::Kpi,
+        PanelKind::Line => ChartKind::Line,
+        PanelKind::Bar => ChartKind::Bar,
+        PanelKind::StackedBar => ChartKind::StackedBar,
+        PanelKind::Histogram => ChartKind::Histogram,
+        PanelKind::Table => ChartKind::Table,
+    };
+    let mut chart = Chart::new(kind, lang, lang.pick(&panel.title));
+    chart.source = Some(source_line(lang).to_string());
+    chart.unit = panel.unit;
+    chart.reference = panel.reference;
+    match panel.kind {
+        PanelKind::Kpi => {
+            chart.kpi = Some(panels::kpi(panel, result, lang));
+            return Ok(chart);
+        }
+        PanelKind::Table => {
+            chart.table = Some(panels::table(panel, result, study, lang));
+            return Ok(chart);
+        }
+        _ => {}
+    }
+    let x_column = match (&panel.x_en, lang) {
+        (Some(en), Lang::En) => en.as_str(),
+        _ => panel.x.as_deref().unwrap_or_default(),
+    };
+    let x_is_date = result
+        .schema
+        .field_with_name(x_column)
+        .is_ok_and(|f| f.data_type() == &DataType::Date32);
+    let xs = panels::texts(result, x_column);
+    // The x values in order of first appearance (queries order their rows).
+    let mut order: Vec<String> = Vec::new();
+    for x in &xs {
+        if !order.contains(x) {
+            order.push(x.clone());
+        }
+    }
+    chart.x = if x_is_date {
+        XAxis::Dates(order.iter().filter_map(|d| d.parse::<NaiveDate>().ok()).collect())
+    } else {
+        XAxis::Categories(order.iter().map(|v| study.label(x_column, v, lang)).collect())
+    };
+    let position: BTreeMap<&str, usize> = order.iter().enumerate().map(|(i, x)| (x.as_str(), i)).collect();
+    match &panel.series {
+        Some(series_column) => {
+            let keys = panels::texts(result, series_column);
+            let y = panel.y.first().map(String::as_str).unwrap_or_default();
+            let values = panels::numbers(result, y);
+            let mut by_key: Vec<(String, Vec<Option<f64>>)> = Vec::new();
+            for ((key, x), value) in keys.iter().zip(&xs).zip(values) {
+                let slot = match by_key.iter().position(|(k, _)| k == key) {
+                    Some(i) => i,
+                    None => {
+                        by_key.push((key.clone(), vec![None; order.len()]));
+                        by_key.len() - 1
+                    }
+                };
+                if let Some(&i) = position.get(x.as_str()) {
+                    by_key[slot].1[i] = value;
+                }
+            }
+            for (n, (key, values)) in by_key.into_iter().enumerate() {
+                chart.series.push(Series {
+                    label: study.label(series_column, &key, lang),
+                    color: color_of(series_column, &key, study).unwrap_or(n),
+                    values,
+                });
+            }
+        }
+        None => {
+            for (n, y) in panel.y.iter().enumerate() {
+                let mut values = vec![None; order.len()];
+                for (x, value) in xs.iter().zip(panels::numbers(result, y)) {
+                    if let Some(&i) = position.get(x.as_str()) {
+                        values[i] = value;
+                    }
+                }
+                chart.series.push(Series {
+                    label: crate::labels::code(y, lang).to_string(),
+                    color: n,
+                    values,
+                });
+            }
+        }
+    }
+    if x_is_date {
+        if panel.shade_lockdown {
+            if let Some((_, first, last)) = study.lockdown(lockdown) {
+                chart.shaded.push((*first, *last, if lang.is_en() { "lockdown".into() } else { "封控".into() }));
+            }
+        }
+        if panel.mark_holidays {
+            chart.markers = study.holidays.clone();
+        }
+    }
+    Ok(chart)
+}
+
+/// KEY=VALUE pairs of `yanhuo render` as dashboard filters.
+pub fn parse_filters(pairs: &[String]) -> Result<Filters> {
+    let mut filters = Filters::new();
+    for (key, value) in crate::queries::parse_assignments(pairs)? {
+        let filter = Filter::ALL
+            .into_iter()
+            .find(|f| f.param() == key || format!("{f:?}").eq_ignore_ascii_case(&key))
+            .ok_or_else(|| Error::Parameter {
+                name: key.clone(),
+                message: "use lockdown, community or category".into(),
+            })?;
+        filters.insert(filter, value);
+    }
+    Ok(filters)
+}
+
+/// Writes every panel of a dashboard (a file, or a built-in one by name) to `out`.
+pub async fn render_dashboard(
+    settings: &Settings,
+    dashboard: &str,
+    out: &Path,
+    format: &str,
+    lang: &str,
+    filters: &Filters,
+) -> Result<Vec<PathBuf>> {
+    let engine = Engine::open(settings).await?;
+    let path = Path::new(dashboard);
+    let dashboard: Dashboard = if path.is_file() {
+        let d = dashboards::load_file(path)?;
+        d.check(&engine.ctx, &engine.library).await?;
+        d
+    } else {
+        engine
+            .dashboards
+            .get(dashboard)
+            .cloned()
+            .ok_or_else(|| Error::Other(format!("{dashboard}: no such dashboard file or built-in dashboard")))?
+    };
+    let lang = match lang {
+        "zh" => Lang::Zh,
+        "en" => Lang::En,
+        other => return Err(Error::Setting { name: "lang".into(), message: format!("{other:?}: use zh or en") }),
+    };
+    if !matches!(format, "svg" | "png") {
+        return Err(Error::Setting { name: "format".into(), message: format!("{format:?}: use svg or png") });
+    }
+    let study = Study::load(&engine).await?;
+    std::fs::create_dir_all(out).map_err(|e| Error::io(out, e))?;
+    let lockdown = filters.get(&Filter::Lockdown).map(String::as_str);
+    let mut written = Vec::new();
+    for panel in &dashboard.panels {
+        let result = panels::panel_rows(&engine, &dashboard, panel, filters).await?;
+        let chart = panel_chart(panel, &result, &study, lang, lockdown)?;
+        let path = out.join(format!("{}-{}.{format}", panel.id, lang.code()));
+        let bytes = if format == "svg" { svg(&chart)?.into_bytes() } else { png(&chart, 2)? };
+        std::fs::write(&path, bytes).map_err(|e| Error::io(&path, e))?;
+        written.push(path);
+    }
+    Ok(written)
+}

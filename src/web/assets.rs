@@ -1,0 +1,39 @@
+//! The stylesheet and the Chinese font, served from the binary: the street office may have
+//! no internet, so nothing comes from a CDN.
+
+use std::sync::Arc;
+
+use axum::Router;
+use axum::http::header;
+use axum::response::IntoResponse;
+use axum::routing::get;
+
+use super::AppState;
+
+const STYLE: &str = include_str!("../../assets/style.css");
+
+pub fn router() -> Router<Arc<AppState>> {
+    Router::new()
+        .route("/assets/style.css", get(style))
+        .route("/assets/font.otf", get(font))
+}
+
+async fn style() -> impl IntoResponse {
+    (
+        [
+            (header::CONTENT_TYPE, "text/css; charset=utf-8"),
+            (header::CACHE_CONTROL, "public, max-age=86400"),
+        ],
+        STYLE,
+    )
+}
+
+async fn font() -> impl IntoResponse {
+    (
+        [
+            (header::CONTENT_TYPE, "font/otf"),
+            (header::CACHE_CONTROL, "public, max-age=31536000, immutable"),
+        ],
+        crate::render::FONT,
+    )
+}

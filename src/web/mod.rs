@@ -1,0 +1,123 @@
+//! The web dashboard: pages, charts and downloads over one opened data folder.
+//!
+//! Each feature module exposes `router()`; this one merges them, holds the shared state and
+//! serves on a listener the caller bound (tests bind port 0).
+
+mod assets;
+mod charts;
+mod error;
+mod pages;
+
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use axum::Router;
+use tokio::net::TcpListener;
+use tokio::sync::RwLock;
+use tower_http::trace::TraceLayer;
+
+use crate::config::Settings;
+use crate::engine::{self, Engine};
+use crate::error::Result;
+use crate::panels::Study;
+
+pub use error::WebError;
+
+/// What every handler reads: the opened data and what was learnt from it. Replaced whole
+/// when the data folder changes (an import), which also empties the result cache.
+pub struct Loaded {
+    pub engine: Engine,
+    pub study: Study,
+}
+
+pub struct AppState {
+    settings: Settings,
+    loaded: RwLock<Arc<Loaded>>,
+    checked: std::sync::Mutex<Instant>,
+}
+
+/// How often the data folder is looked at for changes.
+const CHECK_EVERY: Duration = Duration::from_secs(2);
+
+impl AppState {
+    pub async fn open(settings: Settings) -> Result<Arc<AppState>> {
+        let loaded = load(&settings).await?;
+        Ok(Arc::new(AppState {
+            settings,
+            loaded: RwLock::new(Arc::new(loaded)),
+            checked: std::sync::Mutex::new(Instant::now()),
+        }))
+    }
+
+    /// The current data, reopened first if the folder changed since it was opened.
+    pub async fn current(&self) -> Result<Arc<Loaded>> {
+        let due = self
+            .checked
+            .lock()
+            .map(|mut last| {
+                let due = last.elapsed() >= CHECK_EVERY;
+                if due {
+                    *last = Instant::now();
+                }
+                due
+            })
+            .unwrap_or(false);
+        let current = self.loaded.read().await.clone();
+        if due && engine::fingerprint(&self.settings.data_dir)? != current.engine.fingerprint {
+            tracing::info!(data = %self.settings.data_dir.display(), "the data folder changed; reopening it");
+            let fresh = Arc::new(load(&self.settings).await?);
+            *self.loaded.write().await = fresh.clone();
+            return Ok(fresh);
+        }
+        Ok(current)
+    }
+}
+
+async fn load(settings: &Settings) -> Result<Loaded> {
+    let engine = Engine::open(settings).await?;
+    let study = Study::load(&engine).await?;
+    Ok(Loaded { engine, study })
+}
+
+pub fn router(state: Arc<AppState>) -> Router {
+    Router::new()
+        .merge(pages::router())
+        .merge(assets::router())
+        .layer(TraceLayer::new_for_http())
+        .with_state(state)
+}
+
+/// Serves until `shutdown` completes, then lets requests in flight finish.
+pub async fn serve(
+    listener: TcpListener,
+    state: Arc<AppState>,
+    shutdown: impl std::future::Future<Output = ()> + Send + 'static,
+) -> Result<()> {
+    axum::serve(listener, router(state))
+        .with_graceful_shutdown(shutdown)
+        .await
+        .map_err(|e| crate::Error::Other(format!("server: {e}")))
+}
+
+/// Completes on Ctrl+C or SIGTERM.
+pub async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut signal) => {
+                signal.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let terminate = std::future::pending::<()>();
+    tokio::select! {
+        () = ctrl_c => {},
+        () = terminate => {},
+    }
+    tracing::info!("shutting down");
+}

@@ -1,0 +1,490 @@
+//! The pages: the list of dashboards, one dashboard with its filters, and the table behind a
+//! panel. Everything works without JavaScript: filters are a GET form, drill-downs are links.
+
+use std::collections::BTreeMap;
+use std::sync::Arc;
+
+use askama::Template;
+use axum::extract::{Path, Query, State};
+use axum::response::{Html, IntoResponse, Response};
+use axum::routing::get;
+use axum::{Json, Router};
+
+use super::{AppState, Loaded, WebError};
+use crate::dashboards::{Dashboard, Filter, PanelKind};
+use crate::labels::{self, Lang};
+use crate::panels::{self, Filters};
+use crate::render;
+
+pub fn router() -> Router<Arc<AppState>> {
+    Router::new()
+        .route("/", get(index))
+        .route("/d/{name}", get(dashboard))
+        .route("/d/{name}/{panel}", get(panel_table))
+        .route("/healthz", get(healthz))
+}
+
+/// The reader's choices from the query string: language and filters. Anything else is a
+/// mistake worth saying so.
+#[derive(Debug, Clone, Default)]
+pub struct View {
+    pub lang: Lang,
+    pub filters: Filters,
+    /// PNG scale for downloads (1 to 3).
+    pub scale: u32,
+}
+
+impl View {
+    pub fn from_query(query: &BTreeMap<String, String>, loaded: &Loaded) -> Result<View, WebError> {
+        let mut view = View {
+            lang: Lang::parse(query.get("lang").map(String::as_str)),
+            filters: Filters::new(),
+            scale: 2,
+        };
+        for (key, value) in query {
+            match key.as_str() {
+                "lang" => {}
+                "scale" => {
+                    view.scale = value
+                        .parse()
+                        .ok()
+                        .filter(|s| (1..=3).contains(s))
+                        .ok_or_else(|| WebError::BadRequest(format!("scale={value}: use 1, 2 or 3")))?;
+                }
+                "lockdown" | "community" | "category" => {
+                    if value.is_empty() {
+                        continue;
+                    }
+                    let filter = match key.as_str() {
+                        "lockdown" => Filter::Lockdown,
+                        "community" => Filter::Community,
+                        _ => Filter::Category,
+                    };
+                    check_filter(filter, value, loaded)?;
+                    view.filters.insert(filter, value.clone());
+                }
+                other => {
+                    return Err(WebError::BadRequest(format!(
+                        "未知参数 {other} / unknown parameter {other}: use lang, lockdown, community, category"
+                    )));
+                }
+            }
+        }
+        Ok(view)
+    }
+
+    /// The query string that reproduces this view, with `change` applied.
+    pub fn href(&self, path: &str, lang: Lang, change: Option<(Filter, &str)>) -> String {
+        let mut pairs: Vec<(String, String)> = Vec::new();
+        if lang == Lang::En {
+            pairs.push(("lang".into(), "en".into()));
+        }
+        let mut filters = self.filters.clone();
+        if let Some((filter, value)) = change {
+            filters.insert(filter, value.to_string());
+        }
+        for (filter, value) in &filters {
+            if !value.is_empty() {
+                pairs.push((filter_key(*filter).into(), value.clone()));
+            }
+        }
+        if pairs.is_empty() {
+            return path.to_string();
+        }
+        let query: Vec<String> = pairs.iter().map(|(k, v)| format!("{k}={}", percent_encode(v))).collect();
+        format!("{path}?{}", query.join("&"))
+    }
+}
+
+pub fn filter_key(filter: Filter) -> &'static str {
+    match filter {
+        Filter::Lockdown => "lockdown",
+        Filter::Community => "community",
+        Filter::Category => "category",
+    }
+}
+
+fn check_filter(filter: Filter, value: &str, loaded: &Loaded) -> Result<(), WebError> {
+    let known = match filter {
+        Filter::Lockdown => loaded.study.lockdowns.iter().any(|(id, _, _)| id == value),
+        Filter::Community => loaded.study.communities.iter().any(|(id, _, _)| id == value),
+        Filter::Category => crate::catalog::CATEGORIES.contains(&value),
+    };
+    if known {
+        Ok(())
+    } else {
+        Err(WebError::BadRequest(format!(
+            "没有这个{}：{value} / no such {}: {value}",
+            match filter {
+                Filter::Lockdown => "封控",
+                Filter::Community => "社区",
+                Filter::Category => "类别",
+            },
+            filter_key(filter)
+        )))
+    }
+}
+
+pub fn percent_encode(text: &str) -> String {
+    let mut out = String::new();
+    for byte in text.bytes() {
+        if byte.is_ascii_alphanumeric() || b"-_.~".contains(&byte) {
+            out.push(byte as char);
+        } else {
+            out.push_str(&format!("%{byte:02X}"));
+        }
+    }
+    out
+}
+
+fn render_page(template: &impl Template) -> Result<Response, WebError> {
+    Ok(Html(template.render()?).into_response())
+}
+
+struct Link {
+    text: String,
+    href: String,
+}
+
+#[derive(Template)]
+#[template(path = "index.html")]
+struct IndexPage {
+    lang: Lang,
+    dashboards: Vec<(Link, String)>,
+    switch: Link,
+    version: String,
+}
+
+async fn index(
+    State(state): State<Arc<AppState>>,
+    Query(query): Query<BTreeMap<String, String>>,
+) -> Result<Response, WebError> {
+    let loaded = state.current().await?;
+    let view = View::from_query(&query, &loaded)?;
+    let lang = view.lang;
+    let dashboards = loaded
+        .engine
+        .dashboards
+        .list
+        .iter()
+        .map(|d| {
+            (
+                Link {
+                    text: lang.pick(&d.title).to_string(),
+                    href: view.href(&format!("/d/{}", d.name), lang, None),
+                },
+                lang.pick(&d.description).to_string(),
+            )
+        })
+        .collect();
+    render_page(&IndexPage {
+        lang,
+        dashboards,
+        switch: language_switch(&view, "/"),
+        version: loaded.engine.version.clone(),
+    })
+}
+
+fn language_switch(view: &View, path: &str) -> Link {
+    match view.lang {
+        Lang::Zh => Link {
+            text: "English".into(),
+            href: view.href(path, Lang::En, None),
+        },
+        Lang::En => Link {
+            text: "中文".into(),
+            href: view.href(path, Lang::Zh, None),
+        },
+    }
+}
+
+struct Select {
+    name: &'static str,
+    label: &'static str,
+    options: Vec<(String, String, bool)>,
+}
+
+struct Cell {
+    text: String,
+    href: Option<String>,
+}
+
+struct PanelView {
+    id: String,
+    title: String,
+    caption: String,
+    kpi: Option<String>,
+    svg: Option<String>,
+    svg_narrow: Option<String>,
+    alt: String,
+    header: Vec<String>,
+    rows: Vec<Vec<Cell>>,
+    downloads: Vec<Link>,
+    table_link: Link,
+}
+
+#[derive(Template)]
+#[template(path = "dashboard.html")]
+struct DashboardPage {
+    lang: Lang,
+    title: String,
+    description: String,
+    selects: Vec<Select>,
+    tiles: Vec<PanelView>,
+    panels: Vec<PanelView>,
+    switch: Link,
+    home: Link,
+    apply: &'static str,
+    version: String,
+    source: &'static str,
+}
+
+fn selects(dashboard: &Dashboard, view: &View, loaded: &Loaded) -> Vec<Select> {
+    let lang = view.lang;
+    let all = if lang.is_en() { "all" } else { "全部" };
+    dashboard
+        .filters
+        .iter()
+        .map(|filter| {
+            let current = view.filters.get(filter).cloned().unwrap_or_default();
+            let mut options: Vec<(String, String, bool)> = match filter {
+                Filter::Lockdown => loaded
+                    .study
+                    .lockdowns
+                    .iter()
+                    .map(|(id, first, last)| (id.clone(), format!("{first} – {last}"), false))
+                    .collect(),
+                Filter::Community => loaded
+                    .study
+                    .communities
+                    .iter()
+                    .map(|(id, zh, en)| (id.clone(), if lang.is_en() { en.clone() } else { zh.clone() }, false))
+                    .collect(),
+                Filter::Category => crate::catalog::CATEGORIES
+                    .iter()
+                    .map(|c| (c.to_string(), labels::code(c, lang).to_string(), false))
+                    .collect(),
+            };
+            if *filter != Filter::Lockdown {
+                options.insert(0, (String::new(), all.to_string(), false));
+            }
+            for option in &mut options {
+                option.2 = option.0 == current;
+            }
+            Select {
+                name: filter_key(*filter),
+                label: match (filter, lang) {
+                    (Filter::Lockdown, Lang::Zh) => "封控",
+                    (Filter::Lockdown, Lang::En) => "Lockdown",
+                    (Filter::Community, Lang::Zh) => "社区",
+                    (Filter::Community, Lang::En) => "Community",
+                    (Filter::Category, Lang::Zh) => "店铺类别",
+                    (Filter::Category, Lang::En) => "Kind of shop",
+                },
+                options,
+            }
+        })
+        .collect()
+}
+
+async fn dashboard(
+    State(state): State<Arc<AppState>>,
+    Path(name): Path<String>,
+    Query(query): Query<BTreeMap<String, String>>,
+) -> Result<Response, WebError> {
+    let loaded = state.current().await?;
+    let dashboard = find_dashboard(&loaded, &name)?;
+    let view = View::from_query(&query, &loaded)?;
+    let lang = view.lang;
+    let path = format!("/d/{name}");
+    let lockdown = view.filters.get(&Filter::Lockdown).map(String::as_str);
+    let (mut tiles, mut panels) = (Vec::new(), Vec::new());
+    for panel in &dashboard.panels {
+        let result = panels::panel_rows(&loaded.engine, dashboard, panel, &view.filters).await?;
+        let base = format!("/d/{name}/{}", panel.id);
+        let mut panel_view = PanelView {
+            id: panel.id.clone(),
+            title: lang.pick(&panel.title).to_string(),
+            caption: lang.pick(&panel.caption).to_string(),
+            kpi: None,
+            svg: None,
+            svg_narrow: None,
+            alt: String::new(),
+            header: Vec::new(),
+            rows: Vec::new(),
+            downloads: Vec::new(),
+            table_link: Link {
+                text: if lang.is_en() { "table".into() } else { "数据表".into() },
+                href: view.href(&base, lang, None),
+            },
+        };
+        let csv = Link {
+            text: "CSV".into(),
+            href: view.href(&format!("{base}.csv"), lang, None),
+        };
+        match panel.kind {
+            PanelKind::Kpi => {
+                panel_view.kpi = Some(panels::kpi(panel, &result, lang));
+                tiles.push(panel_view);
+                continue;
+            }
+            PanelKind::Table => {
+                let (header, rows) = panels::table(panel, &result, &loaded.study, lang);
+                panel_view.header = header;
+                panel_view.rows = drill_down_rows(panel, &result, rows, &view);
+                panel_view.downloads = vec![csv];
+            }
+            _ => {
+                let mut chart = render::panel_chart(panel, &result, &loaded.study, lang, lockdown)?;
+                panel_view.alt = chart.alt_text();
+                // The page's heading and footer carry the title and source.
+                chart.title.clear();
+                chart.source = None;
+                panel_view.svg = Some(render::svg(&chart)?);
+                panel_view.svg_narrow = Some(render::svg_narrow(&chart)?);
+                panel_view.downloads = vec![
+                    Link {
+                        text: "PNG".into(),
+                        href: view.href(&format!("{base}.png"), lang, None),
+                    },
+                    Link {
+                        text: "SVG".into(),
+                        href: view.href(&format!("{base}.svg"), lang, None),
+                    },
+                    csv,
+                ];
+            }
+        }
+        panels.push(panel_view);
+    }
+    render_page(&DashboardPage {
+        lang,
+        title: lang.pick(&dashboard.title).to_string(),
+        description: lang.pick(&dashboard.description).to_string(),
+        selects: selects(dashboard, &view, &loaded),
+        tiles,
+        panels,
+        switch: language_switch(&view, &path),
+        home: Link {
+            text: if lang.is_en() { "All dashboards".into() } else { "全部看板".into() },
+            href: view.href("/", lang, None),
+        },
+        apply: if lang.is_en() { "Apply" } else { "应用" },
+        version: loaded.engine.version.clone(),
+        source: source_line(lang),
+    })
+}
+
+use render::source_line;
+
+/// Table cells, with communities and categories linking to their own pages.
+fn drill_down_rows(
+    panel: &crate::dashboards::Panel,
+    result: &crate::queries::QueryResult,
+    rows: Vec<Vec<String>>,
+    view: &View,
+) -> Vec<Vec<Cell>> {
+    let names: Vec<String> = result.schema.fields().iter().map(|f| f.name().clone()).collect();
+    let shown: Vec<String> = if panel.columns.is_empty() { names.clone() } else { panel.columns.clone() };
+    let raw = panels::text_rows(result);
+    rows.into_iter()
+        .enumerate()
+        .map(|(r, row)| {
+            row.into_iter()
+                .zip(&shown)
+                .map(|(text, column)| {
+                    let value = names
+                        .iter()
+                        .position(|n| n == column)
+                        .and_then(|i| raw.get(r).and_then(|row| row.get(i)))
+                        .cloned()
+                        .unwrap_or_default();
+                    let href = match column.as_str() {
+                        "community_id" => Some(view.href("/d/community", view.lang, Some((Filter::Community, &value)))),
+                        "category" => Some(view.href("/d/recovery", view.lang, Some((Filter::Category, &value)))),
+                        _ => None,
+                    };
+                    Cell { text, href }
+                })
+                .collect()
+        })
+        .collect()
+}
+
+fn find_dashboard<'a>(loaded: &'a Loaded, name: &str) -> Result<&'a Dashboard, WebError> {
+    loaded.engine.dashboards.get(name).ok_or_else(|| {
+        let names: Vec<&str> = loaded.engine.dashboards.list.iter().map(|d| d.name.as_str()).collect();
+        WebError::NotFound(format!(
+            "没有看板 {name} / no dashboard named {name} (there are: {})",
+            names.join(", ")
+        ))
+    })
+}
+
+#[derive(Template)]
+#[template(path = "table.html")]
+struct TablePage {
+    lang: Lang,
+    title: String,
+    caption: String,
+    header: Vec<String>,
+    rows: Vec<Vec<Cell>>,
+    back: Link,
+    csv: Link,
+    switch: Link,
+    version: String,
+    source: &'static str,
+}
+
+async fn panel_table(
+    State(state): State<Arc<AppState>>,
+    Path((name, panel_id)): Path<(String, String)>,
+    Query(query): Query<BTreeMap<String, String>>,
+    headers: axum::http::HeaderMap,
+) -> Result<Response, WebError> {
+    // One route for `PANEL` (the table page) and `PANEL.svg` / `.png` / `.csv` (downloads):
+    // axum matches whole path segments.
+    if panel_id.contains('.') {
+        return super::charts::download(state, name, panel_id, query, headers).await;
+    }
+    let loaded = state.current().await?;
+    let dashboard = find_dashboard(&loaded, &name)?;
+    let panel = dashboard
+        .panel(&panel_id)
+        .ok_or_else(|| WebError::NotFound(format!("看板 {name} 没有 {panel_id} / dashboard {name} has no panel {panel_id}")))?;
+    let view = View::from_query(&query, &loaded)?;
+    let lang = view.lang;
+    let result = panels::panel_rows(&loaded.engine, dashboard, panel, &view.filters).await?;
+    let mut table_panel = panel.clone();
+    table_panel.columns.clear();
+    let (header, rows) = panels::table(&table_panel, &result, &loaded.study, lang);
+    let rows = drill_down_rows(&table_panel, &result, rows, &view);
+    let base = format!("/d/{name}/{panel_id}");
+    render_page(&TablePage {
+        lang,
+        title: lang.pick(&panel.title).to_string(),
+        caption: lang.pick(&panel.caption).to_string(),
+        header,
+        rows,
+        back: Link {
+            text: lang.pick(&dashboard.title).to_string(),
+            href: view.href(&format!("/d/{name}"), lang, None),
+        },
+        csv: Link {
+            text: "CSV".into(),
+            href: view.href(&format!("{base}.csv"), lang, None),
+        },
+        switch: language_switch(&view, &base),
+        version: loaded.engine.version.clone(),
+        source: source_line(lang),
+    })
+}
+
+async fn healthz(State(state): State<Arc<AppState>>) -> Result<Json<serde_json::Value>, WebError> {
+    let loaded = state.current().await?;
+    Ok(Json(serde_json::json!({
+        "status": "ok",
+        "data_version": loaded.engine.version,
+        "cached_results": loaded.engine.cached_results(),
+    })))
+}
