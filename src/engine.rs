@@ -63,7 +63,11 @@ impl Engine {
     }
 
     /// Runs a query file, or answers from the cache.
-    pub async fn run(&self, name: &str, params: &BTreeMap<String, String>) -> Result<Arc<QueryResult>> {
+    pub async fn run(
+        &self,
+        name: &str,
+        params: &BTreeMap<String, String>,
+    ) -> Result<Arc<QueryResult>> {
         let file = self.library.get(name).ok_or_else(|| Error::Query {
             name: name.to_string(),
             message: "no such query file".into(),
@@ -72,13 +76,17 @@ impl Engine {
         if let Some(hit) = self.cached(&sql) {
             return Ok(hit);
         }
-        let result = Arc::new(queries::run_sql(&self.ctx, &sql).await.map_err(|e| match e {
-            Error::Sql(message) => Error::Query {
-                name: name.to_string(),
-                message,
-            },
-            other => other,
-        })?);
+        let result = Arc::new(
+            queries::run_sql(&self.ctx, &sql)
+                .await
+                .map_err(|e| match e {
+                    Error::Sql(message) => Error::Query {
+                        name: name.to_string(),
+                        message,
+                    },
+                    other => other,
+                })?,
+        );
         self.remember(sql, result.clone());
         Ok(result)
     }
@@ -89,7 +97,9 @@ impl Engine {
     }
 
     fn remember(&self, sql: String, result: Arc<QueryResult>) {
-        let Ok(mut cache) = self.cache.lock() else { return };
+        let Ok(mut cache) = self.cache.lock() else {
+            return;
+        };
         if cache.entries.insert(sql.clone(), result).is_none() {
             cache.order.push_back(sql);
         }
@@ -112,13 +122,19 @@ fn data_files(dir: &Path) -> Result<Vec<std::path::PathBuf>> {
     while let Some(folder) = stack.pop() {
         for entry in std::fs::read_dir(&folder).map_err(|e| Error::io(&folder, e))? {
             let path = entry.map_err(|e| Error::io(&folder, e))?.path();
-            let name = path.file_name().and_then(|n| n.to_str()).unwrap_or_default();
+            let name = path
+                .file_name()
+                .and_then(|n| n.to_str())
+                .unwrap_or_default();
             if name.starts_with('.') || name == "rejects" {
                 continue;
             }
             if path.is_dir() {
                 stack.push(path);
-            } else if ["csv", "parquet"].iter().any(|e| catalog::has_extension(&path, e)) {
+            } else if ["csv", "parquet"]
+                .iter()
+                .any(|e| catalog::has_extension(&path, e))
+            {
                 out.push(path);
             }
         }

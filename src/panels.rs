@@ -29,7 +29,11 @@ pub async fn panel_rows(
     let (params, row_filters) = dashboard.params_for(panel, &engine.library, filters)?;
     let result = engine.run(&panel.query, &params).await?;
     let mut result: QueryResult = (*result).clone();
-    for (column, value) in row_filters.iter().map(|(k, v)| (k, v)).chain(panel.r#where.iter()) {
+    for (column, value) in row_filters
+        .iter()
+        .map(|(k, v)| (k, v))
+        .chain(panel.r#where.iter())
+    {
         result = dashboards::filter_rows(&result, column, value)?;
     }
     Ok(result)
@@ -48,7 +52,11 @@ pub struct Study {
 impl Study {
     pub async fn load(engine: &Engine) -> Result<Study> {
         let mut study = Study::default();
-        let communities = run_sql(&engine.ctx, "SELECT community_id, name_zh, name_en FROM communities ORDER BY community_id").await?;
+        let communities = run_sql(
+            &engine.ctx,
+            "SELECT community_id, name_zh, name_en FROM communities ORDER BY community_id",
+        )
+        .await?;
         for row in text_rows(&communities) {
             if let [id, zh, en] = row.as_slice() {
                 study.communities.push((id.clone(), zh.clone(), en.clone()));
@@ -66,7 +74,11 @@ impl Study {
                 }
             }
         }
-        let holidays = run_sql(&engine.ctx, "SELECT date, name FROM calendar WHERE kind = 'holiday' ORDER BY date").await?;
+        let holidays = run_sql(
+            &engine.ctx,
+            "SELECT date, name FROM calendar WHERE kind = 'holiday' ORDER BY date",
+        )
+        .await?;
         for row in text_rows(&holidays) {
             if let [date, name] = row.as_slice() {
                 if let Ok(date) = date.parse() {
@@ -118,7 +130,12 @@ pub fn text_rows(result: &QueryResult) -> Vec<Vec<String>> {
             .filter_map(|c| ArrayFormatter::try_new(c.as_ref(), &options).ok())
             .collect();
         for row in 0..batch.num_rows() {
-            rows.push(formatters.iter().map(|f| f.value(row).to_string()).collect());
+            rows.push(
+                formatters
+                    .iter()
+                    .map(|f| f.value(row).to_string())
+                    .collect(),
+            );
         }
     }
     rows
@@ -131,10 +148,13 @@ pub fn numbers(result: &QueryResult, column: &str) -> Vec<Option<f64>> {
         return out;
     };
     for batch in &result.batches {
-        let Ok(array) = datafusion::arrow::compute::cast(batch.column(index), &DataType::Float64) else {
+        let Ok(array) = datafusion::arrow::compute::cast(batch.column(index), &DataType::Float64)
+        else {
             continue;
         };
-        let array = datafusion::arrow::array::AsArray::as_primitive::<datafusion::arrow::datatypes::Float64Type>(&array);
+        let array = datafusion::arrow::array::AsArray::as_primitive::<
+            datafusion::arrow::datatypes::Float64Type,
+        >(&array);
         out.extend((0..array.len()).map(|i| (!array.is_null(i)).then(|| array.value(i))));
     }
     out
@@ -145,7 +165,10 @@ pub fn texts(result: &QueryResult, column: &str) -> Vec<String> {
     let Ok(index) = result.schema.index_of(column) else {
         return Vec::new();
     };
-    text_rows(result).into_iter().map(|mut row| row.swap_remove(index)).collect()
+    text_rows(result)
+        .into_iter()
+        .map(|mut row| row.swap_remove(index))
+        .collect()
 }
 
 /// A number in a panel's unit, as a reader reads it; "no data" for a null.
@@ -167,14 +190,31 @@ pub fn kpi(panel: &Panel, result: &QueryResult, lang: Lang) -> String {
 }
 
 /// A table panel: header and rows of display text, codes and numbers in the reader's terms.
-pub fn table(panel: &Panel, result: &QueryResult, study: &Study, lang: Lang) -> (Vec<String>, Vec<Vec<String>>) {
-    let names: Vec<String> = result.schema.fields().iter().map(|f| f.name().clone()).collect();
+pub fn table(
+    panel: &Panel,
+    result: &QueryResult,
+    study: &Study,
+    lang: Lang,
+) -> (Vec<String>, Vec<Vec<String>>) {
+    let names: Vec<String> = result
+        .schema
+        .fields()
+        .iter()
+        .map(|f| f.name().clone())
+        .collect();
     let shown: Vec<usize> = if panel.columns.is_empty() {
         (0..names.len()).collect()
     } else {
-        panel.columns.iter().filter_map(|c| names.iter().position(|n| n == c)).collect()
+        panel
+            .columns
+            .iter()
+            .filter_map(|c| names.iter().position(|n| n == c))
+            .collect()
     };
-    let header = shown.iter().map(|&i| column_title(&names[i], lang)).collect();
+    let header = shown
+        .iter()
+        .map(|&i| column_title(&names[i], lang))
+        .collect();
     let numeric: Vec<bool> = result
         .schema
         .fields()
@@ -191,7 +231,11 @@ pub fn table(panel: &Panel, result: &QueryResult, study: &Study, lang: Lang) -> 
                     if numeric[i] {
                         let unit = column_unit(&names[i], panel.unit);
                         let value = all_numbers[i].get(r).copied().flatten();
-                        if value.is_none() { String::new() } else { format_value(value, unit, lang) }
+                        if value.is_none() {
+                            String::new()
+                        } else {
+                            format_value(value, unit, lang)
+                        }
                     } else {
                         study.label(&names[i], &row[i], lang)
                     }
@@ -209,7 +253,11 @@ pub fn column_title(column: &str, lang: Lang) -> String {
         ("category", "类别", "category"),
         ("shops", "店铺", "shops"),
         ("recovery_rate", "线上找回", "recovered online"),
-        ("baseline_online_share", "平时线上占比", "online share before"),
+        (
+            "baseline_online_share",
+            "平时线上占比",
+            "online share before",
+        ),
         ("days_to_recover", "客流恢复天数", "days to recover"),
         ("expected_cny", "应有销售额", "expected sales"),
         ("online_cny", "线上销售额", "online sales"),
@@ -224,7 +272,13 @@ pub fn column_title(column: &str, lang: Lang) -> String {
     TITLES
         .iter()
         .find(|(c, _, _)| *c == column)
-        .map(|(_, zh, en)| if lang.is_en() { en.to_string() } else { zh.to_string() })
+        .map(|(_, zh, en)| {
+            if lang.is_en() {
+                en.to_string()
+            } else {
+                zh.to_string()
+            }
+        })
         .unwrap_or_else(|| column.to_string())
 }
 

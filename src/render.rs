@@ -9,8 +9,8 @@ use chrono::NaiveDate;
 use datafusion::arrow::datatypes::DataType;
 
 use crate::catalog::{CATEGORIES, CHANNELS, NEEDS};
-use crate::charts::{self, Chart, ChartKind, Series, XAxis};
 pub use crate::charts::FONT;
+use crate::charts::{self, Chart, ChartKind, Series, XAxis};
 use crate::config::Settings;
 use crate::dashboards::{self, Dashboard, Filter, Panel, PanelKind};
 use crate::engine::Engine;
@@ -38,7 +38,11 @@ pub fn svg(chart: &Chart) -> Result<String> {
 }
 
 pub fn svg_narrow(chart: &Chart) -> Result<String> {
-    Ok(charts::render_svg(chart, SVG_NARROW_SIZE.0, SVG_NARROW_SIZE.1)?)
+    Ok(charts::render_svg(
+        chart,
+        SVG_NARROW_SIZE.0,
+        SVG_NARROW_SIZE.1,
+    )?)
 }
 
 pub fn png(chart: &Chart, scale: u32) -> Result<Vec<u8>> {
@@ -48,7 +52,9 @@ pub fn png(chart: &Chart, scale: u32) -> Result<Vec<u8>> {
 pub fn source_line(lang: Lang) -> &'static str {
     match lang {
         Lang::Zh => "数据来源：朝晖街道商户订单、营业状态与客流记录（示例数据为合成数据）",
-        Lang::En => "Source: Chaohui Street shops' orders, opening records and footfall (sample data: synthetic)",
+        Lang::En => {
+            "Source: Chaohui Street shops' orders, opening records and footfall (sample data: synthetic)"
+        }
     }
 }
 
@@ -66,7 +72,13 @@ fn color_of(column: &str, value: &str, study: &Study) -> Option<usize> {
 }
 
 /// A panel's rows as a chart, with its title and source line.
-pub fn panel_chart(panel: &Panel, result: &QueryResult, study: &Study, lang: Lang, lockdown: Option<&str>) -> Result<Chart> {
+pub fn panel_chart(
+    panel: &Panel,
+    result: &QueryResult,
+    study: &Study,
+    lang: Lang,
+    lockdown: Option<&str>,
+) -> Result<Chart> {
     let kind = match panel.kind {
         PanelKind::Kpi => ChartKind::Kpi,
         PanelKind::Line => ChartKind::Line,
@@ -107,11 +119,25 @@ pub fn panel_chart(panel: &Panel, result: &QueryResult, study: &Study, lang: Lan
         }
     }
     chart.x = if x_is_date {
-        XAxis::Dates(order.iter().filter_map(|d| d.parse::<NaiveDate>().ok()).collect())
+        XAxis::Dates(
+            order
+                .iter()
+                .filter_map(|d| d.parse::<NaiveDate>().ok())
+                .collect(),
+        )
     } else {
-        XAxis::Categories(order.iter().map(|v| study.label(x_column, v, lang)).collect())
+        XAxis::Categories(
+            order
+                .iter()
+                .map(|v| study.label(x_column, v, lang))
+                .collect(),
+        )
     };
-    let position: BTreeMap<&str, usize> = order.iter().enumerate().map(|(i, x)| (x.as_str(), i)).collect();
+    let position: BTreeMap<&str, usize> = order
+        .iter()
+        .enumerate()
+        .map(|(i, x)| (x.as_str(), i))
+        .collect();
     match &panel.series {
         Some(series_column) => {
             let keys = panels::texts(result, series_column);
@@ -157,7 +183,15 @@ pub fn panel_chart(panel: &Panel, result: &QueryResult, study: &Study, lang: Lan
     if x_is_date {
         if panel.shade_lockdown {
             if let Some((_, first, last)) = study.lockdown(lockdown) {
-                chart.shaded.push((*first, *last, if lang.is_en() { "lockdown".into() } else { "封控".into() }));
+                chart.shaded.push((
+                    *first,
+                    *last,
+                    if lang.is_en() {
+                        "lockdown".into()
+                    } else {
+                        "封控".into()
+                    },
+                ));
             }
         }
         if panel.mark_holidays {
@@ -199,19 +233,27 @@ pub async fn render_dashboard(
         d.check(&engine.ctx, &engine.library).await?;
         d
     } else {
-        engine
-            .dashboards
-            .get(dashboard)
-            .cloned()
-            .ok_or_else(|| Error::Other(format!("{dashboard}: no such dashboard file or built-in dashboard")))?
+        engine.dashboards.get(dashboard).cloned().ok_or_else(|| {
+            Error::Other(format!(
+                "{dashboard}: no such dashboard file or built-in dashboard"
+            ))
+        })?
     };
     let lang = match lang {
         "zh" => Lang::Zh,
         "en" => Lang::En,
-        other => return Err(Error::Setting { name: "lang".into(), message: format!("{other:?}: use zh or en") }),
+        other => {
+            return Err(Error::Setting {
+                name: "lang".into(),
+                message: format!("{other:?}: use zh or en"),
+            });
+        }
     };
     if !matches!(format, "svg" | "png") {
-        return Err(Error::Setting { name: "format".into(), message: format!("{format:?}: use svg or png") });
+        return Err(Error::Setting {
+            name: "format".into(),
+            message: format!("{format:?}: use svg or png"),
+        });
     }
     let study = Study::load(&engine).await?;
     std::fs::create_dir_all(out).map_err(|e| Error::io(out, e))?;
@@ -221,7 +263,11 @@ pub async fn render_dashboard(
         let result = panels::panel_rows(&engine, &dashboard, panel, filters).await?;
         let chart = panel_chart(panel, &result, &study, lang, lockdown)?;
         let path = out.join(format!("{}-{}.{format}", panel.id, lang.code()));
-        let bytes = if format == "svg" { svg(&chart)?.into_bytes() } else { png(&chart, 2)? };
+        let bytes = if format == "svg" {
+            svg(&chart)?.into_bytes()
+        } else {
+            png(&chart, 2)?
+        };
         std::fs::write(&path, bytes).map_err(|e| Error::io(&path, e))?;
         written.push(path);
     }

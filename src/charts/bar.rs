@@ -8,7 +8,11 @@ use super::line::{axes, legend_beside, reference_line, shade_and_mark};
 use super::style;
 use super::{Chart, ChartError, ChartKind};
 
-pub fn draw<DB: DrawingBackend>(chart: &Chart, area: &DrawingArea<DB, Shift>, scale: f64) -> Result<(), ChartError>
+pub fn draw<DB: DrawingBackend>(
+    chart: &Chart,
+    area: &DrawingArea<DB, Shift>,
+    scale: f64,
+) -> Result<(), ChartError>
 where
     DB::ErrorType: 'static,
 {
@@ -20,7 +24,11 @@ where
     let n = chart.x.len();
     let k = chart.series.len().max(1);
     // Histogram bins touch; bars of categories stand apart.
-    let width = if chart.kind == ChartKind::Histogram { 0.98 } else { 0.8 };
+    let width = if chart.kind == ChartKind::Histogram {
+        0.98
+    } else {
+        0.8
+    };
     let mut bars = Vec::new();
     for i in 0..n {
         let (mut up, mut down) = (0.0, 0.0);
@@ -36,7 +44,12 @@ where
                 } else {
                     down += v;
                 }
-                (i as f64 - width / 2.0, i as f64 + width / 2.0, base, base + v)
+                (
+                    i as f64 - width / 2.0,
+                    i as f64 + width / 2.0,
+                    base,
+                    base + v,
+                )
             } else {
                 let each = width / k as f64;
                 let x0 = i as f64 - width / 2.0 + each * j as f64;

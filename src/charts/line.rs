@@ -7,7 +7,11 @@ use plotters::prelude::*;
 use super::style::{self, GRID, MUTED, SHADE, font};
 use super::{Chart, ChartError};
 
-pub fn draw<DB: DrawingBackend>(chart: &Chart, area: &DrawingArea<DB, Shift>, scale: f64) -> Result<(), ChartError>
+pub fn draw<DB: DrawingBackend>(
+    chart: &Chart,
+    area: &DrawingArea<DB, Shift>,
+    scale: f64,
+) -> Result<(), ChartError>
 where
     DB::ErrorType: 'static,
 {
@@ -17,7 +21,8 @@ where
     shade_and_mark(chart, &mut ctx, lo, hi, scale)?;
     for series in &chart.series {
         let color = style::color(series.color);
-        let line_style = ShapeStyle::from(&color).stroke_width((2.0 * scale).round().max(1.0) as u32);
+        let line_style =
+            ShapeStyle::from(&color).stroke_width((2.0 * scale).round().max(1.0) as u32);
         // A null is a gap in the line, not a fall to zero.
         let mut segment: Vec<(f64, f64)> = Vec::new();
         let mut segments = Vec::new();
@@ -33,7 +38,11 @@ where
         }
         for points in segments {
             if points.len() == 1 {
-                ctx.draw_series(points.iter().map(|p| Circle::new(*p, (2.0 * scale) as i32, color.filled())))?;
+                ctx.draw_series(
+                    points
+                        .iter()
+                        .map(|p| Circle::new(*p, (2.0 * scale) as i32, color.filled())),
+                )?;
             } else {
                 ctx.draw_series(LineSeries::new(points, line_style))?;
             }
@@ -43,7 +52,11 @@ where
     Ok(())
 }
 
-pub type Ctx<'a, DB> = ChartContext<'a, DB, Cartesian2d<plotters::coord::types::RangedCoordf64, plotters::coord::types::RangedCoordf64>>;
+pub type Ctx<'a, DB> = ChartContext<
+    'a,
+    DB,
+    Cartesian2d<plotters::coord::types::RangedCoordf64, plotters::coord::types::RangedCoordf64>,
+>;
 
 /// The plot's axes: x from -0.5 to n-0.5 so category i sits on tick i; ticks formatted for
 /// the language and unit.
@@ -124,14 +137,19 @@ where
         if a >= b {
             continue;
         }
-        ctx.draw_series(std::iter::once(Rectangle::new([(a, lo), (b, hi)], SHADE.filled())))?;
+        ctx.draw_series(std::iter::once(Rectangle::new(
+            [(a, lo), (b, hi)],
+            SHADE.filled(),
+        )))?;
         ctx.draw_series(std::iter::once(Text::new(
             label.clone(),
             (a + 0.3, hi),
-            font(12.0 * scale).color(&MUTED).pos(plotters::style::text_anchor::Pos::new(
-                plotters::style::text_anchor::HPos::Left,
-                plotters::style::text_anchor::VPos::Top,
-            )),
+            font(12.0 * scale)
+                .color(&MUTED)
+                .pos(plotters::style::text_anchor::Pos::new(
+                    plotters::style::text_anchor::HPos::Left,
+                    plotters::style::text_anchor::VPos::Top,
+                )),
         )))?;
     }
     for (date, _) in &chart.markers {
@@ -147,7 +165,11 @@ where
     Ok(())
 }
 
-pub fn reference_line<DB: DrawingBackend>(chart: &Chart, ctx: &mut Ctx<'_, DB>, scale: f64) -> Result<(), ChartError>
+pub fn reference_line<DB: DrawingBackend>(
+    chart: &Chart,
+    ctx: &mut Ctx<'_, DB>,
+    scale: f64,
+) -> Result<(), ChartError>
 where
     DB::ErrorType: 'static,
 {
@@ -155,7 +177,8 @@ where
         let n = chart.x.len().max(1) as f64;
         ctx.draw_series(std::iter::once(PathElement::new(
             vec![(-0.5, y), (n - 0.5, y)],
-            ShapeStyle::from(&style::INK.mix(0.6)).stroke_width((1.5 * scale).round().max(1.0) as u32),
+            ShapeStyle::from(&style::INK.mix(0.6))
+                .stroke_width((1.5 * scale).round().max(1.0) as u32),
         )))?;
     }
     Ok(())

@@ -68,7 +68,10 @@ impl XAxis {
 
     pub fn label(&self, i: usize) -> String {
         match self {
-            XAxis::Dates(d) => d.get(i).map(|d| d.format("%m-%d").to_string()).unwrap_or_default(),
+            XAxis::Dates(d) => d
+                .get(i)
+                .map(|d| d.format("%m-%d").to_string())
+                .unwrap_or_default(),
             XAxis::Categories(c) => c.get(i).cloned().unwrap_or_default(),
         }
     }
@@ -157,7 +160,11 @@ impl Chart {
 }
 
 /// Draws on any plotters backend.
-fn draw<DB: DrawingBackend>(chart: &Chart, root: &DrawingArea<DB, Shift>, scale: f64) -> Result<(), ChartError>
+fn draw<DB: DrawingBackend>(
+    chart: &Chart,
+    root: &DrawingArea<DB, Shift>,
+    scale: f64,
+) -> Result<(), ChartError>
 where
     DB::ErrorType: 'static,
 {
@@ -167,8 +174,16 @@ where
     let title_size = 22.0 * scale;
     let source_size = 12.0 * scale;
     // Pages show the title in HTML above an inline chart; downloads carry it in the image.
-    let top = if chart.title.is_empty() { (8.0 * scale) as u32 } else { (title_size * 1.8) as u32 };
-    let bottom = if chart.source.is_some() { (source_size * 2.0) as u32 } else { 0 };
+    let top = if chart.title.is_empty() {
+        (8.0 * scale) as u32
+    } else {
+        (title_size * 1.8) as u32
+    };
+    let bottom = if chart.source.is_some() {
+        (source_size * 2.0) as u32
+    } else {
+        0
+    };
     if !chart.title.is_empty() {
         root.draw(&Text::new(
             chart.title.clone(),
@@ -179,7 +194,10 @@ where
     if let Some(source) = &chart.source {
         root.draw(&Text::new(
             source.clone(),
-            ((12.0 * scale) as i32, height as i32 - (source_size * 1.5) as i32),
+            (
+                (12.0 * scale) as i32,
+                height as i32 - (source_size * 1.5) as i32,
+            ),
             style::font(source_size).color(&style::MUTED),
         ))?;
     }
@@ -187,7 +205,9 @@ where
     let _ = width;
     match chart.kind {
         ChartKind::Line => line::draw(chart, &body, scale),
-        ChartKind::Bar | ChartKind::StackedBar | ChartKind::Histogram => bar::draw(chart, &body, scale),
+        ChartKind::Bar | ChartKind::StackedBar | ChartKind::Histogram => {
+            bar::draw(chart, &body, scale)
+        }
         ChartKind::Kpi => tile::draw_kpi(chart, &body, scale),
         ChartKind::Table => tile::draw_table(chart, &body, scale),
     }?;
@@ -206,7 +226,12 @@ pub fn render_svg(chart: &Chart, width: u32, height: u32) -> Result<String, Char
 }
 
 /// The chart as a PNG, `width` × `height` at `scale` (2 for print).
-pub fn render_png(chart: &Chart, width: u32, height: u32, scale: u32) -> Result<Vec<u8>, ChartError> {
+pub fn render_png(
+    chart: &Chart,
+    width: u32,
+    height: u32,
+    scale: u32,
+) -> Result<Vec<u8>, ChartError> {
     let scale = scale.clamp(1, 4);
     let (w, h) = (width * scale, height * scale);
     let mut pixels = vec![0u8; (w * h * 3) as usize];
@@ -219,8 +244,12 @@ pub fn render_png(chart: &Chart, width: u32, height: u32, scale: u32) -> Result<
         let mut encoder = png::Encoder::new(&mut png_bytes, w, h);
         encoder.set_color(png::ColorType::Rgb);
         encoder.set_depth(png::BitDepth::Eight);
-        let mut writer = encoder.write_header().map_err(|e| ChartError::Png(e.to_string()))?;
-        writer.write_image_data(&pixels).map_err(|e| ChartError::Png(e.to_string()))?;
+        let mut writer = encoder
+            .write_header()
+            .map_err(|e| ChartError::Png(e.to_string()))?;
+        writer
+            .write_image_data(&pixels)
+            .map_err(|e| ChartError::Png(e.to_string()))?;
     }
     Ok(png_bytes)
 }
@@ -260,7 +289,11 @@ fn y_range(chart: &Chart, stacked: bool) -> (f64, f64) {
         lo = lo.min(0.0);
     }
     let pad = ((hi - lo) * 0.08).max(1e-9);
-    let lo = if lo < 0.0 || chart.kind == ChartKind::Line { lo - pad } else { lo };
+    let lo = if lo < 0.0 || chart.kind == ChartKind::Line {
+        lo - pad
+    } else {
+        lo
+    };
     (lo, hi + pad)
 }
 

@@ -16,8 +16,7 @@ pub const FONT: &[u8] = include_bytes!("../../assets/fonts/NotoSansSC-yanhuo.otf
 const FAMILY: &str = "yanhuo";
 
 /// What SVG readers are told to use: their own Chinese fonts first, ours last.
-const SVG_FAMILIES: &str =
-    "'PingFang SC', 'Hiragino Sans GB', 'Microsoft YaHei', 'Noto Sans SC', 'Noto Sans CJK SC', 'Yanhuo Sans', sans-serif";
+const SVG_FAMILIES: &str = "'PingFang SC', 'Hiragino Sans GB', 'Microsoft YaHei', 'Noto Sans SC', 'Noto Sans CJK SC', 'Yanhuo Sans', sans-serif";
 
 static REGISTER: Once = Once::new();
 
@@ -131,7 +130,11 @@ pub fn format_tick(v: f64, unit: Unit, lang: Lang) -> String {
         Unit::Share => format!("{}%", labels::number(v * 100.0, Lang::En, 0)),
         Unit::Percent => format!("{}%", labels::number(v, Lang::En, 0)),
         _ => {
-            let decimals = if v.abs() < 10.0 && v.fract() != 0.0 { 1 } else { 0 };
+            let decimals = if v.abs() < 10.0 && v.fract() != 0.0 {
+                1
+            } else {
+                0
+            };
             labels::number(v, lang, decimals)
         }
     }

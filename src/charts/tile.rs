@@ -7,7 +7,11 @@ use plotters::style::text_anchor::{HPos, Pos, VPos};
 use super::style::{self, font};
 use super::{Chart, ChartError};
 
-pub fn draw_kpi<DB: DrawingBackend>(chart: &Chart, area: &DrawingArea<DB, Shift>, scale: f64) -> Result<(), ChartError>
+pub fn draw_kpi<DB: DrawingBackend>(
+    chart: &Chart,
+    area: &DrawingArea<DB, Shift>,
+    scale: f64,
+) -> Result<(), ChartError>
 where
     DB::ErrorType: 'static,
 {
@@ -23,7 +27,11 @@ where
     Ok(())
 }
 
-pub fn draw_table<DB: DrawingBackend>(chart: &Chart, area: &DrawingArea<DB, Shift>, scale: f64) -> Result<(), ChartError>
+pub fn draw_table<DB: DrawingBackend>(
+    chart: &Chart,
+    area: &DrawingArea<DB, Shift>,
+    scale: f64,
+) -> Result<(), ChartError>
 where
     DB::ErrorType: 'static,
 {
@@ -35,16 +43,26 @@ where
     let col_width = (w as f64 - 24.0 * scale) / columns as f64;
     let row_height = 24.0 * scale;
     let fits = ((h as f64 - row_height) / row_height).max(0.0) as usize;
-    for (r, cells) in std::iter::once(header).chain(rows.iter().take(fits)).enumerate() {
+    for (r, cells) in std::iter::once(header)
+        .chain(rows.iter().take(fits))
+        .enumerate()
+    {
         let y = (r as f64 * row_height + 4.0 * scale) as i32;
         for (c, cell) in cells.iter().enumerate() {
             let x = (12.0 * scale + c as f64 * col_width) as i32;
-            let style = if r == 0 { font(13.0 * scale).color(&style::MUTED) } else { font(14.0 * scale).color(&style::INK) };
+            let style = if r == 0 {
+                font(13.0 * scale).color(&style::MUTED)
+            } else {
+                font(14.0 * scale).color(&style::INK)
+            };
             area.draw(&Text::new(cell.clone(), (x, y), style))?;
         }
         if r == 0 {
             let y = (row_height - 2.0 * scale) as i32;
-            area.draw(&PathElement::new(vec![(0, y), (w as i32, y)], ShapeStyle::from(&style::GRID)))?;
+            area.draw(&PathElement::new(
+                vec![(0, y), (w as i32, y)],
+                ShapeStyle::from(&style::GRID),
+            ))?;
         }
     }
     Ok(())

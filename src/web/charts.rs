@@ -40,14 +40,14 @@ pub async fn download(
         }
     };
     let loaded = state.current().await?;
-    let dashboard = loaded
-        .engine
-        .dashboards
-        .get(&name)
-        .ok_or_else(|| WebError::NotFound(format!("没有看板 {name} / no dashboard named {name}")))?;
-    let panel = dashboard
-        .panel(&panel_id)
-        .ok_or_else(|| WebError::NotFound(format!("看板 {name} 没有 {panel_id} / dashboard {name} has no panel {panel_id}")))?;
+    let dashboard = loaded.engine.dashboards.get(&name).ok_or_else(|| {
+        WebError::NotFound(format!("没有看板 {name} / no dashboard named {name}"))
+    })?;
+    let panel = dashboard.panel(&panel_id).ok_or_else(|| {
+        WebError::NotFound(format!(
+            "看板 {name} 没有 {panel_id} / dashboard {name} has no panel {panel_id}"
+        ))
+    })?;
     let view = View::from_query(&query, &loaded)?;
     let etag = etag(&loaded.engine.version, &name, &file, &view);
     if headers
@@ -60,11 +60,17 @@ pub async fn download(
     let result = panels::panel_rows(&loaded.engine, dashboard, panel, &view.filters).await?;
     let lockdown = view.filters.get(&Filter::Lockdown).map(String::as_str);
     let (body, content_type): (Vec<u8>, &str) = match kind {
-        Kind::Csv => (format::to_bytes(&result, OutputFormat::Csv)?, "text/csv; charset=utf-8"),
+        Kind::Csv => (
+            format::to_bytes(&result, OutputFormat::Csv)?,
+            "text/csv; charset=utf-8",
+        ),
         Kind::Svg | Kind::Png => {
             let chart = render::panel_chart(panel, &result, &loaded.study, view.lang, lockdown)?;
             match kind {
-                Kind::Svg => (render::svg(&chart)?.into_bytes(), "image/svg+xml; charset=utf-8"),
+                Kind::Svg => (
+                    render::svg(&chart)?.into_bytes(),
+                    "image/svg+xml; charset=utf-8",
+                ),
                 _ => (render::png(&chart, view.scale)?, "image/png"),
             }
         }
@@ -101,5 +107,12 @@ fn etag(version: &str, dashboard: &str, file: &str, view: &View) -> String {
     // The renderer's own version: a new drawing of the same data is a new file.
     hasher.update(env!("CARGO_PKG_VERSION").as_bytes());
     let digest = hasher.finalize();
-    format!("\"{}\"", digest.iter().take(12).map(|b| format!("{b:02x}")).collect::<String>())
+    format!(
+        "\"{}\"",
+        digest
+            .iter()
+            .take(12)
+            .map(|b| format!("{b:02x}"))
+            .collect::<String>()
+    )
 }

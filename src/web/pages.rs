@@ -49,7 +49,9 @@ impl View {
                         .parse()
                         .ok()
                         .filter(|s| (1..=3).contains(s))
-                        .ok_or_else(|| WebError::BadRequest(format!("scale={value}: use 1, 2 or 3")))?;
+                        .ok_or_else(|| {
+                            WebError::BadRequest(format!("scale={value}: use 1, 2 or 3"))
+                        })?;
                 }
                 "lockdown" | "community" | "category" => {
                     if value.is_empty() {
@@ -91,7 +93,10 @@ impl View {
         if pairs.is_empty() {
             return path.to_string();
         }
-        let query: Vec<String> = pairs.iter().map(|(k, v)| format!("{k}={}", percent_encode(v))).collect();
+        let query: Vec<String> = pairs
+            .iter()
+            .map(|(k, v)| format!("{k}={}", percent_encode(v)))
+            .collect();
         format!("{path}?{}", query.join("&"))
     }
 }
@@ -107,7 +112,11 @@ pub fn filter_key(filter: Filter) -> &'static str {
 fn check_filter(filter: Filter, value: &str, loaded: &Loaded) -> Result<(), WebError> {
     let known = match filter {
         Filter::Lockdown => loaded.study.lockdowns.iter().any(|(id, _, _)| id == value),
-        Filter::Community => loaded.study.communities.iter().any(|(id, _, _)| id == value),
+        Filter::Community => loaded
+            .study
+            .communities
+            .iter()
+            .any(|(id, _, _)| id == value),
         Filter::Category => crate::catalog::CATEGORIES.contains(&value),
     };
     if known {
@@ -258,7 +267,13 @@ fn selects(dashboard: &Dashboard, view: &View, loaded: &Loaded) -> Vec<Select> {
                     .study
                     .communities
                     .iter()
-                    .map(|(id, zh, en)| (id.clone(), if lang.is_en() { en.clone() } else { zh.clone() }, false))
+                    .map(|(id, zh, en)| {
+                        (
+                            id.clone(),
+                            if lang.is_en() { en.clone() } else { zh.clone() },
+                            false,
+                        )
+                    })
                     .collect(),
                 Filter::Category => crate::catalog::CATEGORIES
                     .iter()
@@ -314,7 +329,11 @@ async fn dashboard(
             rows: Vec::new(),
             downloads: Vec::new(),
             table_link: Link {
-                text: if lang.is_en() { "table".into() } else { "数据表".into() },
+                text: if lang.is_en() {
+                    "table".into()
+                } else {
+                    "数据表".into()
+                },
                 href: view.href(&base, lang, None),
             },
         };
@@ -366,7 +385,11 @@ async fn dashboard(
         panels,
         switch: language_switch(&view, &path),
         home: Link {
-            text: if lang.is_en() { "All dashboards".into() } else { "全部看板".into() },
+            text: if lang.is_en() {
+                "All dashboards".into()
+            } else {
+                "全部看板".into()
+            },
             href: view.href("/", lang, None),
         },
         apply: if lang.is_en() { "Apply" } else { "应用" },
@@ -384,8 +407,17 @@ fn drill_down_rows(
     rows: Vec<Vec<String>>,
     view: &View,
 ) -> Vec<Vec<Cell>> {
-    let names: Vec<String> = result.schema.fields().iter().map(|f| f.name().clone()).collect();
-    let shown: Vec<String> = if panel.columns.is_empty() { names.clone() } else { panel.columns.clone() };
+    let names: Vec<String> = result
+        .schema
+        .fields()
+        .iter()
+        .map(|f| f.name().clone())
+        .collect();
+    let shown: Vec<String> = if panel.columns.is_empty() {
+        names.clone()
+    } else {
+        panel.columns.clone()
+    };
     let raw = panels::text_rows(result);
     rows.into_iter()
         .enumerate()
@@ -400,8 +432,16 @@ fn drill_down_rows(
                         .cloned()
                         .unwrap_or_default();
                     let href = match column.as_str() {
-                        "community_id" => Some(view.href("/d/community", view.lang, Some((Filter::Community, &value)))),
-                        "category" => Some(view.href("/d/recovery", view.lang, Some((Filter::Category, &value)))),
+                        "community_id" => Some(view.href(
+                            "/d/community",
+                            view.lang,
+                            Some((Filter::Community, &value)),
+                        )),
+                        "category" => Some(view.href(
+                            "/d/recovery",
+                            view.lang,
+                            Some((Filter::Category, &value)),
+                        )),
                         _ => None,
                     };
                     Cell { text, href }
@@ -413,7 +453,13 @@ fn drill_down_rows(
 
 fn find_dashboard<'a>(loaded: &'a Loaded, name: &str) -> Result<&'a Dashboard, WebError> {
     loaded.engine.dashboards.get(name).ok_or_else(|| {
-        let names: Vec<&str> = loaded.engine.dashboards.list.iter().map(|d| d.name.as_str()).collect();
+        let names: Vec<&str> = loaded
+            .engine
+            .dashboards
+            .list
+            .iter()
+            .map(|d| d.name.as_str())
+            .collect();
         WebError::NotFound(format!(
             "没有看板 {name} / no dashboard named {name} (there are: {})",
             names.join(", ")
@@ -449,9 +495,11 @@ async fn panel_table(
     }
     let loaded = state.current().await?;
     let dashboard = find_dashboard(&loaded, &name)?;
-    let panel = dashboard
-        .panel(&panel_id)
-        .ok_or_else(|| WebError::NotFound(format!("看板 {name} 没有 {panel_id} / dashboard {name} has no panel {panel_id}")))?;
+    let panel = dashboard.panel(&panel_id).ok_or_else(|| {
+        WebError::NotFound(format!(
+            "看板 {name} 没有 {panel_id} / dashboard {name} has no panel {panel_id}"
+        ))
+    })?;
     let view = View::from_query(&query, &loaded)?;
     let lang = view.lang;
     let result = panels::panel_rows(&loaded.engine, dashboard, panel, &view.filters).await?;

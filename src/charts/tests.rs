@@ -1,0 +1,255 @@
+//! Every chart kind drawn from a small fixture; the SVG read back with an XML parser.
+
+use chrono::NaiveDate;
+
+use super::*;
+
+fn date(d: u32) -> NaiveDate {
+    NaiveDate::from_ymd_opt(2022, 4, d).unwrap()
+}
+
+fn footfall(lang: Lang) -> Chart {
+    let mut chart = Chart::new(ChartKind::Line, lang, "各社区客流变化");
+    chart.x = XAxis::Dates((1..=30).map(date).collect());
+    chart.unit = Unit::Percent;
+    chart.reference = Some(0.0);
+    chart.shaded = vec![(date(23), date(29), "封控".into())];
+    chart.markers = vec![(date(5), "清明节".into())];
+    chart.series = vec![
+        Series {
+            label: "黎园社区".into(),
+            color: 0,
+            values: (1..=30)
+                .map(|d| Some(if (23..=29).contains(&d) { -95.0 } else { 2.0 }))
+                .collect(),
+        },
+        Series {
+            label: "<script>alert(1)</script> & \"co\"".into(),
+            color: 1,
+            // A gap on the 10th: two pieces of line.
+            values: (1..=30)
+                .map(|d| if d == 10 { None } else { Some(-5.0) })
+                .collect(),
+        },
+    ];
+    chart
+}
+
+fn fill_of(node: &roxmltree::Node) -> String {
+    node.attribute("fill")
+        .unwrap_or_default()
+        .to_ascii_lowercase()
+}
+
+fn hex(c: plotters::style::RGBColor) -> String {
+    format!("#{:02x}{:02x}{:02x}", c.0, c.1, c.2)
+}
+
+#[test]
+fn line_chart_svg_has_its_series_shading_and_language() {
+    let svg = render_svg(&footfall(Lang::Zh), 720, 405).unwrap();
+    let doc = roxmltree::Document::parse(&svg).expect("the SVG is well-formed XML");
+    let root = doc.root_element();
+    assert_eq!(root.attribute("lang"), Some("zh-CN"));
+    let title = root.children().find(|n| n.has_tag_name("title")).unwrap();
+    assert!(title.text().unwrap().starts_with("各社区客流变化"));
+    let lines: Vec<_> = doc
+        .descendants()
+        .filter(|n| n.has_tag_name("polyline"))
+        .collect();
+    let stroke = |n: &roxmltree::Node| {
+        n.attribute("stroke")
+            .unwrap_or_default()
+            .to_ascii_lowercase()
+    };
+    // One line for the first series, two pieces for the second (the null is a gap).
+    assert_eq!(
+        lines
+            .iter()
+            .filter(|n| stroke(n) == hex(style::PALETTE[0]))
+            .count(),
+        1
+    );
+    assert_eq!(
+        lines
+            .iter()
+            .filter(|n| stroke(n) == hex(style::PALETTE[1]))
+            .count(),
+        2
+    );
+    // The lockdown is shaded once, and labelled.
+    let shade = doc
+        .descendants()
+        .filter(|n| n.has_tag_name("rect") && fill_of(n) == hex(style::SHADE))
+        .count();
+    assert_eq!(shade, 1);
+    let texts: Vec<&str> = doc
+        .descendants()
+        .filter_map(|n| n.text())
+        .map(str::trim)
+        .collect();
+    assert!(texts.contains(&"封控"));
+    assert!(texts.contains(&"黎园社区"));
+    assert!(texts.contains(&"04-01"));
+    assert!(texts.iter().any(|t| t.ends_with('%')));
+}
+
+#[test]
+fn labels_from_data_stay_text_in_svg() {
+    let svg = render_svg(&footfall(Lang::En), 720, 405).unwrap();
+    assert!(!svg.contains("<script"), "unescaped label in {svg}");
+    let doc = roxmltree::Document::parse(&svg).unwrap();
+    assert_eq!(
+        doc.descendants()
+            .filter(|n| n.has_tag_name("script"))
+            .count(),
+        0
+    );
+    let texts: Vec<&str> = doc
+        .descendants()
+        .filter_map(|n| n.text())
+        .map(str::trim)
+        .collect();
+    assert!(
+        texts.contains(&"<script>alert(1)</script> & \"co\""),
+        "{texts:?}"
+    );
+    assert_eq!(doc.root_element().attribute("lang"), Some("en"));
+}
+
+fn bars(kind: ChartKind) -> Chart {
+    let mut chart = Chart::new(kind, Lang::Zh, "每日营业额");
+    chart.x = XAxis::Categories(vec!["餐饮".into(), "理发".into(), "诊所".into()]);
+    chart.unit = Unit::Yuan;
+    chart.series = vec![
+        Series {
+            label: "到店".into(),
+            color: 0,
+            values: vec![Some(30_000.0), Some(10.0), None],
+        },
+        Series {
+            label: "线上".into(),
+            color: 1,
+            values: vec![Some(5_000.0), Some(20.0), Some(7.0)],
+        },
+    ];
+    chart
+}
+
+fn rects_of(svg: &str, color: plotters::style::RGBColor) -> Vec<(f64, f64, f64, f64)> {
+    let doc = roxmltree::Document::parse(svg).unwrap();
+    doc.descendants()
+        .filter(|n| n.has_tag_name("rect") && fill_of(n) == hex(color))
+        .map(|n| {
+            let f = |a: &str| {
+                n.attribute(a)
+                    .and_then(|v| v.parse::<f64>().ok())
+                    .unwrap_or(0.0)
+            };
+            (f("x"), f("y"), f("width"), f("height"))
+        })
+        .collect()
+}
+
+#[test]
+fn bars_stand_side_by_side_and_stack() {
+    let side = render_svg(&bars(ChartKind::Bar), 720, 405).unwrap();
+    // Two bars of the first series (the null draws none), three of the second; plus the
+    // legend's swatch of each.
+    assert_eq!(rects_of(&side, style::PALETTE[0]).len(), 2 + 1);
+    assert_eq!(rects_of(&side, style::PALETTE[1]).len(), 3 + 1);
+    let stacked = render_svg(&bars(ChartKind::StackedBar), 720, 405).unwrap();
+    // Bars only: the legend's swatches stand right of the plot (the last 120 px).
+    let in_plot = |r: &(f64, f64, f64, f64)| r.0 < 600.0;
+    let first: Vec<_> = rects_of(&stacked, style::PALETTE[0])
+        .into_iter()
+        .filter(in_plot)
+        .collect();
+    let second: Vec<_> = rects_of(&stacked, style::PALETTE[1])
+        .into_iter()
+        .filter(in_plot)
+        .collect();
+    // Stacked: the online bar of 餐饮 sits on top of the in-store one, same x and width.
+    assert_eq!(first[0].0, second[0].0);
+    assert_eq!(first[0].2, second[0].2);
+    assert!(second[0].1 < first[0].1);
+    let texts = roxmltree::Document::parse(&stacked)
+        .unwrap()
+        .descendants()
+        .filter_map(|n| n.text().map(|t| t.trim().to_string()))
+        .collect::<Vec<_>>();
+    // Yuan in Chinese: 万 on the axis.
+    assert!(texts.iter().any(|t| t.ends_with('万')), "{texts:?}");
+}
+
+#[test]
+fn histogram_kpi_and_table_render() {
+    let mut histogram = Chart::new(ChartKind::Histogram, Lang::En, "How long shops were closed");
+    histogram.x = XAxis::Categories(vec![
+        "under 7 days".into(),
+        "7 days".into(),
+        "8 days".into(),
+    ]);
+    histogram.series = vec![Series {
+        label: "spells".into(),
+        color: 0,
+        values: vec![Some(3.0), Some(300.0), Some(20.0)],
+    }];
+    let svg = render_svg(&histogram, 720, 405).unwrap();
+    let bins = rects_of(&svg, style::PALETTE[0]);
+    assert_eq!(bins.len(), 3);
+    // Bins touch: each starts about where the previous ends.
+    assert!(
+        (bins[1].0 - (bins[0].0 + bins[0].2)).abs() < 0.05 * bins[0].2,
+        "{bins:?}"
+    );
+
+    let mut kpi = Chart::new(ChartKind::Kpi, Lang::Zh, "关闭时长中位数");
+    kpi.kpi = Some("7.3天".into());
+    let svg = render_svg(&kpi, 400, 200).unwrap();
+    assert!(svg.contains("7.3天"));
+
+    let mut table = Chart::new(ChartKind::Table, Lang::Zh, "各社区一览");
+    table.table = Some((
+        vec!["社区".into(), "店铺".into()],
+        vec![vec!["黎园社区".into(), "64".into()]],
+    ));
+    let svg = render_svg(&table, 720, 405).unwrap();
+    let doc = roxmltree::Document::parse(&svg).unwrap();
+    let texts: Vec<&str> = doc
+        .descendants()
+        .filter_map(|n| n.text())
+        .map(str::trim)
+        .collect();
+    assert!(texts.contains(&"黎园社区") && texts.contains(&"64"));
+}
+
+/// Ink (non-white pixels) in a band of rows of an RGB image.
+fn ink(png_bytes: &[u8], rows: std::ops::Range<usize>) -> (Vec<u8>, usize, (u32, u32)) {
+    let decoder = png::Decoder::new(std::io::Cursor::new(png_bytes));
+    let mut reader = decoder.read_info().unwrap();
+    let mut buffer = vec![0; reader.output_buffer_size()];
+    let info = reader.next_frame(&mut buffer).unwrap();
+    let stride = info.width as usize * 3;
+    let band = buffer[rows.start * stride..rows.end * stride].to_vec();
+    let count = band
+        .chunks(3)
+        .filter(|p| p.iter().any(|&c| c < 200))
+        .count();
+    (band, count, (info.width, info.height))
+}
+
+#[test]
+fn png_is_twice_the_size_and_draws_chinese_glyphs() {
+    let mut first = Chart::new(ChartKind::Kpi, Lang::Zh, "封控影响总览");
+    first.kpi = Some("7.3天".into());
+    let mut second = first.clone();
+    second.title = "客流恢复天数".into();
+    let (a, a_ink, size) = ink(&render_png(&first, 800, 450, 2).unwrap(), 0..80);
+    let (b, b_ink, _) = ink(&render_png(&second, 800, 450, 2).unwrap(), 0..80);
+    assert_eq!(size, (1600, 900));
+    // Both titles have ink, and different characters make different ink: missing glyphs
+    // would draw nothing, or the same empty boxes for both.
+    assert!(a_ink > 500 && b_ink > 500, "{a_ink} {b_ink}");
+    assert_ne!(a, b);
+}
