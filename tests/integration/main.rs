@@ -4,8 +4,10 @@
 //! - `metrics`: each query file of queries/ against values worked out by hand.
 //! - `import`: `yanhuo import` end to end: rules, rejects, idempotence, append, corrupt files.
 //! - `cli`: the `yanhuo` binary as a user runs it: query output formats, errors.
+//! - `web`: pages, filters, downloads and errors through the router, without a server.
 
 mod cli;
 mod fixture;
 mod import;
 mod metrics;
+mod web;

@@ -1,0 +1,177 @@
+//! The web layer through its router, without a server (axum's `oneshot`): pages, filters,
+//! languages, downloads with ETags, errors, escaping, and reopening after an import.
+
+use std::sync::Arc;
+
+use axum::body::Body;
+use axum::http::{Request, StatusCode, header};
+use http_body_util::BodyExt;
+use tower::ServiceExt;
+use yanhuo::config::Settings;
+use yanhuo::web::{self, AppState};
+
+use crate::fixture::write_district;
+
+struct Site {
+    dir: tempfile::TempDir,
+    state: Arc<AppState>,
+}
+
+async fn site() -> Site {
+    let dir = tempfile::tempdir().unwrap();
+    write_district(dir.path());
+    // A community whose name is markup: it must reach the page as text.
+    let communities = std::fs::read_to_string(dir.path().join("communities.csv"))
+        .unwrap()
+        .replace("c,新村社区,Xincun", "c,<script>alert(1)</script>,<b>Xincun</b>");
+    std::fs::write(dir.path().join("communities.csv"), communities).unwrap();
+    let settings = Settings::new(dir.path().to_path_buf(), "Asia/Shanghai", None).unwrap();
+    let state = AppState::open(settings).await.unwrap();
+    Site { dir, state }
+}
+
+struct Reply {
+    status: StatusCode,
+    headers: axum::http::HeaderMap,
+    body: Vec<u8>,
+}
+
+impl Reply {
+    fn text(&self) -> String {
+        String::from_utf8(self.body.clone()).unwrap()
+    }
+}
+
+async fn get(site: &Site, uri: &str, etag: Option<&str>) -> Reply {
+    let mut request = Request::builder().uri(uri);
+    if let Some(etag) = etag {
+        request = request.header(header::IF_NONE_MATCH, etag);
+    }
+    let response = web::router(site.state.clone())
+        .oneshot(request.body(Body::empty()).unwrap())
+        .await
+        .unwrap();
+    let status = response.status();
+    let headers = response.headers().clone();
+    let body = response.into_body().collect().await.unwrap().to_bytes().to_vec();
+    Reply { status, headers, body }
+}
+
+#[tokio::test]
+async fn overview_shows_the_headline_figures_in_chinese_and_english() {
+    let site = site().await;
+    let index = get(&site, "/", None).await;
+    assert_eq!(index.status, StatusCode::OK);
+    assert!(index.text().contains("朝晖街道封控影响总览"));
+
+    let zh = get(&site, "/d/recovery", None).await;
+    assert_eq!(zh.status, StatusCode::OK);
+    let page = zh.text();
+    assert!(page.contains("<html lang=\"zh-CN\">"));
+    // From the fixture (see metrics.rs): 6 shops closed, half reopened within a day,
+    // 125 / 225 recovered online, footfall back in 2 days.
+    assert!(page.contains("<div class=\"value\">6</div>"), "{page}");
+    assert!(page.contains("<div class=\"value\">50.0%</div>"));
+    assert!(page.contains("<div class=\"value\">55.6%</div>"));
+    assert!(page.contains("<div class=\"value\">2.0天</div>"));
+    assert!(page.contains("<svg lang=\"zh-CN\""));
+    assert!(page.contains("各社区客流变化"));
+
+    let en = get(&site, "/d/recovery?lang=en", None).await.text();
+    assert!(en.contains("<html lang=\"en\">"));
+    assert!(en.contains("<div class=\"value\">2.0 days</div>"));
+    assert!(en.contains("Footfall change by community"));
+    assert!(en.contains("Liyuan"));
+}
+
+#[tokio::test]
+async fn filters_narrow_the_figures_and_link_the_drill_downs() {
+    let site = site().await;
+    let all = get(&site, "/d/community", None).await.text();
+    let b = get(&site, "/d/community?community=b", None).await.text();
+    assert_ne!(all, b);
+    // The filter is selected in the form, and community b's footfall line is the only one.
+    assert!(b.contains("<option value=\"b\" selected>永丰社区</option>"), "{b}");
+    let overview = get(&site, "/d/recovery", None).await.text();
+    assert!(overview.contains("href=\"/d/community?community=a\""));
+    // A later lockdown: the figures change.
+    let june = get(&site, "/d/recovery?lockdown=later-2022-06", None).await.text();
+    assert!(june.contains("<div class=\"value\">2</div>"), "two shops closed in June");
+}
+
+#[tokio::test]
+async fn names_from_the_data_are_escaped() {
+    let site = site().await;
+    let page = get(&site, "/d/recovery", None).await.text();
+    assert!(!page.contains("<script>alert(1)</script>"));
+    assert!(page.contains("&lt;script&gt;alert(1)&lt;/script&gt;") || page.contains("&#60;script&#62;"), "{page}");
+    let svg = get(&site, "/d/community/footfall.svg", None).await.text();
+    assert!(!svg.contains("<script>"));
+    assert!(svg.contains("&lt;script&gt;alert(1)&lt;/script&gt;"));
+}
+
+#[tokio::test]
+async fn downloads_carry_strong_etags_and_answer_304() {
+    let site = site().await;
+    let svg = get(&site, "/d/recovery/footfall.svg", None).await;
+    assert_eq!(svg.status, StatusCode::OK);
+    assert_eq!(svg.headers[header::CONTENT_TYPE], "image/svg+xml; charset=utf-8");
+    let etag = svg.headers[header::ETAG].to_str().unwrap().to_string();
+    assert!(etag.starts_with('"') && !etag.starts_with("W/"));
+    let again = get(&site, "/d/recovery/footfall.svg", Some(&etag)).await;
+    assert_eq!(again.status, StatusCode::NOT_MODIFIED);
+    assert!(again.body.is_empty());
+    // Another language is another file.
+    let en = get(&site, "/d/recovery/footfall.svg?lang=en", Some(&etag)).await;
+    assert_eq!(en.status, StatusCode::OK);
+    assert_ne!(en.headers[header::ETAG], etag.as_str());
+
+    let png = get(&site, "/d/recovery/footfall.png", None).await;
+    assert_eq!(png.headers[header::CONTENT_TYPE], "image/png");
+    let decoder = png::Decoder::new(std::io::Cursor::new(png.body));
+    let info = decoder.read_info().unwrap();
+    assert_eq!((info.info().width, info.info().height), (1600, 900));
+
+    let csv = get(&site, "/d/recovery/recovery_by_community.csv", None).await.text();
+    assert!(csv.starts_with("community_id,name_zh,name_en,shops,"), "{csv}");
+}
+
+#[tokio::test]
+async fn mistakes_get_helpful_errors_not_panics() {
+    let site = site().await;
+    let missing = get(&site, "/d/nope", None).await;
+    assert_eq!(missing.status, StatusCode::NOT_FOUND);
+    assert!(missing.text().contains("no dashboard named nope (there are: community, recovery, two_lists)"));
+    let panel = get(&site, "/d/recovery/nope.svg", None).await;
+    assert_eq!(panel.status, StatusCode::NOT_FOUND);
+    let unknown = get(&site, "/d/recovery?colour=red", None).await;
+    assert_eq!(unknown.status, StatusCode::BAD_REQUEST);
+    assert!(unknown.text().contains("unknown parameter colour"));
+    let community = get(&site, "/d/recovery?community=zz", None).await;
+    assert_eq!(community.status, StatusCode::BAD_REQUEST);
+    assert!(community.text().contains("no such community: zz"));
+    let format = get(&site, "/d/recovery/footfall.gif", None).await;
+    assert_eq!(format.status, StatusCode::NOT_FOUND);
+}
+
+#[tokio::test]
+async fn results_are_cached_and_an_import_reopens_the_data() {
+    let site = site().await;
+    get(&site, "/d/recovery", None).await;
+    let health: serde_json::Value = serde_json::from_str(&get(&site, "/healthz", None).await.text()).unwrap();
+    let cached = health["cached_results"].as_u64().unwrap();
+    assert!(cached > 0);
+    let version = health["data_version"].as_str().unwrap().to_string();
+    get(&site, "/d/recovery", None).await;
+    let health: serde_json::Value = serde_json::from_str(&get(&site, "/healthz", None).await.text()).unwrap();
+    assert_eq!(health["cached_results"].as_u64().unwrap(), cached, "a second view ran queries");
+
+    // New data: a shop more. The server notices within its check interval.
+    let shops = std::fs::read_to_string(site.dir.path().join("shops.csv")).unwrap();
+    std::fs::write(site.dir.path().join("shops.csv"), format!("{shops}s8,新店,dining,a,10,,\n")).unwrap();
+    tokio::time::sleep(std::time::Duration::from_millis(2100)).await;
+    let health: serde_json::Value = serde_json::from_str(&get(&site, "/healthz", None).await.text()).unwrap();
+    assert_ne!(health["data_version"].as_str().unwrap(), version);
+    assert_eq!(health["cached_results"].as_u64().unwrap(), 0);
+    assert!(get(&site, "/d/recovery", None).await.text().contains("<div class=\"value\">6</div>"));
+}
