@@ -56,7 +56,7 @@ pub const COMMUNITIES: &[Community] = &[
         households: 3120,
         elderly_share: 0.24,
         renter_share: 0.27,
-        recovery_tau_days: 3.5,
+        recovery_tau_days: 4.0,
     },
     Community {
         id: "qiaoxi",
@@ -119,7 +119,7 @@ pub const COMMUNITIES: &[Community] = &[
         households: 3280,
         elderly_share: 0.19,
         renter_share: 0.35,
-        recovery_tau_days: 3.0,
+        recovery_tau_days: 4.5,
     },
     Community {
         id: "yuhua",

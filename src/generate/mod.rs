@@ -320,6 +320,10 @@ fn open_writer(path: &Path, spec: &TableSpec, zone: &Tz) -> Result<ArrowWriter<F
         props = props
             .set_column_dictionary_enabled(id.clone(), false)
             .set_column_encoding(id, Encoding::DELTA_BYTE_ARRAY);
+        let at = ColumnPath::from("ordered_at");
+        props = props
+            .set_column_dictionary_enabled(at.clone(), false)
+            .set_column_encoding(at, Encoding::DELTA_BINARY_PACKED);
     }
     ArrowWriter::try_new(file, spec.schema(zone), Some(props.build()))
         .map_err(|e| Error::Other(format!("{}: {e}", path.display())))
