@@ -352,9 +352,21 @@ pub fn lockdown_window(zone: &Tz) -> (i64, i64) {
     (start, end)
 }
 
-/// China's 2022 holidays and adjusted workdays (调休) from March to June, as announced by
-/// the State Council (国办发明电〔2021〕11号).
+/// China's 2022 holidays and adjusted workdays (调休), as announced by the State Council
+/// (国办发明电〔2021〕11号).
 pub const CALENDAR_2022: &[(u32, u32, DayKind, &str)] = &[
+    (1, 1, DayKind::Holiday, "元旦"),
+    (1, 2, DayKind::Holiday, "元旦"),
+    (1, 3, DayKind::Holiday, "元旦"),
+    (1, 29, DayKind::AdjustedWorkday, "春节"),
+    (1, 30, DayKind::AdjustedWorkday, "春节"),
+    (1, 31, DayKind::Holiday, "春节"),
+    (2, 1, DayKind::Holiday, "春节"),
+    (2, 2, DayKind::Holiday, "春节"),
+    (2, 3, DayKind::Holiday, "春节"),
+    (2, 4, DayKind::Holiday, "春节"),
+    (2, 5, DayKind::Holiday, "春节"),
+    (2, 6, DayKind::Holiday, "春节"),
     (4, 2, DayKind::AdjustedWorkday, "清明节"),
     (4, 3, DayKind::Holiday, "清明节"),
     (4, 4, DayKind::Holiday, "清明节"),
@@ -369,6 +381,18 @@ pub const CALENDAR_2022: &[(u32, u32, DayKind, &str)] = &[
     (6, 3, DayKind::Holiday, "端午节"),
     (6, 4, DayKind::Holiday, "端午节"),
     (6, 5, DayKind::Holiday, "端午节"),
+    (9, 10, DayKind::Holiday, "中秋节"),
+    (9, 11, DayKind::Holiday, "中秋节"),
+    (9, 12, DayKind::Holiday, "中秋节"),
+    (10, 1, DayKind::Holiday, "国庆节"),
+    (10, 2, DayKind::Holiday, "国庆节"),
+    (10, 3, DayKind::Holiday, "国庆节"),
+    (10, 4, DayKind::Holiday, "国庆节"),
+    (10, 5, DayKind::Holiday, "国庆节"),
+    (10, 6, DayKind::Holiday, "国庆节"),
+    (10, 7, DayKind::Holiday, "国庆节"),
+    (10, 8, DayKind::AdjustedWorkday, "国庆节"),
+    (10, 9, DayKind::AdjustedWorkday, "国庆节"),
 ];
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

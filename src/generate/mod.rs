@@ -1005,6 +1005,11 @@ mod tests {
             district::calendar(district::date(2022, 3, 1), district::date(2022, 6, 30)).len(),
             14
         );
+        // The whole year: 元旦, 春节 (with 1-29 and 1-30 worked), ..., 国庆节 (with 10-08 and 10-09).
+        assert_eq!(
+            district::calendar(district::date(2022, 1, 1), district::date(2022, 12, 31)).len(),
+            38
+        );
     }
 
     #[test]
