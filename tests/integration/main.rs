@@ -1,11 +1,13 @@
 //! Integration tests, in one binary because each test binary links DataFusion again.
 //!
+//! - `browser`: the served overview in headless Chromium, at phone and desktop widths.
 //! - `fixture`: the hand-built district every metric test reads, and helpers to read results.
 //! - `metrics`: each query file of queries/ against values worked out by hand.
 //! - `import`: `yanhuo import` end to end: rules, rejects, idempotence, append, corrupt files.
 //! - `cli`: the `yanhuo` binary as a user runs it: query output formats, errors.
 //! - `web`: pages, filters, downloads and errors through the router, without a server.
 
+mod browser;
 mod cli;
 mod fixture;
 mod import;

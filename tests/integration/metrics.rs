@@ -418,3 +418,47 @@ async fn supporting_queries_for_the_dashboards() {
     );
     assert_eq!(by_community[1][6..], [F(0.5), F(0.0), Null]);
 }
+
+#[tokio::test]
+async fn the_bundled_sample_district_looks_like_the_april_lockdown() {
+    let sample = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("sample-data");
+    let (ctx, registration) = yanhuo::catalog::open(&sample, chrono_tz::Asia::Shanghai)
+        .await
+        .unwrap();
+    assert!(registration.loads.iter().all(|l| l.rejects.is_empty()));
+    let library = yanhuo::queries::Library::embedded().unwrap();
+    let result = yanhuo::queries::run(&ctx, &library, "district_summary", &Default::default())
+        .await
+        .unwrap();
+    let row = &rows(&result)[0];
+    let number = |v: &V| match v {
+        V::I(i) => *i as f64,
+        V::F(f) => *f,
+        other => panic!("not a number: {other:?}"),
+    };
+    let (shops, closed) = (number(&row[0]), number(&row[1]));
+    assert!(
+        closed / shops > 0.9,
+        "nearly every shop closed: {closed} of {shops}"
+    );
+    let median = number(&row[2]);
+    assert!(
+        (6.5..8.0).contains(&median),
+        "median closure about 7 days, got {median}"
+    );
+    let within_a_day = number(&row[3]);
+    assert!(
+        within_a_day > 0.5,
+        "most shops reopened within a day, got {within_a_day}"
+    );
+    let recovery = number(&row[5]);
+    assert!(
+        (0.1..1.0).contains(&recovery),
+        "some, not all, sales came back online: {recovery}"
+    );
+    let online_before = number(&row[6]);
+    assert!(
+        online_before < recovery,
+        "online sales jumped: {online_before} before, {recovery} during"
+    );
+}

@@ -23,7 +23,10 @@ async fn site() -> Site {
     // A community whose name is markup: it must reach the page as text.
     let communities = std::fs::read_to_string(dir.path().join("communities.csv"))
         .unwrap()
-        .replace("c,新村社区,Xincun", "c,<script>alert(1)</script>,<b>Xincun</b>");
+        .replace(
+            "c,新村社区,Xincun",
+            "c,<script>alert(1)</script>,<b>Xincun</b>",
+        );
     std::fs::write(dir.path().join("communities.csv"), communities).unwrap();
     let settings = Settings::new(dir.path().to_path_buf(), "Asia/Shanghai", None).unwrap();
     let state = AppState::open(settings).await.unwrap();
@@ -53,8 +56,18 @@ async fn get(site: &Site, uri: &str, etag: Option<&str>) -> Reply {
         .unwrap();
     let status = response.status();
     let headers = response.headers().clone();
-    let body = response.into_body().collect().await.unwrap().to_bytes().to_vec();
-    Reply { status, headers, body }
+    let body = response
+        .into_body()
+        .collect()
+        .await
+        .unwrap()
+        .to_bytes()
+        .to_vec();
+    Reply {
+        status,
+        headers,
+        body,
+    }
 }
 
 #[tokio::test]
@@ -91,12 +104,20 @@ async fn filters_narrow_the_figures_and_link_the_drill_downs() {
     let b = get(&site, "/d/community?community=b", None).await.text();
     assert_ne!(all, b);
     // The filter is selected in the form, and community b's footfall line is the only one.
-    assert!(b.contains("<option value=\"b\" selected>永丰社区</option>"), "{b}");
+    assert!(
+        b.contains("<option value=\"b\" selected>永丰社区</option>"),
+        "{b}"
+    );
     let overview = get(&site, "/d/recovery", None).await.text();
     assert!(overview.contains("href=\"/d/community?community=a\""));
     // A later lockdown: the figures change.
-    let june = get(&site, "/d/recovery?lockdown=later-2022-06", None).await.text();
-    assert!(june.contains("<div class=\"value\">2</div>"), "two shops closed in June");
+    let june = get(&site, "/d/recovery?lockdown=later-2022-06", None)
+        .await
+        .text();
+    assert!(
+        june.contains("<div class=\"value\">2</div>"),
+        "two shops closed in June"
+    );
 }
 
 #[tokio::test]
@@ -104,7 +125,10 @@ async fn names_from_the_data_are_escaped() {
     let site = site().await;
     let page = get(&site, "/d/recovery", None).await.text();
     assert!(!page.contains("<script>alert(1)</script>"));
-    assert!(page.contains("&lt;script&gt;alert(1)&lt;/script&gt;") || page.contains("&#60;script&#62;"), "{page}");
+    assert!(
+        page.contains("&lt;script&gt;alert(1)&lt;/script&gt;") || page.contains("&#60;script&#62;"),
+        "{page}"
+    );
     let svg = get(&site, "/d/community/footfall.svg", None).await.text();
     assert!(!svg.contains("<script>"));
     assert!(svg.contains("&lt;script&gt;alert(1)&lt;/script&gt;"));
@@ -115,7 +139,10 @@ async fn downloads_carry_strong_etags_and_answer_304() {
     let site = site().await;
     let svg = get(&site, "/d/recovery/footfall.svg", None).await;
     assert_eq!(svg.status, StatusCode::OK);
-    assert_eq!(svg.headers[header::CONTENT_TYPE], "image/svg+xml; charset=utf-8");
+    assert_eq!(
+        svg.headers[header::CONTENT_TYPE],
+        "image/svg+xml; charset=utf-8"
+    );
     let etag = svg.headers[header::ETAG].to_str().unwrap().to_string();
     assert!(etag.starts_with('"') && !etag.starts_with("W/"));
     let again = get(&site, "/d/recovery/footfall.svg", Some(&etag)).await;
@@ -132,8 +159,13 @@ async fn downloads_carry_strong_etags_and_answer_304() {
     let info = decoder.read_info().unwrap();
     assert_eq!((info.info().width, info.info().height), (1600, 900));
 
-    let csv = get(&site, "/d/recovery/recovery_by_community.csv", None).await.text();
-    assert!(csv.starts_with("community_id,name_zh,name_en,shops,"), "{csv}");
+    let csv = get(&site, "/d/recovery/recovery_by_community.csv", None)
+        .await
+        .text();
+    assert!(
+        csv.starts_with("community_id,name_zh,name_en,shops,"),
+        "{csv}"
+    );
 }
 
 #[tokio::test]
@@ -141,7 +173,11 @@ async fn mistakes_get_helpful_errors_not_panics() {
     let site = site().await;
     let missing = get(&site, "/d/nope", None).await;
     assert_eq!(missing.status, StatusCode::NOT_FOUND);
-    assert!(missing.text().contains("no dashboard named nope (there are: community, recovery, two_lists)"));
+    assert!(
+        missing
+            .text()
+            .contains("no dashboard named nope (there are: community, recovery, two_lists)")
+    );
     let panel = get(&site, "/d/recovery/nope.svg", None).await;
     assert_eq!(panel.status, StatusCode::NOT_FOUND);
     let unknown = get(&site, "/d/recovery?colour=red", None).await;
@@ -158,20 +194,36 @@ async fn mistakes_get_helpful_errors_not_panics() {
 async fn results_are_cached_and_an_import_reopens_the_data() {
     let site = site().await;
     get(&site, "/d/recovery", None).await;
-    let health: serde_json::Value = serde_json::from_str(&get(&site, "/healthz", None).await.text()).unwrap();
+    let health: serde_json::Value =
+        serde_json::from_str(&get(&site, "/healthz", None).await.text()).unwrap();
     let cached = health["cached_results"].as_u64().unwrap();
     assert!(cached > 0);
     let version = health["data_version"].as_str().unwrap().to_string();
     get(&site, "/d/recovery", None).await;
-    let health: serde_json::Value = serde_json::from_str(&get(&site, "/healthz", None).await.text()).unwrap();
-    assert_eq!(health["cached_results"].as_u64().unwrap(), cached, "a second view ran queries");
+    let health: serde_json::Value =
+        serde_json::from_str(&get(&site, "/healthz", None).await.text()).unwrap();
+    assert_eq!(
+        health["cached_results"].as_u64().unwrap(),
+        cached,
+        "a second view ran queries"
+    );
 
     // New data: a shop more. The server notices within its check interval.
     let shops = std::fs::read_to_string(site.dir.path().join("shops.csv")).unwrap();
-    std::fs::write(site.dir.path().join("shops.csv"), format!("{shops}s8,新店,dining,a,10,,\n")).unwrap();
+    std::fs::write(
+        site.dir.path().join("shops.csv"),
+        format!("{shops}s8,新店,dining,a,10,,\n"),
+    )
+    .unwrap();
     tokio::time::sleep(std::time::Duration::from_millis(2100)).await;
-    let health: serde_json::Value = serde_json::from_str(&get(&site, "/healthz", None).await.text()).unwrap();
+    let health: serde_json::Value =
+        serde_json::from_str(&get(&site, "/healthz", None).await.text()).unwrap();
     assert_ne!(health["data_version"].as_str().unwrap(), version);
     assert_eq!(health["cached_results"].as_u64().unwrap(), 0);
-    assert!(get(&site, "/d/recovery", None).await.text().contains("<div class=\"value\">6</div>"));
+    assert!(
+        get(&site, "/d/recovery", None)
+            .await
+            .text()
+            .contains("<div class=\"value\">6</div>")
+    );
 }

@@ -1,0 +1,346 @@
+//! End to end in a real browser: the server on 127.0.0.1 with the bundled sample data, and
+//! Debian's headless Chromium driven through chromedriver (WebDriver is JSON over HTTP, so a
+//! few lines of std networking drive it). Open the overview, change a filter and the
+//! language, check the chart and the text changed, save screenshots at 375 and 1280 px.
+//!
+//! CI installs chromium and chromium-driver (.ci/run). Elsewhere, without them, the test
+//! says so and passes; with `CI` set it fails instead.
+
+use std::io::{Read, Write};
+use std::net::{TcpListener, TcpStream};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use serde_json::{Value, json};
+use yanhuo::config::Settings;
+use yanhuo::web::{self, AppState};
+
+fn which(program: &str) -> Option<PathBuf> {
+    std::env::var_os("PATH").and_then(|paths| {
+        std::env::split_paths(&paths)
+            .map(|dir| dir.join(program))
+            .find(|path| path.is_file())
+    })
+}
+
+fn free_port() -> u16 {
+    TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
+/// One HTTP/1.1 request to chromedriver; the JSON `value` of its answer.
+fn http(port: u16, method: &str, path: &str, body: Option<&Value>) -> Result<Value, String> {
+    let mut stream = TcpStream::connect(("127.0.0.1", port)).map_err(|e| e.to_string())?;
+    stream
+        .set_read_timeout(Some(Duration::from_secs(60)))
+        .map_err(|e| e.to_string())?;
+    let body = body.map(Value::to_string).unwrap_or_default();
+    let request = format!(
+        "{method} {path} HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+        body.len()
+    );
+    stream
+        .write_all(request.as_bytes())
+        .map_err(|e| e.to_string())?;
+    // chromedriver keeps the connection open whatever we ask: read by Content-Length.
+    let mut raw = Vec::new();
+    let mut buffer = [0u8; 16384];
+    let payload = loop {
+        let n = stream.read(&mut buffer).map_err(|e| e.to_string())?;
+        if n == 0 {
+            return Err("connection closed before the answer ended".into());
+        }
+        raw.extend_from_slice(&buffer[..n]);
+        let Some(end) = raw.windows(4).position(|w| w == b"\r\n\r\n") else {
+            continue;
+        };
+        let head = String::from_utf8_lossy(&raw[..end]).to_ascii_lowercase();
+        let body = String::from_utf8_lossy(&raw[end + 4..]).to_string();
+        if head.contains("transfer-encoding: chunked") || head.contains("transfer-encoding:chunked")
+        {
+            if body.ends_with("0\r\n\r\n") {
+                break dechunk(&body);
+            }
+            continue;
+        }
+        let length = head
+            .lines()
+            .find_map(|l| l.strip_prefix("content-length:"))
+            .and_then(|v| v.trim().parse::<usize>().ok())
+            .ok_or("no Content-Length")?;
+        if raw.len() - (end + 4) >= length {
+            break body;
+        }
+    };
+    let json: Value = serde_json::from_str(&payload).map_err(|e| format!("{e}: {payload}"))?;
+    if let Some(error) = json["value"].get("error") {
+        return Err(format!("{error}: {}", json["value"]["message"]));
+    }
+    Ok(json["value"].clone())
+}
+
+fn dechunk(mut rest: &str) -> String {
+    let mut out = String::new();
+    while let Some((size, after)) = rest.split_once("\r\n") {
+        let Ok(size) = usize::from_str_radix(size.trim(), 16) else {
+            break;
+        };
+        if size == 0 || after.len() < size {
+            break;
+        }
+        out.push_str(&after[..size]);
+        rest = after[size..].trim_start_matches("\r\n");
+    }
+    out
+}
+
+fn base64_decode(text: &str) -> Vec<u8> {
+    let value = |c: u8| match c {
+        b'A'..=b'Z' => Some(c - b'A'),
+        b'a'..=b'z' => Some(c - b'a' + 26),
+        b'0'..=b'9' => Some(c - b'0' + 52),
+        b'+' => Some(62),
+        b'/' => Some(63),
+        _ => None,
+    };
+    let digits: Vec<u8> = text.bytes().filter_map(value).collect();
+    let mut out = Vec::with_capacity(digits.len() * 3 / 4);
+    for chunk in digits.chunks(4) {
+        let n = chunk
+            .iter()
+            .enumerate()
+            .fold(0u32, |n, (i, d)| n | (u32::from(*d) << (18 - 6 * i)));
+        for i in 0..chunk.len().saturating_sub(1) {
+            out.push((n >> (16 - 8 * i)) as u8);
+        }
+    }
+    out
+}
+
+struct Driver {
+    child: Child,
+    port: u16,
+    session: String,
+}
+
+impl Drop for Driver {
+    fn drop(&mut self) {
+        let _ = http(
+            self.port,
+            "DELETE",
+            &format!("/session/{}", self.session),
+            None,
+        );
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+impl Driver {
+    fn start(chromium: &Path, chromedriver: &Path, profile: &Path) -> Driver {
+        let port = free_port();
+        let mut child = Command::new(chromedriver)
+            .arg(format!("--port={port}"))
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("chromedriver starts");
+        let deadline = Instant::now() + Duration::from_secs(30);
+        while http(port, "GET", "/status", None).is_err() {
+            assert!(
+                Instant::now() < deadline,
+                "chromedriver did not answer within 30 s"
+            );
+            std::thread::sleep(Duration::from_millis(100));
+        }
+        let capabilities = json!({"capabilities": {"alwaysMatch": {
+            "browserName": "chrome",
+            "goog:chromeOptions": {
+                "binary": chromium,
+                // This machine's network is closed: no background connections, no updates.
+                "args": ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+                         "--disable-background-networking", "--disable-component-update", "--disable-sync",
+                         "--disable-dev-shm-usage", "--hide-scrollbars",
+                         format!("--user-data-dir={}", profile.display())]
+            }
+        }}});
+        let session = match http(port, "POST", "/session", Some(&capabilities)) {
+            Ok(value) => value["sessionId"].as_str().unwrap_or_default().to_string(),
+            Err(e) => {
+                let _ = child.kill();
+                panic!("no browser session: {e}");
+            }
+        };
+        Driver {
+            child,
+            port,
+            session,
+        }
+    }
+
+    fn call(&self, method: &str, path: &str, body: Option<Value>) -> Value {
+        let path = format!("/session/{}{path}", self.session);
+        http(self.port, method, &path, body.as_ref())
+            .unwrap_or_else(|e| panic!("{method} {path}: {e}"))
+    }
+
+    fn go(&self, url: &str) {
+        self.call("POST", "/url", Some(json!({"url": url})));
+    }
+
+    fn script(&self, script: &str) -> Value {
+        self.call(
+            "POST",
+            "/execute/sync",
+            Some(json!({"script": script, "args": []})),
+        )
+    }
+
+    fn element(&self, css: &str) -> String {
+        let found = self.call(
+            "POST",
+            "/element",
+            Some(json!({"using": "css selector", "value": css})),
+        );
+        found
+            .as_object()
+            .and_then(|o| o.values().next())
+            .and_then(Value::as_str)
+            .unwrap_or_else(|| panic!("no element {css}"))
+            .to_string()
+    }
+
+    fn click(&self, css: &str) {
+        let id = self.element(css);
+        self.call("POST", &format!("/element/{id}/click"), Some(json!({})));
+    }
+
+    fn wait_for(&self, what: &str, script: &str) {
+        let deadline = Instant::now() + Duration::from_secs(30);
+        while self.script(script) != Value::Bool(true) {
+            assert!(Instant::now() < deadline, "waited 30 s for {what}");
+            std::thread::sleep(Duration::from_millis(100));
+        }
+    }
+
+    fn screenshot(&self, width: u32, path: &Path) {
+        self.call(
+            "POST",
+            "/window/rect",
+            Some(json!({"width": width, "height": 2200})),
+        );
+        let png = self.call("GET", "/screenshot", None);
+        std::fs::write(path, base64_decode(png.as_str().unwrap_or_default())).unwrap();
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn overview_in_a_real_browser_filters_switches_language_and_fits_a_phone() {
+    let (Some(chromium), Some(chromedriver)) = (which("chromium"), which("chromedriver")) else {
+        assert!(
+            std::env::var_os("CI").is_none(),
+            "CI needs Debian's chromium and chromium-driver (.ci/run installs them)"
+        );
+        eprintln!(
+            "SKIPPED: the browser test needs chromium and chromium-driver (apt-get install chromium chromium-driver)"
+        );
+        return;
+    };
+    let sample = Path::new(env!("CARGO_MANIFEST_DIR")).join("sample-data");
+    let state = AppState::open(Settings::new(sample, "Asia/Shanghai", None).unwrap())
+        .await
+        .unwrap();
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let base = format!("http://{}", listener.local_addr().unwrap());
+    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+    let server = tokio::spawn(web::serve(listener, state, async {
+        let _ = stopped.await;
+    }));
+
+    let shots = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("screenshots");
+    std::fs::create_dir_all(&shots).unwrap();
+    let profile = tempfile::tempdir().unwrap();
+    let profile_path = profile.path().to_path_buf();
+    let shots_dir = shots.clone();
+    tokio::task::spawn_blocking(move || {
+        let driver = Driver::start(&chromium, &chromedriver, &profile_path);
+        driver.go(&format!("{base}/d/recovery"));
+        let label = "return document.querySelector('#footfall figure').getAttribute('aria-label')";
+        let before = driver.script(label);
+        assert!(
+            before.as_str().unwrap().starts_with("各社区客流变化"),
+            "{before}"
+        );
+        assert_eq!(
+            driver.script("return document.documentElement.lang"),
+            "zh-CN"
+        );
+        // Twelve communities in the footfall chart's legend (the narrow and the wide drawing).
+        let legend = "return document.querySelectorAll('#footfall .wide text').length";
+        let all_texts = driver.script(legend).as_u64().unwrap();
+
+        // Choose Liyuan in the community filter and apply, as a person would.
+        driver.click("select[name=community] option[value=liyuan]");
+        driver.click("form.filters button[type=submit]");
+        driver.wait_for(
+            "the filtered page",
+            "return location.search.includes('community=liyuan')",
+        );
+        let after = driver.script(label);
+        assert_ne!(before, after, "the chart did not change with the filter");
+        assert!(driver.script(legend).as_u64().unwrap() < all_texts);
+        assert_eq!(
+            driver.script("return document.querySelector('select[name=community]').value"),
+            "liyuan"
+        );
+
+        // Switch to English: same filter, English words.
+        driver.click("a.switch");
+        driver.wait_for(
+            "the English page",
+            "return document.documentElement.lang === 'en'",
+        );
+        let heading = driver.script("return document.querySelector('#footfall h2').textContent");
+        assert_eq!(heading, "Footfall change by community");
+        assert!(
+            driver
+                .script("return location.search")
+                .as_str()
+                .unwrap()
+                .contains("community=liyuan")
+        );
+
+        driver.go(&format!("{base}/d/recovery"));
+        for width in [375, 1280] {
+            let path = shots_dir.join(format!("overview-{width}.png"));
+            driver.screenshot(width, &path);
+            let bytes = std::fs::read(&path).unwrap();
+            let info = png::Decoder::new(std::io::Cursor::new(bytes))
+                .read_info()
+                .unwrap();
+            assert_eq!(info.info().width, width, "screenshot width");
+            eprintln!("screenshot: {}", path.display());
+        }
+        // Nothing on the phone is wider than the phone.
+        driver.call(
+            "POST",
+            "/window/rect",
+            Some(json!({"width": 375, "height": 2200})),
+        );
+        let overflow =
+            driver.script("return document.documentElement.scrollWidth <= window.innerWidth");
+        assert_eq!(
+            overflow,
+            Value::Bool(true),
+            "the page scrolls sideways at 375 px"
+        );
+    })
+    .await
+    .unwrap();
+    let _ = stop.send(());
+    server.await.unwrap().unwrap();
+}
