@@ -233,7 +233,7 @@ impl Dashboard {
         panel: &Panel,
         library: &Library,
         filters: &BTreeMap<Filter, String>,
-    ) -> Result<(BTreeMap<String, String>, Vec<(String, String)>)> {
+    ) -> Result<(BTreeMap<String, String>, RowFilters)> {
         let file = library
             .get(&panel.query)
             .ok_or_else(|| self.error(panel, format!("unknown query {:?}", panel.query)))?;
@@ -253,6 +253,9 @@ impl Dashboard {
         Ok((params, row_filters))
     }
 }
+
+/// Filters bound to columns rather than parameters: (column, value).
+pub type RowFilters = Vec<(String, String)>;
 
 /// Every dashboard, by name.
 #[derive(Debug, Clone, Default)]

@@ -71,7 +71,7 @@ const CODES: &[(&str, &str, &str)] = &[
 ];
 
 /// A code in the reader's language; an unknown code is shown as it is.
-pub fn code<'a>(code: &'a str, lang: Lang) -> &'a str {
+pub fn code(code: &str, lang: Lang) -> &str {
     CODES
         .iter()
         .find(|(c, _, _)| *c == code)

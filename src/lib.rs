@@ -17,7 +17,7 @@
 //! - [`render`]: a dashboard panel turned into a chart; `yanhuo render`.
 //! - [`web`]: the axum pages, charts and downloads (the only module that knows HTTP).
 //! - [`generate`]: the synthetic district in `sample-data/`.
-//! - [`config`]: settings.
+//! - [`config`]: the settings every command shares.
 //! - [`error`]: the one error type.
 
 pub mod catalog;

@@ -68,10 +68,10 @@ impl Study {
         )
         .await?;
         for row in text_rows(&lockdowns) {
-            if let [id, first, last] = row.as_slice() {
-                if let (Ok(first), Ok(last)) = (first.parse(), last.parse()) {
-                    study.lockdowns.push((id.clone(), first, last));
-                }
+            if let [id, first, last] = row.as_slice()
+                && let (Ok(first), Ok(last)) = (first.parse(), last.parse())
+            {
+                study.lockdowns.push((id.clone(), first, last));
             }
         }
         let holidays = run_sql(
@@ -80,10 +80,10 @@ impl Study {
         )
         .await?;
         for row in text_rows(&holidays) {
-            if let [date, name] = row.as_slice() {
-                if let Ok(date) = date.parse() {
-                    study.holidays.push((date, name.clone()));
-                }
+            if let [date, name] = row.as_slice()
+                && let Ok(date) = date.parse()
+            {
+                study.holidays.push((date, name.clone()));
             }
         }
         Ok(study)

@@ -181,18 +181,18 @@ pub fn panel_chart(
         }
     }
     if x_is_date {
-        if panel.shade_lockdown {
-            if let Some((_, first, last)) = study.lockdown(lockdown) {
-                chart.shaded.push((
-                    *first,
-                    *last,
-                    if lang.is_en() {
-                        "lockdown".into()
-                    } else {
-                        "封控".into()
-                    },
-                ));
-            }
+        if panel.shade_lockdown
+            && let Some((_, first, last)) = study.lockdown(lockdown)
+        {
+            chart.shaded.push((
+                *first,
+                *last,
+                if lang.is_en() {
+                    "lockdown".into()
+                } else {
+                    "封控".into()
+                },
+            ));
         }
         if panel.mark_holidays {
             chart.markers = study.holidays.clone();

@@ -186,9 +186,9 @@ where
 
 /// With more than one series, a legend in a column on the right; returns the area left for
 /// the plot.
-pub fn legend_beside<'a, DB: DrawingBackend>(
+pub fn legend_beside<DB: DrawingBackend>(
     chart: &Chart,
-    area: &'a DrawingArea<DB, Shift>,
+    area: &DrawingArea<DB, Shift>,
     scale: f64,
 ) -> Result<DrawingArea<DB, Shift>, ChartError>
 where

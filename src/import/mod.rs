@@ -75,10 +75,11 @@ fn referenced_columns(spec: &TableSpec) -> Vec<&'static str> {
     let mut out = Vec::new();
     for other in TABLES {
         for column in other.columns {
-            if let Rule::References(table, col) = column.rule {
-                if table == spec.name && !out.contains(&col) {
-                    out.push(col);
-                }
+            if let Rule::References(table, col) = column.rule
+                && table == spec.name
+                && !out.contains(&col)
+            {
+                out.push(col);
             }
         }
     }

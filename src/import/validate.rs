@@ -153,10 +153,10 @@ fn row_rule(spec: &TableSpec, values: &[Value]) -> Option<String> {
             spec.column_index("starts_at")?,
             spec.column_index("ends_at")?,
         );
-        if let (Value::Timestamp(s), Value::Timestamp(e)) = (&values[starts], &values[ends]) {
-            if e <= s {
-                return Some("ends_at: must be after starts_at".into());
-            }
+        if let (Value::Timestamp(s), Value::Timestamp(e)) = (&values[starts], &values[ends])
+            && e <= s
+        {
+            return Some("ends_at: must be after starts_at".into());
         }
     }
     None
@@ -211,10 +211,10 @@ pub fn parse_date(text: &str) -> Option<NaiveDate> {
         "%Y-%m-%d %H:%M:%S",
     ] {
         if format.contains("%H") {
-            if let Ok(t) = NaiveDateTime::parse_from_str(text, format) {
-                if t.time() == chrono::NaiveTime::MIN {
-                    return Some(t.date());
-                }
+            if let Ok(t) = NaiveDateTime::parse_from_str(text, format)
+                && t.time() == chrono::NaiveTime::MIN
+            {
+                return Some(t.date());
             }
         } else if let Ok(d) = NaiveDate::parse_from_str(text, format) {
             return Some(d);
