@@ -57,6 +57,15 @@ pub enum Command {
     Serve(ServeArgs),
     /// Draw every panel of a dashboard to files.
     Render(RenderArgs),
+    /// Time the figures, a chart and the overview page on the data folder.
+    Bench(BenchArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct BenchArgs {
+    /// Warm runs of each measurement (the median is printed).
+    #[arg(long, default_value_t = 5)]
+    pub runs: usize,
 }
 
 #[derive(Debug, Args)]
@@ -152,6 +161,10 @@ pub async fn run(cli: Cli) -> Result<()> {
                 .map_err(|e| Error::Other(e.to_string()))?;
             tracing::info!("serving the dashboards on http://{addr}/");
             web::serve(listener, state, web::shutdown_signal()).await
+        }
+        Command::Bench(args) => {
+            print!("{}", yanhuo::bench::run(&settings, args.runs).await?);
+            Ok(())
         }
         Command::Render(args) => {
             let filters = render::parse_filters(&args.params)?;

@@ -19,7 +19,9 @@
 //! - [`generate`]: the synthetic district in `sample-data/`.
 //! - [`config`]: the settings every command shares.
 //! - [`error`]: the one error type.
+//! - [`bench`]: `yanhuo bench`, speed and memory on a data folder.
 
+pub mod bench;
 pub mod catalog;
 pub mod charts;
 pub mod config;

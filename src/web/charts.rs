@@ -2,8 +2,10 @@
 //! `.csv`, with strong ETags built from the data version, the panel and the view, so a
 //! browser that has the file gets a 304 and the server draws nothing.
 
-use std::collections::BTreeMap;
-use std::sync::Arc;
+use std::collections::{BTreeMap, HashMap, VecDeque};
+use std::sync::{Arc, Mutex};
+
+use axum::body::Bytes;
 
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
@@ -57,9 +59,12 @@ pub async fn download(
     {
         return Ok((StatusCode::NOT_MODIFIED, [(header::ETAG, etag)]).into_response());
     }
+    if let Some((content_type, body)) = loaded.drawn.get(&etag) {
+        return Ok(respond(body, content_type, &etag, &name, &file));
+    }
     let result = panels::panel_rows(&loaded.engine, dashboard, panel, &view.filters).await?;
     let lockdown = view.filters.get(&Filter::Lockdown).map(String::as_str);
-    let (body, content_type): (Vec<u8>, &str) = match kind {
+    let (body, content_type): (Vec<u8>, &'static str) = match kind {
         Kind::Csv => (
             format::to_bytes(&result, OutputFormat::Csv)?,
             "text/csv; charset=utf-8",
@@ -75,11 +80,23 @@ pub async fn download(
             }
         }
     };
+    let body = Bytes::from(body);
+    loaded.drawn.put(etag.clone(), content_type, body.clone());
+    Ok(respond(body, content_type, &etag, &name, &file))
+}
+
+fn respond(
+    body: Bytes,
+    content_type: &'static str,
+    etag: &str,
+    name: &str,
+    file: &str,
+) -> Response {
     let filename = format!("{name}-{file}");
     let mut response = (StatusCode::OK, body).into_response();
     let headers = response.headers_mut();
     headers.insert(header::CONTENT_TYPE, HeaderValue::from_static(content_type));
-    if let Ok(value) = HeaderValue::from_str(&etag) {
+    if let Ok(value) = HeaderValue::from_str(etag) {
         headers.insert(header::ETAG, value);
     }
     // Revalidate every time: the ETag makes that a 304 until the data changes.
@@ -87,7 +104,36 @@ pub async fn download(
     if let Ok(value) = HeaderValue::from_str(&format!("inline; filename=\"{filename}\"")) {
         headers.insert(header::CONTENT_DISPOSITION, value);
     }
-    Ok(response)
+    response
+}
+
+/// Drawn downloads by ETag, bounded: a dashboard's charts in a few languages and scales.
+#[derive(Default)]
+pub struct Drawn {
+    entries: Mutex<(HashMap<String, (&'static str, Bytes)>, VecDeque<String>)>,
+}
+
+const DRAWN_ENTRIES: usize = 256;
+
+impl Drawn {
+    fn get(&self, etag: &str) -> Option<(&'static str, Bytes)> {
+        self.entries.lock().ok()?.0.get(etag).cloned()
+    }
+
+    fn put(&self, etag: String, content_type: &'static str, body: Bytes) {
+        let Ok(mut guard) = self.entries.lock() else {
+            return;
+        };
+        let (map, order) = &mut *guard;
+        if map.insert(etag.clone(), (content_type, body)).is_none() {
+            order.push_back(etag);
+        }
+        while order.len() > DRAWN_ENTRIES {
+            if let Some(oldest) = order.pop_front() {
+                map.remove(&oldest);
+            }
+        }
+    }
 }
 
 /// A strong validator: the same data, panel, format and view give the same bytes.

@@ -28,6 +28,8 @@ pub use error::WebError;
 pub struct Loaded {
     pub engine: Engine,
     pub study: Study,
+    /// Drawn charts by ETag: a chart asked for again is copied, not drawn.
+    pub drawn: charts::Drawn,
 }
 
 pub struct AppState {
@@ -76,7 +78,11 @@ impl AppState {
 async fn load(settings: &Settings) -> Result<Loaded> {
     let engine = Engine::open(settings).await?;
     let study = Study::load(&engine).await?;
-    Ok(Loaded { engine, study })
+    Ok(Loaded {
+        engine,
+        study,
+        drawn: charts::Drawn::default(),
+    })
 }
 
 pub fn router(state: Arc<AppState>) -> Router {
