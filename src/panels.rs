@@ -39,6 +39,26 @@ pub async fn panel_rows(
     Ok(result)
 }
 
+/// Runs the distinct queries of a dashboard's panels at once, so a first view waits for the
+/// slowest query rather than for all of them in turn; the panels then read the cache.
+pub async fn prefetch(engine: &Engine, dashboard: &Dashboard, filters: &Filters) -> Result<()> {
+    let mut distinct: Vec<(String, BTreeMap<String, String>)> = Vec::new();
+    for panel in &dashboard.panels {
+        let (params, _) = dashboard.params_for(panel, &engine.library, filters)?;
+        let key = (panel.query.clone(), params);
+        if !distinct.contains(&key) {
+            distinct.push(key);
+        }
+    }
+    futures::future::try_join_all(
+        distinct
+            .iter()
+            .map(|(query, params)| engine.run(query, params)),
+    )
+    .await?;
+    Ok(())
+}
+
 /// Names and dates the pages and charts need, read once per data version.
 #[derive(Debug, Clone, Default)]
 pub struct Study {

@@ -313,6 +313,7 @@ async fn dashboard(
     let lang = view.lang;
     let path = format!("/d/{name}");
     let lockdown = view.filters.get(&Filter::Lockdown).map(String::as_str);
+    panels::prefetch(&loaded.engine, dashboard, &view.filters).await?;
     let (mut tiles, mut panels) = (Vec::new(), Vec::new());
     for panel in &dashboard.panels {
         let result = panels::panel_rows(&loaded.engine, dashboard, panel, &view.filters).await?;
