@@ -14,7 +14,8 @@ use std::time::{Duration, Instant};
 use axum::Router;
 use tokio::net::TcpListener;
 use tokio::sync::RwLock;
-use tower_http::trace::TraceLayer;
+use tower_http::trace::{DefaultMakeSpan, DefaultOnResponse, TraceLayer};
+use tracing::Level;
 
 use crate::config::Settings;
 use crate::engine::{self, Engine};
@@ -89,7 +90,13 @@ pub fn router(state: Arc<AppState>) -> Router {
     Router::new()
         .merge(pages::router())
         .merge(assets::router())
-        .layer(TraceLayer::new_for_http())
+        // One log line per request at INFO: method, path, status, latency.
+        .layer(
+            TraceLayer::new_for_http()
+                .make_span_with(DefaultMakeSpan::new().level(Level::INFO))
+                .on_request(())
+                .on_response(DefaultOnResponse::new().level(Level::INFO)),
+        )
         .with_state(state)
 }
 

@@ -152,3 +152,47 @@ fn sql_errors_are_printed_plainly() {
         "{err}"
     );
 }
+
+#[test]
+fn render_writes_every_panel_in_chinese_and_english() {
+    let dir = tempfile::tempdir().unwrap();
+    write_district(dir.path());
+    let out = tempfile::tempdir().unwrap();
+    let dashboard = Path::new(env!("CARGO_MANIFEST_DIR")).join("dashboards/recovery.toml");
+    for lang in ["zh", "en"] {
+        let listed = stdout(&yanhuo(
+            dir.path(),
+            &[
+                "render",
+                dashboard.to_str().unwrap(),
+                "--out",
+                out.path().to_str().unwrap(),
+                "--lang",
+                lang,
+            ],
+        ));
+        assert_eq!(listed.lines().count(), 10, "{listed}");
+    }
+    let footfall = std::fs::read_to_string(out.path().join("footfall-en.svg")).unwrap();
+    let doc = roxmltree::Document::parse(&footfall).unwrap();
+    assert_eq!(doc.root_element().attribute("lang"), Some("en"));
+    assert!(footfall.contains("Footfall change by community"));
+    let png = stdout(&yanhuo(
+        dir.path(),
+        &[
+            "render",
+            "community",
+            "--out",
+            out.path().to_str().unwrap(),
+            "--format",
+            "png",
+            "--param",
+            "community=a",
+        ],
+    ));
+    let first = png.lines().next().unwrap();
+    let info = png::Decoder::new(std::io::BufReader::new(std::fs::File::open(first).unwrap()))
+        .read_info()
+        .unwrap();
+    assert_eq!((info.info().width, info.info().height), (1600, 900));
+}

@@ -227,3 +227,43 @@ async fn results_are_cached_and_an_import_reopens_the_data() {
             .contains("<div class=\"value\">6</div>")
     );
 }
+
+#[tokio::test]
+async fn a_bad_dashboard_file_names_the_file_the_panel_and_the_problem() {
+    let site = site().await;
+    let loaded = site.state.current().await.unwrap();
+    let engine = &loaded.engine;
+    let check = |text: &str| {
+        let dashboard = yanhuo::dashboards::Dashboard::parse("broken", text);
+        async move {
+            match dashboard {
+                Ok(d) => d
+                    .check(&engine.ctx, &engine.library)
+                    .await
+                    .unwrap_err()
+                    .to_string(),
+                Err(e) => e.to_string(),
+            }
+        }
+    };
+    let unknown_query = check("title = \"t\"\n[[panels]]\nid = \"p1\"\ntitle = \"x\"\nquery = \"nope\"\nkind = \"kpi\"\nvalue = \"v\"\n").await;
+    assert_eq!(
+        unknown_query,
+        "broken.toml, panel p1: unknown query \"nope\" (no queries/nope.sql)"
+    );
+    let unknown_column = check(
+        "title = \"t\"\n[[panels]]\nid = \"tiles\"\ntitle = \"x\"\nquery = \"district_summary\"\nkind = \"kpi\"\nvalue = \"shops_open\"\n",
+    )
+    .await;
+    assert!(
+        unknown_column.starts_with("broken.toml, panel tiles: unknown column \"shops_open\" in query district_summary (it has: shops, shops_closed,"),
+        "{unknown_column}"
+    );
+    let no_x = check("title = \"t\"\n[[panels]]\nid = \"line\"\ntitle = \"x\"\nquery = \"footfall_change\"\nkind = \"line\"\ny = [\"pct_change\"]\n").await;
+    assert_eq!(no_x, "broken.toml, panel line: a Line panel needs `x`");
+    let typo = check("title = \"t\"\n[[panels]]\nid = \"p\"\ntitle = \"x\"\nquery = \"two_lists\"\nkind = \"pie\"\n").await;
+    assert!(
+        typo.starts_with("broken.toml: ") && typo.contains("pie"),
+        "{typo}"
+    );
+}
