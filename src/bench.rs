@@ -54,6 +54,7 @@ pub fn sample_line_chart() -> Chart {
         .map(|s| Series {
             label: format!("社区{s}"),
             color: s,
+            bar_colors: Vec::new(),
             values: (0..120)
                 .map(|d| Some(((d * 7 + s * 13) % 40) as f64 - 20.0))
                 .collect(),

@@ -161,6 +161,7 @@ pub fn panel_chart(
                     label: study.label(series_column, &key, lang),
                     color: color_of(series_column, &key, study).unwrap_or(n),
                     values,
+                    bar_colors: Vec::new(),
                 });
             }
         }
@@ -172,10 +173,25 @@ pub fn panel_chart(
                         values[i] = value;
                     }
                 }
+                // One series of categories or communities: each bar in its own colour.
+                let bar_colors = if panel.y.len() == 1 {
+                    order
+                        .iter()
+                        .filter_map(|x| color_of(x_column, x, study))
+                        .collect::<Vec<_>>()
+                } else {
+                    Vec::new()
+                };
+                let bar_colors = if bar_colors.len() == order.len() {
+                    bar_colors
+                } else {
+                    Vec::new()
+                };
                 chart.series.push(Series {
                     label: crate::labels::code(y, lang).to_string(),
                     color: n,
                     values,
+                    bar_colors,
                 });
             }
         }

@@ -36,7 +36,7 @@ where
             let Some(v) = series.values.get(i).copied().flatten() else {
                 continue;
             };
-            let color = style::color(series.color);
+            let color = style::color(series.bar_colors.get(i).copied().unwrap_or(series.color));
             let (x0, x1, y0, y1) = if stacked {
                 let base = if v >= 0.0 { up } else { down };
                 if v >= 0.0 {

@@ -85,6 +85,9 @@ pub struct Series {
     /// thing keeps its colour on every chart.
     pub color: usize,
     pub values: Vec<Option<f64>>,
+    /// Bars only: a colour per bar, where the x axis is communities or categories and each
+    /// keeps its own colour. Empty: every bar in `color`.
+    pub bar_colors: Vec<usize>,
 }
 
 #[derive(Debug, Clone, PartialEq)]

@@ -19,6 +19,7 @@ fn footfall(lang: Lang) -> Chart {
         Series {
             label: "黎园社区".into(),
             color: 0,
+            bar_colors: Vec::new(),
             values: (1..=30)
                 .map(|d| Some(if (23..=29).contains(&d) { -95.0 } else { 2.0 }))
                 .collect(),
@@ -26,6 +27,7 @@ fn footfall(lang: Lang) -> Chart {
         Series {
             label: "<script>alert(1)</script> & \"co\"".into(),
             color: 1,
+            bar_colors: Vec::new(),
             // A gap on the 10th: two pieces of line.
             values: (1..=30)
                 .map(|d| if d == 10 { None } else { Some(-5.0) })
@@ -125,11 +127,13 @@ fn bars(kind: ChartKind) -> Chart {
         Series {
             label: "到店".into(),
             color: 0,
+            bar_colors: Vec::new(),
             values: vec![Some(30_000.0), Some(10.0), None],
         },
         Series {
             label: "线上".into(),
             color: 1,
+            bar_colors: Vec::new(),
             values: vec![Some(5_000.0), Some(20.0), Some(7.0)],
         },
     ];
@@ -193,6 +197,7 @@ fn histogram_kpi_and_table_render() {
     histogram.series = vec![Series {
         label: "spells".into(),
         color: 0,
+        bar_colors: Vec::new(),
         values: vec![Some(3.0), Some(300.0), Some(20.0)],
     }];
     let svg = render_svg(&histogram, 720, 405).unwrap();
