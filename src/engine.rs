@@ -30,13 +30,50 @@ pub struct Engine {
     pub version: String,
     /// Cheap to recompute (names, sizes, times): tells when the folder changed under us.
     pub fingerprint: String,
-    cache: Mutex<Cache>,
+    cache: Bounded<Arc<QueryResult>>,
 }
 
-#[derive(Default)]
-struct Cache {
-    entries: HashMap<String, Arc<QueryResult>>,
-    order: VecDeque<String>,
+/// A map that forgets its oldest entries past a capacity. Shared by the query results here
+/// and the drawn charts of the web layer.
+pub struct Bounded<V> {
+    capacity: usize,
+    entries: Mutex<(HashMap<String, V>, VecDeque<String>)>,
+}
+
+impl<V: Clone> Bounded<V> {
+    pub fn new(capacity: usize) -> Self {
+        Bounded {
+            capacity,
+            entries: Mutex::new((HashMap::new(), VecDeque::new())),
+        }
+    }
+
+    pub fn get(&self, key: &str) -> Option<V> {
+        self.entries.lock().ok()?.0.get(key).cloned()
+    }
+
+    pub fn put(&self, key: String, value: V) {
+        let Ok(mut guard) = self.entries.lock() else {
+            return;
+        };
+        let (map, order) = &mut *guard;
+        if map.insert(key.clone(), value).is_none() {
+            order.push_back(key);
+        }
+        while order.len() > self.capacity {
+            if let Some(oldest) = order.pop_front() {
+                map.remove(&oldest);
+            }
+        }
+    }
+
+    pub fn len(&self) -> usize {
+        self.entries.lock().map(|e| e.0.len()).unwrap_or(0)
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
 }
 
 impl Engine {
@@ -58,7 +95,7 @@ impl Engine {
             settings: settings.clone(),
             version: content_version(&settings.data_dir)?,
             fingerprint: fingerprint(&settings.data_dir)?,
-            cache: Mutex::new(Cache::default()),
+            cache: Bounded::new(CACHE_ENTRIES),
         })
     }
 
@@ -73,7 +110,7 @@ impl Engine {
             message: "no such query file".into(),
         })?;
         let sql = self.library.expand(file, params)?;
-        if let Some(hit) = self.cached(&sql) {
+        if let Some(hit) = self.cache.get(&sql) {
             return Ok(hit);
         }
         let result = Arc::new(
@@ -87,32 +124,13 @@ impl Engine {
                     other => other,
                 })?,
         );
-        self.remember(sql, result.clone());
+        self.cache.put(sql, result.clone());
         Ok(result)
-    }
-
-    fn cached(&self, sql: &str) -> Option<Arc<QueryResult>> {
-        let cache = self.cache.lock().ok()?;
-        cache.entries.get(sql).cloned()
-    }
-
-    fn remember(&self, sql: String, result: Arc<QueryResult>) {
-        let Ok(mut cache) = self.cache.lock() else {
-            return;
-        };
-        if cache.entries.insert(sql.clone(), result).is_none() {
-            cache.order.push_back(sql);
-        }
-        while cache.order.len() > CACHE_ENTRIES {
-            if let Some(oldest) = cache.order.pop_front() {
-                cache.entries.remove(&oldest);
-            }
-        }
     }
 
     /// How many results are cached (for tests and /healthz).
     pub fn cached_results(&self) -> usize {
-        self.cache.lock().map(|c| c.entries.len()).unwrap_or(0)
+        self.cache.len()
     }
 }
 

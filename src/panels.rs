@@ -209,6 +209,20 @@ pub fn kpi(panel: &Panel, result: &QueryResult, lang: Lang) -> String {
     format_value(value, panel.unit, lang)
 }
 
+/// The result's columns a table panel shows, by position: the panel's list, or all.
+pub fn shown_columns(panel: &Panel, result: &QueryResult) -> Vec<usize> {
+    let names: Vec<&String> = result.schema.fields().iter().map(|f| f.name()).collect();
+    if panel.columns.is_empty() {
+        (0..names.len()).collect()
+    } else {
+        panel
+            .columns
+            .iter()
+            .filter_map(|c| names.iter().position(|n| *n == c))
+            .collect()
+    }
+}
+
 /// A table panel: header and rows of display text, codes and numbers in the reader's terms.
 pub fn table(
     panel: &Panel,
@@ -222,15 +236,7 @@ pub fn table(
         .iter()
         .map(|f| f.name().clone())
         .collect();
-    let shown: Vec<usize> = if panel.columns.is_empty() {
-        (0..names.len()).collect()
-    } else {
-        panel
-            .columns
-            .iter()
-            .filter_map(|c| names.iter().position(|n| n == c))
-            .collect()
-    };
+    let shown = shown_columns(panel, result);
     let header = shown
         .iter()
         .map(|&i| column_title(&names[i], lang))

@@ -21,15 +21,7 @@ use super::random::{cumulative, normal, pick_cumulative, poisson};
 
 const MICROS_PER_DAY: i64 = 86_400_000_000;
 
-pub const CHANNELS: [&str; 6] = [
-    "in_store",
-    "wechat_group",
-    "phone",
-    "delivery_platform",
-    "livestream",
-    "errand",
-];
-pub const ORDER_STATUSES: [&str; 3] = ["completed", "refunded", "cancelled"];
+pub use crate::catalog::{CHANNELS, ORDER_STATUSES};
 
 /// One local date of the data, with its instants worked out once through the zone.
 pub struct Day {

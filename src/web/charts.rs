@@ -2,8 +2,8 @@
 //! `.csv`, with strong ETags built from the data version, the panel and the view, so a
 //! browser that has the file gets a 304 and the server draws nothing.
 
-use std::collections::{BTreeMap, HashMap, VecDeque};
-use std::sync::{Arc, Mutex};
+use std::collections::BTreeMap;
+use std::sync::Arc;
 
 use axum::body::Bytes;
 
@@ -14,6 +14,7 @@ use sha2::{Digest, Sha256};
 use super::pages::View;
 use super::{AppState, WebError};
 use crate::dashboards::Filter;
+use crate::engine::Bounded;
 use crate::format::{self, OutputFormat};
 use crate::panels;
 use crate::render;
@@ -107,35 +108,24 @@ fn respond(
     response
 }
 
-/// Drawn downloads by ETag, bounded: a dashboard's charts in a few languages and scales.
-#[derive(Default)]
-pub struct Drawn {
-    entries: Mutex<(HashMap<String, (&'static str, Bytes)>, VecDeque<String>)>,
-}
+/// Drawn downloads by ETag: a dashboard's charts in a few languages and scales.
+pub struct Drawn(Bounded<(&'static str, Bytes)>);
 
-const DRAWN_ENTRIES: usize = 256;
+impl Default for Drawn {
+    fn default() -> Self {
+        Drawn(Bounded::new(256))
+    }
+}
 
 impl Drawn {
     fn get(&self, etag: &str) -> Option<(&'static str, Bytes)> {
-        self.entries.lock().ok()?.0.get(etag).cloned()
+        self.0.get(etag)
     }
 
     fn put(&self, etag: String, content_type: &'static str, body: Bytes) {
-        let Ok(mut guard) = self.entries.lock() else {
-            return;
-        };
-        let (map, order) = &mut *guard;
-        if map.insert(etag.clone(), (content_type, body)).is_none() {
-            order.push_back(etag);
-        }
-        while order.len() > DRAWN_ENTRIES {
-            if let Some(oldest) = order.pop_front() {
-                map.remove(&oldest);
-            }
-        }
+        self.0.put(etag, (content_type, body));
     }
 }
-
 /// A strong validator: the same data, panel, format and view give the same bytes.
 fn etag(version: &str, dashboard: &str, file: &str, view: &View) -> String {
     let mut hasher = Sha256::new();

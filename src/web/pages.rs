@@ -414,11 +414,10 @@ fn drill_down_rows(
         .iter()
         .map(|f| f.name().clone())
         .collect();
-    let shown: Vec<String> = if panel.columns.is_empty() {
-        names.clone()
-    } else {
-        panel.columns.clone()
-    };
+    let shown: Vec<String> = panels::shown_columns(panel, result)
+        .into_iter()
+        .map(|i| names[i].clone())
+        .collect();
     let raw = panels::text_rows(result);
     rows.into_iter()
         .enumerate()
