@@ -255,7 +255,8 @@ impl std::fmt::Display for ImportReport {
         if rejected > 0 {
             writeln!(
                 f,
-                "{rejected} rows were rejected: see {} (file, line, rule, row).",
+                "{rejected} row{} rejected: see {} (file, line, rule, row).",
+                if rejected == 1 { " was" } else { "s were" },
                 self.into.join("rejects").display()
             )?;
         }
