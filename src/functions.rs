@@ -37,6 +37,16 @@ impl LocalDate {
 }
 
 const UNIX_EPOCH_DAYS_FROM_CE: i32 = 719_163;
+const DAY: i64 = 86_400_000_000;
+const QUARTER_HOUR: i64 = 900_000_000;
+
+/// The zone's offset from UTC at an instant, in microseconds.
+fn offset_micros(micros: i64, zone: &Tz) -> Option<i64> {
+    use chrono::Offset;
+    let instant = DateTime::<Utc>::from_timestamp_micros(micros)?;
+    let offset = instant.with_timezone(zone).offset().fix().local_minus_utc();
+    Some(i64::from(offset) * 1_000_000)
+}
 
 /// Days since 1970-01-01 of the local date of `micros` (an instant) in `zone`.
 pub fn local_date_days(micros: i64, zone: &Tz) -> Option<i32> {
@@ -76,15 +86,32 @@ impl ScalarUDFImpl for LocalDate {
                 )?;
                 let micros = micros.as_primitive::<TimestampMicrosecondType>();
                 match tz {
-                    // An instant: its date where the shops are.
-                    Some(_) => micros
-                        .iter()
-                        .map(|v| v.and_then(|m| local_date_days(m, &self.zone)))
-                        .collect(),
+                    // An instant: its date where the shops are. Looking the zone up is the cost
+                    // (millions of orders); a zone's offset holds for at least a quarter hour, so
+                    // rows in the same quarter hour reuse it.
+                    Some(_) => {
+                        let mut last: Option<(i64, i64)> = None;
+                        micros
+                            .iter()
+                            .map(|v| {
+                                let m = v?;
+                                let quarter = m.div_euclid(QUARTER_HOUR);
+                                let offset = match last {
+                                    Some((q, offset)) if q == quarter => offset,
+                                    _ => {
+                                        let offset = offset_micros(m, &self.zone)?;
+                                        last = Some((quarter, offset));
+                                        offset
+                                    }
+                                };
+                                Some((m + offset).div_euclid(DAY) as i32)
+                            })
+                            .collect()
+                    }
                     // A wall-clock time with no zone is already local.
                     None => micros
                         .iter()
-                        .map(|v| v.map(|m| m.div_euclid(86_400_000_000) as i32))
+                        .map(|v| v.map(|m| m.div_euclid(DAY) as i32))
                         .collect(),
                 }
             }
@@ -103,6 +130,35 @@ impl ScalarUDFImpl for LocalDate {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn cached_offsets_give_the_same_dates_across_a_daylight_saving_change() {
+        // New York springs forward at 2022-03-13 07:00 UTC; step through it by 7 minutes.
+        let zone = chrono_tz::America::New_York;
+        let start = 1_647_129_600_000_000; // 2022-03-13 00:00 UTC
+        let values: Vec<i64> = (0..200).map(|i| start + i * 420_000_000).collect();
+        let udf = LocalDate::new(zone);
+        let array = datafusion::arrow::array::TimestampMicrosecondArray::from(values.clone())
+            .with_timezone("UTC");
+        let args = ScalarFunctionArgs {
+            args: vec![ColumnarValue::Array(Arc::new(array))],
+            arg_fields: vec![],
+            number_rows: values.len(),
+            return_field: Arc::new(datafusion::arrow::datatypes::Field::new(
+                "d",
+                DataType::Date32,
+                true,
+            )),
+            config_options: Arc::new(datafusion::config::ConfigOptions::default()),
+        };
+        let ColumnarValue::Array(out) = udf.invoke_with_args(args).unwrap() else {
+            panic!()
+        };
+        let out = out.as_primitive::<datafusion::arrow::datatypes::Date32Type>();
+        for (i, m) in values.iter().enumerate() {
+            assert_eq!(Some(out.value(i)), local_date_days(*m, &zone), "at {m}");
+        }
+    }
 
     #[test]
     fn utc_evening_is_next_local_day_in_shanghai() {
