@@ -6,16 +6,10 @@
 -- completed orders; online is every channel except in_store. online_recovery and the totals
 -- of district_summary are built from this.
 -- param: lockdown_id text = NULL | the lockdown studied; empty: the earliest
--- uses: study_dates, baseline_shops
+-- uses: study_dates, baseline_shops, shop_days
 WITH daily AS (
-    SELECT
-        shop_id,
-        local_date(ordered_at) AS date,
-        SUM(amount_cny) AS revenue,
-        SUM(CASE WHEN channel <> 'in_store' THEN amount_cny ELSE 0 END) AS online_revenue
-    FROM orders
-    WHERE status = 'completed'
-    GROUP BY shop_id, local_date(ordered_at)
+    SELECT shop_id, date, revenue_cny AS revenue, online_cny AS online_revenue
+    FROM shop_days
 ),
 baseline_days AS (
     SELECT

@@ -206,10 +206,10 @@ pub async fn run(cli: Cli) -> Result<()> {
 }
 
 async fn query(settings: &Settings, args: QueryArgs) -> Result<()> {
-    let library = settings.library()?;
+    let mut library = settings.library()?;
     let values = queries::parse_assignments(&args.params)?;
     let (ctx, _) = catalog::open(&settings.data_dir, settings.zone).await?;
-    queries::register_views(&ctx, &library).await?;
+    queries::register_views(&ctx, &mut library).await?;
     let result = match (&args.file, &args.sql) {
         (Some(path), _) => {
             let source = std::fs::read_to_string(path).map_err(|e| Error::io(path, e))?;

@@ -79,8 +79,8 @@ impl<V: Clone> Bounded<V> {
 impl Engine {
     pub async fn open(settings: &Settings) -> Result<Engine> {
         let (ctx, _) = catalog::open(&settings.data_dir, settings.zone).await?;
-        let library = settings.library()?;
-        queries::register_views(&ctx, &library).await?;
+        let mut library = settings.library()?;
+        queries::register_views(&ctx, &mut library).await?;
         let dashboards = match &settings.dashboards_dir {
             Some(dir) => Dashboards::from_dir(dir)?,
             None => Dashboards::embedded()?,

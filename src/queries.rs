@@ -69,6 +69,9 @@ pub struct QueryFile {
     pub description: String,
     pub params: Vec<Param>,
     pub uses: Vec<String>,
+    /// `materialize: yes`: a file without parameters that many others read; an opened data
+    /// folder computes it once and holds it as a table.
+    pub materialize: bool,
     /// The whole file, header included, as a planner would copy it.
     pub source: String,
 }
@@ -86,6 +89,7 @@ impl QueryFile {
             description: String::new(),
             params: Vec::new(),
             uses: Vec::new(),
+            materialize: false,
             source: source.to_string(),
         };
         let mut description = Vec::new();
@@ -102,6 +106,8 @@ impl QueryFile {
                 file.title = title.trim().to_string();
             } else if let Some(param) = comment.strip_prefix("param:") {
                 file.params.push(parse_param(param).map_err(bad)?);
+            } else if let Some(value) = comment.strip_prefix("materialize:") {
+                file.materialize = matches!(value.trim(), "yes" | "true");
             } else if let Some(uses) = comment.strip_prefix("uses:") {
                 file.uses.extend(
                     uses.split(',')
@@ -114,6 +120,11 @@ impl QueryFile {
             }
         }
         file.description = description.join(" ").trim().to_string();
+        if file.materialize && !file.params.is_empty() {
+            return Err(bad(
+                "materialize: only a file without parameters can be held as a table".into(),
+            ));
+        }
         Ok(file)
     }
 
@@ -177,6 +188,8 @@ fn parse_param(text: &str) -> std::result::Result<Param, String> {
 #[derive(Debug, Clone, Default)]
 pub struct Library {
     files: BTreeMap<String, QueryFile>,
+    /// Files registered as tables in the context the SQL will run in: read, not inlined.
+    held: std::collections::BTreeSet<String>,
 }
 
 impl Library {
@@ -291,6 +304,9 @@ impl Library {
         stack.push(file.name.clone());
         for used in &file.uses {
             let dependency = self.dependency(file, used)?;
+            if self.held.contains(used) {
+                continue;
+            }
             self.dependencies(dependency, stack, out)?;
             if !out.contains(used) {
                 out.push(used.clone());
@@ -443,10 +459,31 @@ pub async fn run_sql(ctx: &SessionContext, sql: &str) -> Result<QueryResult> {
 }
 
 /// Registers every query file as a view with its default parameters, so a planner can
-/// `SELECT * FROM closure_length WHERE category = 'barber'` as if it were a table. A file
-/// that does not plan on this data is skipped with a warning rather than stopping the rest.
-pub async fn register_views(ctx: &SessionContext, library: &Library) -> Result<()> {
+/// `SELECT * FROM closure_length WHERE category = 'barber'` as if it were a table. Files
+/// marked `materialize: yes` are computed now and held as tables, and the library reads them
+/// from there from now on. A file that does not plan on this data is skipped with a warning
+/// rather than stopping the rest.
+pub async fn register_views(ctx: &SessionContext, library: &mut Library) -> Result<()> {
+    let held: Vec<QueryFile> = library.files().filter(|f| f.materialize).cloned().collect();
+    for file in held {
+        if ctx.table_exist(file.name.as_str())? {
+            continue;
+        }
+        let sql = library.expand(&file, &BTreeMap::new())?;
+        let result = run_sql(ctx, &sql).await?;
+        // The batches' own schema: Parquet strings arrive as views where the plan said Utf8.
+        let schema = result
+            .batches
+            .first()
+            .map_or(result.schema.clone(), |b| b.schema());
+        let table = datafusion::datasource::MemTable::try_new(schema, vec![result.batches])?;
+        ctx.register_table(file.name.as_str(), std::sync::Arc::new(table))?;
+        library.held.insert(file.name.clone());
+    }
     for file in library.files() {
+        if library.held.contains(&file.name) {
+            continue;
+        }
         if ctx.table_exist(file.name.as_str())? {
             tracing::warn!(query = %file.name, "a table has this name; the query is not registered as a view");
             continue;

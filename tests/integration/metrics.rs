@@ -462,3 +462,24 @@ async fn the_bundled_sample_district_looks_like_the_april_lockdown() {
         "online sales jumped: {online_before} before, {recovery} during"
     );
 }
+
+#[tokio::test]
+async fn figures_read_from_the_held_shop_days_table_equal_the_inlined_sql() {
+    // The server computes shop_days once and reads it as a table; the query files inline it.
+    let d = district().await;
+    let dir = tempfile::tempdir().unwrap();
+    crate::fixture::write_district(dir.path());
+    let settings =
+        yanhuo::config::Settings::new(dir.path().to_path_buf(), "Asia/Shanghai", None).unwrap();
+    let engine = yanhuo::engine::Engine::open(&settings).await.unwrap();
+    for name in [
+        "online_recovery",
+        "customer_change",
+        "district_summary",
+        "recovery_by_category",
+    ] {
+        let held = engine.run(name, &Default::default()).await.unwrap();
+        let inlined = d.run(name, &[]).await;
+        assert_eq!(rows(&held), rows(&inlined), "{name}");
+    }
+}

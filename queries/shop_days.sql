@@ -1,0 +1,14 @@
+-- title: 店铺每日营业额 / Shop revenue by day
+-- One row per shop and local date with a completed order: revenue in yuan and the part of it
+-- sold online (every channel except in_store). A day with no completed order has no row: it
+-- counts 0. The server computes this once per data version, because every sales figure
+-- starts from it.
+-- materialize: yes
+SELECT
+    shop_id,
+    local_date(ordered_at) AS date,
+    SUM(amount_cny) AS revenue_cny,
+    SUM(CASE WHEN channel <> 'in_store' THEN amount_cny ELSE 0 END) AS online_cny
+FROM orders
+WHERE status = 'completed'
+GROUP BY shop_id, local_date(ordered_at)
