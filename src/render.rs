@@ -156,6 +156,10 @@ pub fn panel_chart(
                     by_key[slot].1[i] = value;
                 }
             }
+            // Series in the contract's order where it has one: in store at the bottom of a
+            // stack, communities as the communities table lists them.
+            by_key
+                .sort_by_key(|(key, _)| color_of(series_column, key, study).unwrap_or(usize::MAX));
             for (n, (key, values)) in by_key.into_iter().enumerate() {
                 chart.series.push(Series {
                     label: study.label(series_column, &key, lang),

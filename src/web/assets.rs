@@ -16,6 +16,7 @@ pub fn router() -> Router<Arc<AppState>> {
     Router::new()
         .route("/assets/style.css", get(style))
         .route("/assets/font.otf", get(font))
+        .route("/favicon.ico", get(favicon))
 }
 
 async fn style() -> impl IntoResponse {
@@ -35,5 +36,18 @@ async fn font() -> impl IntoResponse {
             (header::CACHE_CONTROL, "public, max-age=31536000, immutable"),
         ],
         crate::render::FONT,
+    )
+}
+
+/// 烟 in the bar's colour: browsers ask for it on every first visit.
+const FAVICON: &str = "<svg xmlns=\"http://www.w3.org/2000/svg\" viewBox=\"0 0 32 32\"><rect width=\"32\" height=\"32\" rx=\"6\" fill=\"#b5472b\"/><text x=\"16\" y=\"24\" font-size=\"22\" text-anchor=\"middle\" fill=\"#fff\">烟</text></svg>";
+
+async fn favicon() -> impl IntoResponse {
+    (
+        [
+            (header::CONTENT_TYPE, "image/svg+xml"),
+            (header::CACHE_CONTROL, "public, max-age=86400"),
+        ],
+        FAVICON,
     )
 }
