@@ -196,3 +196,37 @@ fn render_writes_every_panel_in_chinese_and_english() {
         .unwrap();
     assert_eq!((info.info().width, info.info().height), (1600, 900));
 }
+
+#[test]
+fn every_setting_and_subcommand_is_in_the_readme() {
+    let readme =
+        std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("README.md")).unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    for command in ["query", "import", "generate", "serve", "render", "bench"] {
+        assert!(
+            readme.contains(&format!("yanhuo {command}")),
+            "README lacks `yanhuo {command}`"
+        );
+        let help = stdout(&yanhuo(dir.path(), &[command, "--help"]));
+        assert!(help.contains("[env: YANHUO_DATA="), "the global settings show in {command} --help");
+        for (_, rest) in help
+            .match_indices("[env: ")
+            .map(|(i, _)| help.split_at(i + 6))
+        {
+            let var = rest.split(['=', ']']).next().unwrap_or_default();
+            assert!(
+                readme.contains(var),
+                "README lacks the setting {var} (yanhuo {command})"
+            );
+        }
+        for word in help.split(|c: char| c.is_whitespace() || c == ']' || c == ',') {
+            if word.starts_with("--") && word.len() > 2 && word != "--help" {
+                let flag = word.trim_end_matches(['.', ':']);
+                assert!(
+                    readme.contains(flag),
+                    "README lacks {flag} (yanhuo {command})"
+                );
+            }
+        }
+    }
+}
