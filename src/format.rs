@@ -43,15 +43,6 @@ impl OutputFormat {
         }
     }
 
-    pub fn extension(self) -> &'static str {
-        match self {
-            OutputFormat::Table => "txt",
-            OutputFormat::Csv => "csv",
-            OutputFormat::Json => "json",
-            OutputFormat::Parquet => "parquet",
-        }
-    }
-
     pub fn content_type(self) -> &'static str {
         match self {
             OutputFormat::Table => "text/plain; charset=utf-8",

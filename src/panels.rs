@@ -3,7 +3,6 @@
 //! names, lockdown dates, holidays).
 
 use std::collections::BTreeMap;
-use std::sync::Arc;
 
 use chrono::NaiveDate;
 use datafusion::arrow::array::Array;
@@ -325,6 +324,3 @@ fn column_unit(column: &str, panel_unit: Unit) -> Unit {
         panel_unit
     }
 }
-
-/// Shared results by panel for a whole dashboard view.
-pub type PanelResults = Vec<(Panel, Arc<QueryResult>)>;

@@ -13,7 +13,8 @@
 //!
 //! `uses:` names other query files the body reads as if they were tables; running the file
 //! puts them in front as common table expressions, with the same parameters, so one figure
-//! is defined in one file only.
+//! is defined in one file only. `materialize: yes` marks a file without parameters that an
+//! opened data folder computes once and holds as a table (see [`register_views`]).
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};

@@ -208,7 +208,10 @@ fn every_setting_and_subcommand_is_in_the_readme() {
             "README lacks `yanhuo {command}`"
         );
         let help = stdout(&yanhuo(dir.path(), &[command, "--help"]));
-        assert!(help.contains("[env: YANHUO_DATA="), "the global settings show in {command} --help");
+        assert!(
+            help.contains("[env: YANHUO_DATA="),
+            "the global settings show in {command} --help"
+        );
         for (_, rest) in help
             .match_indices("[env: ")
             .map(|(i, _)| help.split_at(i + 6))
