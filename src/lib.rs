@@ -15,6 +15,7 @@
 //! - [`labels`]: codes and numbers in the reader's language.
 //! - [`charts`]: the plotters renderer: line, bar, stacked bar, histogram, KPI, table.
 //! - [`render`]: a dashboard panel turned into a chart; `yanhuo render`.
+//! - [`suppress`]: small-cell suppression for figures that leave for print.
 //! - [`web`]: the axum pages, charts and downloads (the only module that knows HTTP).
 //! - [`generate`]: the synthetic district in `sample-data/`.
 //! - [`config`]: the settings every command shares.
@@ -36,6 +37,7 @@ pub mod labels;
 pub mod panels;
 pub mod queries;
 pub mod render;
+pub mod suppress;
 pub mod web;
 
 pub use error::{Error, Result};
