@@ -5,6 +5,7 @@
 -- param: community_id text = NULL | only this community; empty: all
 -- param: category text = NULL | only this category of shop; empty: all
 -- uses: closure_length
+-- cells: closure_buckets_cells
 WITH buckets AS (
     SELECT * FROM (VALUES
         (1, '不足7天', 'under 7 days'),

@@ -6,6 +6,7 @@
 -- param: community_id text = NULL | only this community; empty: all
 -- param: category text = NULL | only this category of shop; empty: all
 -- uses: study_dates
+-- cells: daily_channels_cells
 WITH daily AS (
     SELECT
         local_date(o.ordered_at) AS date,

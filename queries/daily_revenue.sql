@@ -6,6 +6,7 @@
 -- param: community_id text = NULL | only this community; empty: all
 -- param: category text = NULL | only this category of shop; empty: all
 -- uses: daily_channels
+-- cells: daily_revenue_cells
 SELECT
     date,
     period,

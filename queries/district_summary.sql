@@ -6,6 +6,7 @@
 -- footfall to recover over the communities where it did.
 -- param: lockdown_id text = NULL | the lockdown studied; empty: the earliest
 -- uses: closure_length, shop_revenue, footfall_recovery
+-- cells: district_summary_cells
 WITH shop_count AS (
     SELECT COUNT(*) AS shops FROM shops
 ),

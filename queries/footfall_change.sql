@@ -5,6 +5,7 @@
 -- against it in percent (empty where the baseline is empty or 0).
 -- param: lockdown_id text = NULL | the lockdown studied; empty: the earliest
 -- uses: study_dates
+-- cells: footfall_change_cells
 WITH daily AS (
     SELECT s.community_id, f.date, SUM(f.visitors) AS visitors
     FROM footfall f

@@ -4,6 +4,7 @@
 -- param: lockdown_id text = NULL | the lockdown studied; empty: the earliest
 -- param: community_id text = NULL | only this community; empty: all
 -- uses: shop_revenue
+-- cells: recovery_by_category_cells
 SELECT
     category,
     COUNT(*) AS shops,

@@ -5,6 +5,7 @@
 -- param: lockdown_id text = NULL | the lockdown studied; empty: the earliest
 -- param: category text = NULL | only this category of shop; empty: all
 -- uses: shop_revenue, footfall_recovery
+-- cells: recovery_by_community_cells
 SELECT
     c.community_id,
     c.name_zh,

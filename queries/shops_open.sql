@@ -6,6 +6,7 @@
 -- param: community_id text = NULL | only this community; empty: all
 -- param: category text = NULL | only this category of shop; empty: all
 -- uses: study_dates, closure_spells
+-- cells: shops_open_cells
 WITH chosen AS (
     SELECT shop_id, opened_on
     FROM shops

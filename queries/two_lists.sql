@@ -4,6 +4,7 @@
 -- no shop offers it). The lists do not depend on the lockdown; the parameter is accepted so
 -- every figure takes the same one.
 -- param: lockdown_id text = NULL | accepted for uniformity; not used
+-- cells: two_lists_cells
 SELECT
     n.community_id,
     n.need,

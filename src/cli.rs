@@ -7,7 +7,7 @@ use chrono::NaiveDate;
 use clap::{Args, Parser, Subcommand};
 use yanhuo::config::Settings;
 use yanhuo::format::{self, OutputFormat};
-use yanhuo::{Error, Result, catalog, generate, import, queries, render, web};
+use yanhuo::{Error, Result, catalog, export, generate, import, queries, render, web};
 
 #[derive(Debug, Parser)]
 #[command(
@@ -57,6 +57,8 @@ pub enum Command {
     Serve(ServeArgs),
     /// Draw every panel of a dashboard to files.
     Render(RenderArgs),
+    /// Export a panel for print (PNG, SVG, CSV, Excel, figure.json; small cells suppressed), or check a bundle with --verify.
+    Export(ExportArgs),
     /// Time the figures, a chart and the overview page on the data folder.
     Bench(BenchArgs),
 }
@@ -94,6 +96,28 @@ pub struct RenderArgs {
     /// A filter or parameter, KEY=VALUE: lockdown, community, category (repeatable).
     #[arg(long = "param", short = 'p')]
     pub params: Vec<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct ExportArgs {
+    /// A dashboard file or the name of a built-in dashboard (recovery, community, two_lists).
+    #[arg(required_unless_present = "verify")]
+    pub dashboard: Option<String>,
+    /// The panel's id (footfall, revenue, ...).
+    #[arg(required_unless_present = "verify")]
+    pub panel: Option<String>,
+    /// The folder to write the bundle to.
+    #[arg(long, required_unless_present = "verify")]
+    pub out: Option<PathBuf>,
+    /// zh (default) or en.
+    #[arg(long, default_value = "zh")]
+    pub lang: String,
+    /// A filter, KEY=VALUE: lockdown, community, category (repeatable).
+    #[arg(long = "param", short = 'p')]
+    pub params: Vec<String>,
+    /// Recompute a bundle (its folder or .zip) on the current data and say whether every number still matches.
+    #[arg(long, conflicts_with_all = ["dashboard", "panel", "out"])]
+    pub verify: Option<PathBuf>,
 }
 
 #[derive(Debug, Args)]
@@ -166,6 +190,33 @@ pub async fn run(cli: Cli) -> Result<()> {
             print!("{}", yanhuo::bench::run(&settings, args.runs).await?);
             Ok(())
         }
+        Command::Export(args) => match (&args.verify, &args.dashboard, &args.panel, &args.out) {
+            (Some(bundle), ..) => {
+                let verification = export::bundle::verify(&settings, bundle).await?;
+                println!("{verification}");
+                if verification.matches() {
+                    Ok(())
+                } else {
+                    Err(Error::Other(format!(
+                        "{}: the figure's numbers no longer match the data",
+                        bundle.display()
+                    )))
+                }
+            }
+            (None, Some(dashboard), Some(panel), Some(out)) => {
+                let filters = render::parse_filters(&args.params)?;
+                let written =
+                    export::export_panel(&settings, dashboard, panel, out, &args.lang, &filters)
+                        .await?;
+                for path in written {
+                    println!("{}", path.display());
+                }
+                Ok(())
+            }
+            _ => Err(Error::Other(
+                "export needs DASHBOARD PANEL --out DIR, or --verify BUNDLE".into(),
+            )),
+        },
         Command::Render(args) => {
             let filters = render::parse_filters(&args.params)?;
             let written = render::render_dashboard(

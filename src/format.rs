@@ -24,14 +24,17 @@ pub enum OutputFormat {
     Json,
     /// Apache Parquet, for other tools.
     Parquet,
+    /// An Excel workbook: one sheet of typed columns (numbers, dates, text).
+    Xlsx,
 }
 
 impl OutputFormat {
-    pub const ALL: [OutputFormat; 4] = [
+    pub const ALL: [OutputFormat; 5] = [
         OutputFormat::Table,
         OutputFormat::Csv,
         OutputFormat::Json,
         OutputFormat::Parquet,
+        OutputFormat::Xlsx,
     ];
 
     pub fn name(self) -> &'static str {
@@ -40,6 +43,7 @@ impl OutputFormat {
             OutputFormat::Csv => "csv",
             OutputFormat::Json => "json",
             OutputFormat::Parquet => "parquet",
+            OutputFormat::Xlsx => "xlsx",
         }
     }
 
@@ -49,6 +53,9 @@ impl OutputFormat {
             OutputFormat::Csv => "text/csv; charset=utf-8",
             OutputFormat::Json => "application/json",
             OutputFormat::Parquet => "application/vnd.apache.parquet",
+            OutputFormat::Xlsx => {
+                "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+            }
         }
     }
 }
@@ -60,7 +67,7 @@ impl std::str::FromStr for OutputFormat {
         OutputFormat::ALL
             .into_iter()
             .find(|f| f.name().eq_ignore_ascii_case(s))
-            .ok_or_else(|| format!("unknown format {s:?} (table, csv, json, parquet)"))
+            .ok_or_else(|| format!("unknown format {s:?} (table, csv, json, parquet, xlsx)"))
     }
 }
 
@@ -129,8 +136,194 @@ pub fn write(result: &QueryResult, format: OutputFormat, out: &mut dyn Write) ->
             writer.close().map_err(|e| Error::Other(e.to_string()))?;
             out.write_all(&buffer).map_err(io)?;
         }
+        OutputFormat::Xlsx => {
+            out.write_all(&xlsx(result, &Workbook::default())?)
+                .map_err(io)?;
+        }
     }
     Ok(())
+}
+
+/// How a CSV is encoded for the program that will open it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum CsvEncoding {
+    /// UTF-8 with a byte-order mark: Excel then reads Chinese correctly.
+    #[default]
+    Utf8Bom,
+    /// Plain UTF-8, for programs that take the mark for data.
+    Utf8,
+    /// GB18030, which older Excel on Chinese Windows expects.
+    Gb18030,
+}
+
+impl CsvEncoding {
+    /// From a download's `encoding` and `bom` options (`encoding=gb18030`, `bom=0`).
+    pub fn from_options(encoding: Option<&str>, bom: Option<&str>) -> std::result::Result<Self, String> {
+        match (encoding.map(str::to_ascii_lowercase).as_deref(), bom) {
+            (Some("gb18030"), _) => Ok(CsvEncoding::Gb18030),
+            (None | Some("utf-8") | Some("utf8"), Some("0") | Some("false") | Some("no")) => {
+                Ok(CsvEncoding::Utf8)
+            }
+            (None | Some("utf-8") | Some("utf8"), _) => Ok(CsvEncoding::Utf8Bom),
+            (Some(other), _) => Err(format!("encoding {other:?}: use utf-8 or gb18030")),
+        }
+    }
+}
+
+/// CSV text in `encoding`.
+pub fn encode_csv(text: &str, encoding: CsvEncoding) -> Vec<u8> {
+    match encoding {
+        CsvEncoding::Utf8Bom => {
+            let mut out = Vec::with_capacity(text.len() + 3);
+            out.extend_from_slice(b"\xEF\xBB\xBF");
+            out.extend_from_slice(text.as_bytes());
+            out
+        }
+        CsvEncoding::Utf8 => text.as_bytes().to_vec(),
+        // GB18030 encodes every Unicode character, so nothing is lost.
+        CsvEncoding::Gb18030 => encoding_rs::GB18030.encode(text).0.into_owned(),
+    }
+}
+
+/// What a workbook carries besides the rows.
+#[derive(Debug, Clone, Default)]
+pub struct Workbook {
+    /// The data sheet's name (default "Data").
+    pub sheet: Option<String>,
+    /// Column headings a reader understands; default: the column names.
+    pub headings: Option<Vec<String>>,
+    /// A second sheet of label / text rows: title, source, notes, query, parameters.
+    pub about: Option<(String, Vec<(String, String)>)>,
+    /// Notes on single cells (row, column of the data, text): why a value is empty.
+    pub notes: Vec<(usize, usize, String)>,
+    /// An extra last column of text per row (the suppression note).
+    pub last_column: Option<(String, Vec<Option<String>>)>,
+}
+
+/// The rows as an Excel workbook: numbers as numbers, dates as dates, text as text.
+pub fn xlsx(result: &QueryResult, book: &Workbook) -> Result<Vec<u8>> {
+    use datafusion::arrow::array::{Array, AsArray};
+    use datafusion::arrow::datatypes::{DataType, Float64Type};
+    use rust_xlsxwriter::{Format, Note, Workbook as Book};
+    let bad = |e: rust_xlsxwriter::XlsxError| Error::Other(format!("writing the workbook: {e}"));
+    let mut workbook = Book::new();
+    let bold = Format::new().set_bold();
+    let date = Format::new().set_num_format("yyyy-mm-dd");
+    let datetime = Format::new().set_num_format("yyyy-mm-dd hh:mm");
+    let sheet = workbook.add_worksheet();
+    sheet
+        .set_name(book.sheet.as_deref().unwrap_or("Data"))
+        .map_err(bad)?;
+    let fields = result.schema.fields();
+    for (c, field) in fields.iter().enumerate() {
+        let heading = book
+            .headings
+            .as_ref()
+            .and_then(|h| h.get(c))
+            .map_or(field.name().as_str(), String::as_str);
+        sheet
+            .write_string_with_format(0, c as u16, heading, &bold)
+            .map_err(bad)?;
+    }
+    if let Some((heading, _)) = &book.last_column {
+        sheet
+            .write_string_with_format(0, fields.len() as u16, heading, &bold)
+            .map_err(bad)?;
+    }
+    let texts = crate::panels::text_rows(result);
+    let mut row = 0usize;
+    for batch in &result.batches {
+        for (c, field) in fields.iter().enumerate() {
+            let array = batch.column(c);
+            let numbers = if field.data_type().is_numeric() {
+                Some(datafusion::arrow::compute::cast(array, &DataType::Float64)?)
+            } else {
+                None
+            };
+            for r in 0..batch.num_rows() {
+                if array.is_null(r) {
+                    continue;
+                }
+                let (x, y) = ((row + r + 1) as u32, c as u16);
+                let text = texts
+                    .get(row + r)
+                    .and_then(|t| t.get(c))
+                    .map_or("", String::as_str);
+                match (field.data_type(), &numbers) {
+                    (_, Some(numbers)) => {
+                        let value = numbers.as_primitive::<Float64Type>().value(r);
+                        sheet.write_number(x, y, value).map_err(bad)?;
+                    }
+                    (DataType::Date32 | DataType::Date64, _) => {
+                        match excel_date(text) {
+                            Some(d) => sheet.write_datetime_with_format(x, y, &d, &date),
+                            None => sheet.write_string(x, y, text),
+                        }
+                        .map_err(bad)?;
+                    }
+                    (DataType::Timestamp(..), _) => {
+                        match excel_datetime(text) {
+                            Some(d) => sheet.write_datetime_with_format(x, y, &d, &datetime),
+                            None => sheet.write_string(x, y, text),
+                        }
+                        .map_err(bad)?;
+                    }
+                    _ => {
+                        sheet.write_string(x, y, text).map_err(bad)?;
+                    }
+                }
+            }
+        }
+        row += batch.num_rows();
+    }
+    if let Some((_, values)) = &book.last_column {
+        for (r, value) in values.iter().enumerate() {
+            if let Some(value) = value {
+                sheet
+                    .write_string((r + 1) as u32, fields.len() as u16, value)
+                    .map_err(bad)?;
+            }
+        }
+    }
+    for (r, c, text) in &book.notes {
+        sheet
+            .insert_note((r + 1) as u32, *c as u16, &Note::new(text).set_author("yanhuo"))
+            .map_err(bad)?;
+    }
+    sheet.set_freeze_panes(1, 0).map_err(bad)?;
+    sheet.autofit_to_max_width(400);
+    if let Some((name, rows)) = &book.about {
+        let about = workbook.add_worksheet();
+        about.set_name(name).map_err(bad)?;
+        let wrap = Format::new().set_text_wrap();
+        about.set_column_width(0, 18).map_err(bad)?;
+        about.set_column_width(1, 100).map_err(bad)?;
+        for (r, (label, text)) in rows.iter().enumerate() {
+            about
+                .write_string_with_format(r as u32, 0, label, &bold)
+                .map_err(bad)?;
+            about
+                .write_string_with_format(r as u32, 1, text, &wrap)
+                .map_err(bad)?;
+        }
+    }
+    workbook.save_to_buffer().map_err(bad)
+}
+
+/// `2022-04-23` as an Excel date.
+fn excel_date(text: &str) -> Option<rust_xlsxwriter::ExcelDateTime> {
+    let d: chrono::NaiveDate = text.get(..10)?.parse().ok()?;
+    use chrono::Datelike;
+    rust_xlsxwriter::ExcelDateTime::from_ymd(d.year() as u16, d.month() as u8, d.day() as u8).ok()
+}
+
+/// `2022-04-23 02:00` (local wall time, as the pages show it) as an Excel date and time.
+fn excel_datetime(text: &str) -> Option<rust_xlsxwriter::ExcelDateTime> {
+    let t = chrono::NaiveDateTime::parse_from_str(text.get(..16)?, "%Y-%m-%d %H:%M").ok()?;
+    use chrono::Timelike;
+    excel_date(text)?
+        .and_hms(t.hour() as u16, t.minute() as u8, t.second())
+        .ok()
 }
 
 /// The result in `format`, as bytes.

@@ -8,14 +8,15 @@
 //! - [`import`]: raw files checked against the contract and merged into a data folder.
 //! - [`functions`]: SQL functions yanhuo adds (`local_date`).
 //! - [`queries`]: the SQL files in `queries/`: header, parameters, running them.
-//! - [`format`]: one output format (table, CSV, JSON, Parquet) shared by CLI and web.
+//! - [`format`]: one output format (table, CSV, JSON, Parquet, Excel) shared by CLI and web.
 //! - [`dashboards`]: dashboard files, checked against the queries.
 //! - [`engine`]: an opened data folder with its queries, dashboards and result cache.
 //! - [`panels`]: what a panel shows: filtered rows, KPI numbers, table cells.
 //! - [`labels`]: codes and numbers in the reader's language.
 //! - [`charts`]: the plotters renderer: line, bar, stacked bar, histogram, KPI, table.
 //! - [`render`]: a dashboard panel turned into a chart; `yanhuo render`.
-//! - [`suppress`]: small-cell suppression for figures that leave for print.
+//! - [`suppress`]: small-cell suppression rules for figures that leave for print.
+//! - [`export`]: figures for print: suppressed rows, chart, provenance, bundles, `--verify`.
 //! - [`web`]: the axum pages, charts and downloads (the only module that knows HTTP).
 //! - [`generate`]: the synthetic district in `sample-data/`.
 //! - [`config`]: the settings every command shares.
@@ -29,6 +30,7 @@ pub mod config;
 pub mod dashboards;
 pub mod engine;
 pub mod error;
+pub mod export;
 pub mod format;
 pub mod functions;
 pub mod generate;

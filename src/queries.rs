@@ -73,6 +73,17 @@ pub struct QueryFile {
     /// `materialize: yes`: a file without parameters that many others read; an opened data
     /// folder computes it once and holds it as a table.
     pub materialize: bool,
+    /// `cells: NAME`: the query file that says which shops make each of this file's rows,
+    /// so a figure built from it can be suppressed before it is published (src/export/).
+    pub cells: Option<String>,
+    /// `keys: a, b` (a cells file): the columns naming a row of the figure it describes.
+    pub keys: Vec<String>,
+    /// `measures: a, b` (a cells file with a `measure` column): the figure's columns it
+    /// describes one by one; others (households in the two lists) are not about shops.
+    pub measures: Vec<String>,
+    /// `totals: KEY` (a cells file): the figure's cells add up, over this key (or over its
+    /// `measure` columns), to a total that is published too.
+    pub totals: Option<String>,
     /// The whole file, header included, as a planner would copy it.
     pub source: String,
 }
@@ -91,6 +102,10 @@ impl QueryFile {
             params: Vec::new(),
             uses: Vec::new(),
             materialize: false,
+            cells: None,
+            keys: Vec::new(),
+            measures: Vec::new(),
+            totals: None,
             source: source.to_string(),
         };
         let mut description = Vec::new();
@@ -110,12 +125,15 @@ impl QueryFile {
             } else if let Some(value) = comment.strip_prefix("materialize:") {
                 file.materialize = matches!(value.trim(), "yes" | "true");
             } else if let Some(uses) = comment.strip_prefix("uses:") {
-                file.uses.extend(
-                    uses.split(',')
-                        .map(str::trim)
-                        .filter(|u| !u.is_empty())
-                        .map(str::to_string),
-                );
+                file.uses.extend(names(uses));
+            } else if let Some(cells) = comment.strip_prefix("cells:") {
+                file.cells = Some(cells.trim().to_string());
+            } else if let Some(keys) = comment.strip_prefix("keys:") {
+                file.keys.extend(names(keys));
+            } else if let Some(measures) = comment.strip_prefix("measures:") {
+                file.measures.extend(names(measures));
+            } else if let Some(totals) = comment.strip_prefix("totals:") {
+                file.totals = Some(totals.trim().to_string());
             } else {
                 description.push(comment.to_string());
             }
@@ -155,6 +173,14 @@ impl QueryFile {
             None => &self.title,
         }
     }
+}
+
+/// A comma-separated list of names.
+fn names(list: &str) -> impl Iterator<Item = String> + '_ {
+    list.split(',')
+        .map(str::trim)
+        .filter(|u| !u.is_empty())
+        .map(str::to_string)
 }
 
 fn parse_param(text: &str) -> std::result::Result<Param, String> {

@@ -247,28 +247,8 @@ pub async fn render_dashboard(
     filters: &Filters,
 ) -> Result<Vec<PathBuf>> {
     let engine = Engine::open(settings).await?;
-    let path = Path::new(dashboard);
-    let dashboard: Dashboard = if path.is_file() {
-        let d = dashboards::load_file(path)?;
-        d.check(&engine.ctx, &engine.library).await?;
-        d
-    } else {
-        engine.dashboards.get(dashboard).cloned().ok_or_else(|| {
-            Error::Other(format!(
-                "{dashboard}: no such dashboard file or built-in dashboard"
-            ))
-        })?
-    };
-    let lang = match lang {
-        "zh" => Lang::Zh,
-        "en" => Lang::En,
-        other => {
-            return Err(Error::Setting {
-                name: "lang".into(),
-                message: format!("{other:?}: use zh or en"),
-            });
-        }
-    };
+    let dashboard = open_dashboard(&engine, dashboard).await?;
+    let lang = parse_lang(lang)?;
     if !matches!(format, "svg" | "png") {
         return Err(Error::Setting {
             name: "format".into(),
@@ -277,11 +257,13 @@ pub async fn render_dashboard(
     }
     let study = Study::load(&engine).await?;
     std::fs::create_dir_all(out).map_err(|e| Error::io(out, e))?;
-    let lockdown = filters.get(&Filter::Lockdown).map(String::as_str);
     let mut written = Vec::new();
     for panel in &dashboard.panels {
-        let result = panels::panel_rows(&engine, &dashboard, panel, filters).await?;
-        let chart = panel_chart(panel, &result, &study, lang, lockdown)?;
+        // Files leave the system: the figure's rows are suppressed for print first.
+        let figure =
+            crate::export::Figure::build(&engine, &study, &dashboard, &panel.id, filters, lang)
+                .await?;
+        let chart = figure.chart;
         let path = out.join(format!("{}-{}.{format}", panel.id, lang.code()));
         let bytes = if format == "svg" {
             svg(&chart)?.into_bytes()
@@ -292,4 +274,38 @@ pub async fn render_dashboard(
         written.push(path);
     }
     Ok(written)
+}
+
+/// A dashboard file (checked against the queries) or a built-in dashboard by name.
+pub async fn open_dashboard(engine: &Engine, dashboard: &str) -> Result<Dashboard> {
+    let path = Path::new(dashboard);
+    if path.is_file() {
+        let d = dashboards::load_file(path)?;
+        d.check(&engine.ctx, &engine.library).await?;
+        return Ok(d);
+    }
+    engine.dashboards.get(dashboard).cloned().ok_or_else(|| {
+        Error::Other(format!(
+            "{dashboard}: no such dashboard file or built-in dashboard ({})",
+            engine
+                .dashboards
+                .list
+                .iter()
+                .map(|d| d.name.as_str())
+                .collect::<Vec<_>>()
+                .join(", ")
+        ))
+    })
+}
+
+/// `--lang`: zh or en.
+pub fn parse_lang(lang: &str) -> Result<Lang> {
+    match lang {
+        "zh" => Ok(Lang::Zh),
+        "en" => Ok(Lang::En),
+        other => Err(Error::Setting {
+            name: "lang".into(),
+            message: format!("{other:?}: use zh or en"),
+        }),
+    }
 }

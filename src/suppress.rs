@@ -8,7 +8,7 @@
 //!   the smallest remaining cell of that total is hidden too;
 //! - a hidden value is an empty cell with a note, never 0.
 //!
-//! Not yet wired into exports (the reporter exports are still to be built); analysts' own
+//! `src/export/` applies these rules to every figure that leaves for print; analysts' own
 //! query results are never suppressed.
 
 /// What a cell of a published table is made of.
@@ -17,7 +17,8 @@ pub struct Cell {
     /// Each contributing shop's revenue in the cell (other figures are suppressed by the same
     /// shops' revenue: that is what a competitor could learn).
     pub shop_revenue: Vec<f64>,
-    /// The published value, used to choose the smallest cell for secondary suppression.
+    /// The cell's size (the sum of its shops' weights), used to choose the smallest cell for
+    /// secondary suppression: a rate has no size of its own, the revenue behind it does.
     pub value: f64,
 }
 
@@ -32,6 +33,15 @@ pub enum Hidden {
 }
 
 impl Hidden {
+    /// A stable word for files (`figure.json`).
+    pub fn code(self) -> &'static str {
+        match self {
+            Hidden::FewShops => "fewer_than_3_shops",
+            Hidden::Dominated => "two_shops_over_85_percent",
+            Hidden::Secondary => "would_reveal_another",
+        }
+    }
+
     /// The note printed beside an empty cell.
     pub fn note(self, english: bool) -> &'static str {
         match (self, english) {
@@ -48,8 +58,12 @@ impl Hidden {
 pub const MIN_SHOPS: usize = 3;
 pub const DOMINANCE_SHARE: f64 = 0.85;
 
-/// Why one cell must be hidden on its own, if it must.
+/// Why one cell must be hidden on its own, if it must. A cell no shop contributes to (no
+/// revenue that day, no provider of a service) tells nothing about any shop: published.
 pub fn primary(cell: &Cell) -> Option<Hidden> {
+    if cell.shop_revenue.is_empty() {
+        return None;
+    }
     if cell.shop_revenue.len() < MIN_SHOPS {
         return Some(Hidden::FewShops);
     }
@@ -66,19 +80,27 @@ pub fn primary(cell: &Cell) -> Option<Hidden> {
 /// cells, so one hidden cell alone could be worked out by subtraction.
 pub fn suppress(cells: &[Cell], with_total: bool) -> Vec<Option<Hidden>> {
     let mut hidden: Vec<Option<Hidden>> = cells.iter().map(primary).collect();
-    let count = hidden.iter().filter(|h| h.is_some()).count();
-    if with_total && count == 1 {
-        let smallest = cells
-            .iter()
-            .enumerate()
-            .filter(|(i, _)| hidden[*i].is_none())
-            .min_by(|a, b| a.1.value.total_cmp(&b.1.value))
-            .map(|(i, _)| i);
-        if let Some(i) = smallest {
-            hidden[i] = Some(Hidden::Secondary);
-        }
+    if with_total {
+        secondary(cells, &mut hidden);
     }
     hidden
+}
+
+/// Where exactly one cell of a total is hidden, hides the smallest other cell a shop
+/// contributes to (hiding a cell known to be empty would protect nothing).
+pub fn secondary(cells: &[Cell], hidden: &mut [Option<Hidden>]) {
+    if hidden.iter().filter(|h| h.is_some()).count() != 1 {
+        return;
+    }
+    let smallest = cells
+        .iter()
+        .enumerate()
+        .filter(|(i, c)| hidden[*i].is_none() && !c.shop_revenue.is_empty())
+        .min_by(|a, b| a.1.value.total_cmp(&b.1.value))
+        .map(|(i, _)| i);
+    if let Some(i) = smallest {
+        hidden[i] = Some(Hidden::Secondary);
+    }
 }
 
 #[cfg(test)]
@@ -96,7 +118,9 @@ mod tests {
     fn two_shops_are_hidden_and_three_are_published() {
         assert_eq!(primary(&cell(&[10.0, 10.0])), Some(Hidden::FewShops));
         assert_eq!(primary(&cell(&[10.0, 10.0, 10.0])), None);
-        assert_eq!(primary(&cell(&[])), Some(Hidden::FewShops));
+        assert_eq!(primary(&cell(&[10.0])), Some(Hidden::FewShops));
+        // No shop at all: nothing about a shop to give away.
+        assert_eq!(primary(&cell(&[])), None);
     }
 
     #[test]
@@ -135,6 +159,12 @@ mod tests {
             [Some(Hidden::FewShops), None, None, None]
         );
         // Two hidden cells already: their sum is all a total gives away.
+        // An empty cell is no cover: the next smallest cell with shops in it is hidden.
+        let with_empty = [cell(&[1.0]), cell(&[]), cell(&[5.0, 5.0, 5.0])];
+        assert_eq!(
+            suppress(&with_empty, true),
+            [Some(Hidden::FewShops), None, Some(Hidden::Secondary)]
+        );
         let two = [cell(&[1.0]), cell(&[2.0]), cell(&[5.0, 5.0, 5.0])];
         assert_eq!(
             suppress(&two, true),

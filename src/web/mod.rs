@@ -4,8 +4,8 @@
 //! serves on a listener the caller bound (tests bind port 0).
 
 mod assets;
-mod charts;
 mod error;
+mod figures;
 mod pages;
 
 use std::sync::Arc;
@@ -30,7 +30,7 @@ pub struct Loaded {
     pub engine: Engine,
     pub study: Study,
     /// Drawn charts by ETag: a chart asked for again is copied, not drawn.
-    pub drawn: charts::Drawn,
+    pub drawn: figures::Drawn,
 }
 
 pub struct AppState {
@@ -82,7 +82,7 @@ async fn load(settings: &Settings) -> Result<Loaded> {
     Ok(Loaded {
         engine,
         study,
-        drawn: charts::Drawn::default(),
+        drawn: figures::Drawn::default(),
     })
 }
 
@@ -90,6 +90,7 @@ pub fn router(state: Arc<AppState>) -> Router {
     Router::new()
         .merge(pages::router())
         .merge(assets::router())
+        .merge(figures::router())
         // One log line per request at INFO: method, path, status, latency.
         .layer(
             TraceLayer::new_for_http()

@@ -12,6 +12,7 @@ use axum::{Json, Router};
 
 use super::{AppState, Loaded, WebError};
 use crate::dashboards::{Dashboard, Filter, PanelKind};
+use crate::format::CsvEncoding;
 use crate::labels::{self, Lang};
 use crate::panels::{self, Filters};
 use crate::render;
@@ -32,6 +33,8 @@ pub struct View {
     pub filters: Filters,
     /// PNG scale for downloads (1 to 3).
     pub scale: u32,
+    /// CSV downloads: UTF-8 with a byte-order mark unless `bom=0` or `encoding=gb18030`.
+    pub csv: CsvEncoding,
 }
 
 impl View {
@@ -40,10 +43,15 @@ impl View {
             lang: Lang::parse(query.get("lang").map(String::as_str)),
             filters: Filters::new(),
             scale: 2,
+            csv: CsvEncoding::from_options(
+                query.get("encoding").map(String::as_str),
+                query.get("bom").map(String::as_str),
+            )
+            .map_err(WebError::BadRequest)?,
         };
         for (key, value) in query {
             match key.as_str() {
-                "lang" => {}
+                "lang" | "bom" | "encoding" => {}
                 "scale" => {
                     view.scale = value
                         .parse()
@@ -67,7 +75,7 @@ impl View {
                 }
                 other => {
                     return Err(WebError::BadRequest(format!(
-                        "未知参数 {other} / unknown parameter {other}: use lang, lockdown, community, category"
+                        "未知参数 {other} / unknown parameter {other}: use lang, lockdown, community, category (downloads: scale, bom, encoding)"
                     )));
                 }
             }
@@ -244,6 +252,8 @@ struct DashboardPage {
     switch: Link,
     home: Link,
     apply: &'static str,
+    /// Says that downloads are suppressed for print, unlike the page.
+    publishing: &'static str,
     version: String,
     source: &'static str,
 }
@@ -338,10 +348,6 @@ async fn dashboard(
                 href: view.href(&base, lang, None),
             },
         };
-        let csv = Link {
-            text: "CSV".into(),
-            href: view.href(&format!("{base}.csv"), lang, None),
-        };
         match panel.kind {
             PanelKind::Kpi => {
                 panel_view.kpi = Some(panels::kpi(panel, &result, lang));
@@ -352,7 +358,7 @@ async fn dashboard(
                 let (header, rows) = panels::table(panel, &result, &loaded.study, lang);
                 panel_view.header = header;
                 panel_view.rows = drill_down_rows(panel, &result, rows, &view);
-                panel_view.downloads = vec![csv];
+                panel_view.downloads = downloads(&view, &name, &panel.id, false);
             }
             _ => {
                 let mut chart = render::panel_chart(panel, &result, &loaded.study, lang, lockdown)?;
@@ -362,17 +368,7 @@ async fn dashboard(
                 chart.source = None;
                 panel_view.svg = Some(render::svg(&chart)?);
                 panel_view.svg_narrow = Some(render::svg_narrow(&chart)?);
-                panel_view.downloads = vec![
-                    Link {
-                        text: "PNG".into(),
-                        href: view.href(&format!("{base}.png"), lang, None),
-                    },
-                    Link {
-                        text: "SVG".into(),
-                        href: view.href(&format!("{base}.svg"), lang, None),
-                    },
-                    csv,
-                ];
+                panel_view.downloads = downloads(&view, &name, &panel.id, true);
             }
         }
         panels.push(panel_view);
@@ -394,12 +390,52 @@ async fn dashboard(
             href: view.href("/", lang, None),
         },
         apply: if lang.is_en() { "Apply" } else { "应用" },
+        publishing: if lang.is_en() {
+            "Downloads are for publication: a value built from fewer than 3 shops, or where two shops make over 85% of it, is left empty with a note."
+        } else {
+            "下载文件供发布使用：由不足3家店铺构成、或两家店铺占比超过85%的数值留空并注明。"
+        },
         version: loaded.engine.version.clone(),
         source: source_line(lang),
     })
 }
 
 use render::source_line;
+
+/// A panel's files for reporters: all suppressed for print (see `web/figures.rs`).
+fn downloads(view: &View, dashboard: &str, panel: &str, chart: bool) -> Vec<Link> {
+    let lang = view.lang;
+    let base = format!("/d/{dashboard}/{panel}");
+    let link = |text: &str, path: String| Link {
+        text: text.into(),
+        href: view.href(&path, lang, None),
+    };
+    let mut links = Vec::new();
+    if chart {
+        links.push(link("PNG", format!("{base}.png")));
+        let png = view.href(&format!("{base}.png"), lang, None);
+        let separator = if png.contains('?') { '&' } else { '?' };
+        links.push(Link {
+            text: "PNG 3×".into(),
+            href: format!("{png}{separator}scale=3"),
+        });
+        links.push(link("SVG", format!("{base}.svg")));
+    }
+    links.push(link("CSV", format!("{base}.csv")));
+    links.push(link("Excel", format!("{base}.xlsx")));
+    links.push(link("JSON", format!("{base}.json")));
+    links.push(link(
+        if lang.is_en() { "bundle (zip)" } else { "图包 zip" },
+        format!("/export/{dashboard}/{panel}.zip"),
+    ));
+    if chart {
+        links.push(link(
+            if lang.is_en() { "embed" } else { "嵌入" },
+            format!("/embed/{dashboard}/{panel}"),
+        ));
+    }
+    links
+}
 
 /// Table cells, with communities and categories linking to their own pages.
 fn drill_down_rows(
@@ -491,7 +527,7 @@ async fn panel_table(
     // One route for `PANEL` (the table page) and `PANEL.svg` / `.png` / `.csv` (downloads):
     // axum matches whole path segments.
     if panel_id.contains('.') {
-        return super::charts::download(state, name, panel_id, query, headers).await;
+        return super::figures::download(state, name, panel_id, query, headers).await;
     }
     let loaded = state.current().await?;
     let dashboard = find_dashboard(&loaded, &name)?;
