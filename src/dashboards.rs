@@ -223,6 +223,33 @@ impl Dashboard {
                     );
                 }
             }
+            // Every panel can be downloaded for print, so its query must say which shops
+            // make each row (src/export/cells.rs).
+            let cells = file.cells.as_deref().ok_or_else(|| {
+                self.error(
+                    panel,
+                    format!(
+                        "query {} has no `-- cells: FILE` line, so its figures cannot be checked for single shops before they are published",
+                        panel.query
+                    ),
+                )
+            })?;
+            let cells_file = library.get(cells).ok_or_else(|| {
+                self.error(
+                    panel,
+                    format!("query {}: cells: no query file named {cells}", panel.query),
+                )
+            })?;
+            if let Some(key) = cells_file.keys.iter().find(|k| !columns.contains(k)) {
+                return Err(self.error(
+                    panel,
+                    format!(
+                        "{cells}: key {key:?} is not a column of {} (it has: {})",
+                        panel.query,
+                        columns.join(", ")
+                    ),
+                ));
+            }
         }
         Ok(())
     }

@@ -5,6 +5,7 @@
 //! Chinese text is drawn from a font built into the binary, so a PNG made on a machine with
 //! no CJK font still reads.
 
+mod alt;
 mod bar;
 mod line;
 pub mod style;
@@ -132,33 +133,10 @@ impl Chart {
         }
     }
 
-    /// A sentence saying what the chart shows, for `alt` text and screen readers.
+    /// Sentences saying what the chart shows, written from its numbers, for `alt` text,
+    /// screen readers and figure bundles.
     pub fn alt_text(&self) -> String {
-        let en = self.lang.is_en();
-        match self.kind {
-            ChartKind::Kpi => format!("{}: {}", self.title, self.kpi.clone().unwrap_or_default()),
-            ChartKind::Table => self.title.clone(),
-            _ => {
-                let mut parts = vec![self.title.clone()];
-                for series in self.series.iter().take(12) {
-                    let extreme = series
-                        .values
-                        .iter()
-                        .enumerate()
-                        .filter_map(|(i, v)| v.map(|v| (i, v)))
-                        .min_by(|a, b| a.1.total_cmp(&b.1));
-                    if let Some((i, v)) = extreme {
-                        let value = style::format_value(v, self.unit, self.lang);
-                        parts.push(if en {
-                            format!("{}: lowest {} on {}", series.label, value, self.x.label(i))
-                        } else {
-                            format!("{}：最低{}（{}）", series.label, value, self.x.label(i))
-                        });
-                    }
-                }
-                parts.join(if en { "; " } else { "；" })
-            }
-        }
+        alt::describe(self)
     }
 }
 

@@ -108,7 +108,20 @@ pub async fn publish(
             *column = nullif(column.as_ref(), &mask)?;
         }
     }
-    let batch = RecordBatch::try_new(batch.schema(), columns)?;
+    // An emptied column may have been declared never null.
+    let schema = std::sync::Arc::new(datafusion::arrow::datatypes::Schema::new(
+        batch
+            .schema()
+            .fields()
+            .iter()
+            .enumerate()
+            .map(|(c, f)| {
+                let emptied = hidden.keys().any(|(_, column)| *column == c);
+                f.as_ref().clone().with_nullable(f.is_nullable() || emptied)
+            })
+            .collect::<Vec<_>>(),
+    ));
+    let batch = RecordBatch::try_new(schema, columns)?;
     let keep = row_mask(&batch, row_filters);
     let mut new_index = HashMap::new();
     for (old, _) in keep.iter().enumerate().filter(|(_, k)| **k) {
@@ -135,7 +148,7 @@ pub async fn publish(
     cells.sort_by(|a, b| (a.row, &a.column).cmp(&(b.row, &b.column)));
     Ok(Published {
         result: QueryResult {
-            schema: result.schema.clone(),
+            schema: batch.schema(),
             batches: vec![batch],
         },
         hidden: cells,

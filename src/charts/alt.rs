@@ -1,0 +1,464 @@
+//! Alt text written from a chart's numbers, in Chinese or English: what a reader who cannot
+//! see the chart needs to know ("Footfall in Liyuan fell 99% during the lockdown and was back
+//! to 90% of normal 6 days after it ended"), not a list of every point.
+//!
+//! Charts over dates with the lockdown shaded say how far each series fell in it and when it
+//! was back to 90% of its level before (three days running, as the footfall recovery figure
+//! counts it); bars name the highest and lowest; tiles read their number. A value hidden for
+//! publishing is a gap here too: the text never mentions it.
+
+use chrono::{Datelike, NaiveDate};
+
+use super::style::format_value;
+use super::{Chart, ChartKind, Series, Unit, XAxis};
+use crate::labels::Lang;
+
+/// Above this many series a date chart is summarised (ranges), not told series by series.
+const TOLD_ONE_BY_ONE: usize = 3;
+/// Bars listed by name and value when there are at most this many.
+const LISTED_BARS: usize = 8;
+
+pub fn describe(chart: &Chart) -> String {
+    let lang = chart.lang;
+    let body = match chart.kind {
+        ChartKind::Kpi => chart.kpi.clone().unwrap_or_default(),
+        ChartKind::Table => table(chart),
+        _ => match (&chart.x, chart.shaded.first()) {
+            (XAxis::Dates(dates), Some((first, last, _))) => {
+                over_lockdown(chart, dates, *first, *last)
+            }
+            (XAxis::Dates(dates), None) => over_dates(chart, dates),
+            (XAxis::Categories(_), _) => bars(chart),
+        },
+    };
+    let (colon, end) = if lang.is_en() { (": ", ".") } else { ("：", "。") };
+    if body.is_empty() {
+        return chart.title.clone();
+    }
+    let body = body.trim_end_matches(['.', '。']);
+    if chart.title.is_empty() {
+        format!("{body}{end}")
+    } else {
+        format!("{}{colon}{body}{end}", chart.title)
+    }
+}
+
+fn day(date: NaiveDate, lang: Lang) -> String {
+    match lang {
+        Lang::Zh => format!("{}月{}日", date.month(), date.day()),
+        Lang::En => date.format("%-d %B").to_string(),
+    }
+}
+
+/// A fall in percent, whole unless rounding would claim a total fall that did not happen.
+fn pct(f: f64) -> String {
+    let f = f.abs();
+    if (99.5..100.0).contains(&f) {
+        format!("{f:.1}%")
+    } else {
+        format!("{f:.0}%")
+    }
+}
+
+fn value(v: f64, unit: Unit, lang: Lang) -> String {
+    format_value(v, unit, lang)
+}
+
+/// How one series went through the lockdown.
+struct Course {
+    label: String,
+    /// Level before the lockdown: 0 for a change in percent, else the mean before.
+    before: Option<f64>,
+    /// Lowest value in the lockdown, and its date.
+    low: Option<(f64, NaiveDate)>,
+    /// Days after the last lockdown date until the series held 90% of its level before.
+    back_after: Option<i64>,
+    /// The last date on the chart (for "not back by …").
+    last_date: Option<NaiveDate>,
+}
+
+fn course(series: &Series, dates: &[NaiveDate], first: NaiveDate, last: NaiveDate, unit: Unit) -> Course {
+    let points: Vec<(NaiveDate, f64)> = dates
+        .iter()
+        .zip(&series.values)
+        .filter_map(|(d, v)| v.map(|v| (*d, v)))
+        .collect();
+    let before_values: Vec<f64> = points.iter().filter(|(d, _)| *d < first).map(|(_, v)| *v).collect();
+    let before = if unit == Unit::Percent {
+        Some(0.0)
+    } else if before_values.is_empty() {
+        None
+    } else {
+        Some(before_values.iter().sum::<f64>() / before_values.len() as f64)
+    };
+    let low = points
+        .iter()
+        .filter(|(d, _)| *d >= first && *d <= last)
+        .min_by(|a, b| a.1.total_cmp(&b.1))
+        .map(|(d, v)| (*v, *d));
+    // Back: this date and the two after it at 90% of the level before (for a change in
+    // percent: no more than 10% below), as METRICS.md's footfall recovery counts it.
+    let back = |v: f64| match (unit, before) {
+        (Unit::Percent, _) => v >= -10.0,
+        (_, Some(b)) => v >= 0.9 * b,
+        _ => false,
+    };
+    let after: Vec<(NaiveDate, Option<f64>)> = dates
+        .iter()
+        .zip(&series.values)
+        .filter(|(d, _)| **d > last)
+        .map(|(d, v)| (*d, *v))
+        .collect();
+    let back_after = (0..after.len()).find_map(|i| {
+        let run = after.get(i..i + 3)?;
+        run.iter()
+            .all(|(_, v)| v.is_some_and(back))
+            .then(|| (after[i].0 - last).num_days())
+    });
+    Course {
+        label: series.label.clone(),
+        before,
+        low,
+        back_after,
+        last_date: dates.last().copied(),
+    }
+}
+
+/// A date chart with the lockdown shaded.
+fn over_lockdown(chart: &Chart, dates: &[NaiveDate], first: NaiveDate, last: NaiveDate) -> String {
+    let lang = chart.lang;
+    let en = lang.is_en();
+    if chart.kind == ChartKind::StackedBar {
+        return stacked_over_lockdown(chart, dates, first, last);
+    }
+    let courses: Vec<Course> = chart
+        .series
+        .iter()
+        .map(|s| course(s, dates, first, last, chart.unit))
+        .filter(|c| c.low.is_some())
+        .collect();
+    if courses.is_empty() {
+        return String::new();
+    }
+    let fall = |c: &Course| -> Option<f64> {
+        let (low, _) = c.low?;
+        match chart.unit {
+            Unit::Percent => Some(-low),
+            _ => {
+                let b = c.before?;
+                (b > 0.0).then(|| 100.0 * (b - low) / b)
+            }
+        }
+    };
+    if courses.len() <= TOLD_ONE_BY_ONE {
+        let sentences: Vec<String> = courses
+            .iter()
+            .map(|c| {
+                let (low, low_day) = c.low.unwrap_or((0.0, first));
+                let what = match (chart.unit, c.before) {
+                    (Unit::Percent, _) => {
+                        let f = fall(c).unwrap_or(0.0);
+                        if en {
+                            format!(
+                                "{} {} {} during the lockdown (lowest on {})",
+                                c.label,
+                                if f >= 0.0 { "fell" } else { "rose" },
+                                pct(f),
+                                day(low_day, lang)
+                            )
+                        } else {
+                            format!(
+                                "{}在封控期间{}{}（最低在{}）",
+                                c.label,
+                                if f >= 0.0 { "下降" } else { "上升" },
+                                pct(f),
+                                day(low_day, lang)
+                            )
+                        }
+                    }
+                    (_, Some(b)) => {
+                        if en {
+                            format!(
+                                "{} went from {} before the lockdown to {} on {}",
+                                c.label,
+                                value(b, chart.unit, lang),
+                                value(low, chart.unit, lang),
+                                day(low_day, lang)
+                            )
+                        } else {
+                            format!(
+                                "{}由封控前的{}降至{}（{}）",
+                                c.label,
+                                value(b, chart.unit, lang),
+                                value(low, chart.unit, lang),
+                                day(low_day, lang)
+                            )
+                        }
+                    }
+                    _ => {
+                        if en {
+                            format!("{} was lowest on {}: {}", c.label, day(low_day, lang), value(low, chart.unit, lang))
+                        } else {
+                            format!("{}最低在{}：{}", c.label, day(low_day, lang), value(low, chart.unit, lang))
+                        }
+                    }
+                };
+                format!("{what}{}", recovery_clause(c, lang))
+            })
+            .collect();
+        return sentences.join(if en { "; " } else { "；" });
+    }
+    // Many series: the range of the fall and of the recovery.
+    let falls: Vec<(f64, &str)> = courses
+        .iter()
+        .filter_map(|c| fall(c).map(|f| (f, c.label.as_str())))
+        .collect();
+    let mut parts = Vec::new();
+    if let (Some(most), Some(least)) = (
+        falls.iter().max_by(|a, b| a.0.total_cmp(&b.0)),
+        falls.iter().min_by(|a, b| a.0.total_cmp(&b.0)),
+    ) {
+        parts.push(if en {
+            format!(
+                "during the lockdown all {} fell, from {} ({}) to {} ({})",
+                courses.len(),
+                pct(least.0),
+                least.1,
+                pct(most.0),
+                most.1
+            )
+        } else {
+            format!(
+                "封控期间{}条曲线全部下降，降幅从{}（{}）到{}（{}）",
+                courses.len(),
+                pct(least.0),
+                least.1,
+                pct(most.0),
+                most.1
+            )
+        });
+    }
+    let back: Vec<(i64, &str)> = courses
+        .iter()
+        .filter_map(|c| c.back_after.map(|d| (d, c.label.as_str())))
+        .collect();
+    if let (Some(fast), Some(slow)) = (
+        back.iter().min_by_key(|b| b.0),
+        back.iter().max_by_key(|b| b.0),
+    ) {
+        parts.push(if en {
+            format!(
+                "{} of them were back to 90% of normal between {} days ({}) and {} days ({}) after it ended",
+                back.len(),
+                fast.0,
+                fast.1,
+                slow.0,
+                slow.1
+            )
+        } else {
+            format!(
+                "其中{}条在解封后{}天（{}）至{}天（{}）恢复到平时的九成",
+                back.len(),
+                fast.0,
+                fast.1,
+                slow.0,
+                slow.1
+            )
+        });
+    }
+    let not_back: Vec<&str> = courses
+        .iter()
+        .filter(|c| c.back_after.is_none())
+        .map(|c| c.label.as_str())
+        .collect();
+    if !not_back.is_empty()
+        && let Some(end) = courses[0].last_date
+    {
+        parts.push(if en {
+            format!("{} had not by {}", not_back.join(", "), day(end, lang))
+        } else {
+            format!("{}截至{}尚未恢复", not_back.join("、"), day(end, lang))
+        });
+    }
+    parts.join(if en { "; " } else { "；" })
+}
+
+fn recovery_clause(c: &Course, lang: Lang) -> String {
+    match (c.back_after, c.last_date, lang) {
+        (Some(d), _, Lang::En) => format!(
+            " and was back to 90% of normal {d} day{} after it ended",
+            if d == 1 { "" } else { "s" }
+        ),
+        (Some(d), _, Lang::Zh) => format!("，解封后第{d}天恢复到平时的九成"),
+        (None, Some(end), Lang::En) => {
+            format!(" and had not been back to 90% of normal by {}", day(end, lang))
+        }
+        (None, Some(end), Lang::Zh) => format!("，截至{}尚未恢复到平时的九成", day(end, lang)),
+        (None, None, _) => String::new(),
+    }
+}
+
+/// Stacked bars over dates (revenue by channel): the daily total before and during the
+/// lockdown, and the largest part's share of it in each.
+fn stacked_over_lockdown(chart: &Chart, dates: &[NaiveDate], first: NaiveDate, last: NaiveDate) -> String {
+    let lang = chart.lang;
+    let en = lang.is_en();
+    let mean_in = |series: &Series, keep: &dyn Fn(NaiveDate) -> bool| -> f64 {
+        let values: Vec<f64> = dates
+            .iter()
+            .zip(&series.values)
+            .filter(|(d, _)| keep(**d))
+            .filter_map(|(_, v)| *v)
+            .collect();
+        if values.is_empty() {
+            0.0
+        } else {
+            values.iter().sum::<f64>() / values.len() as f64
+        }
+    };
+    let before = |d: NaiveDate| d < first;
+    let during = |d: NaiveDate| d >= first && d <= last;
+    let parts_before: Vec<f64> = chart.series.iter().map(|s| mean_in(s, &before)).collect();
+    let parts_during: Vec<f64> = chart.series.iter().map(|s| mean_in(s, &during)).collect();
+    let total_before: f64 = parts_before.iter().sum();
+    let total_during: f64 = parts_during.iter().sum();
+    let mut text = if en {
+        format!(
+            "a day averaged {} before the lockdown and {} during it",
+            value(total_before, chart.unit, lang),
+            value(total_during, chart.unit, lang)
+        )
+    } else {
+        format!(
+            "封控前日均{}，封控期间日均{}",
+            value(total_before, chart.unit, lang),
+            value(total_during, chart.unit, lang)
+        )
+    };
+    let largest = parts_during
+        .iter()
+        .enumerate()
+        .max_by(|a, b| a.1.total_cmp(b.1))
+        .map(|(i, _)| i);
+    if let Some(i) = largest
+        && total_during > 0.0
+        && total_before > 0.0
+    {
+        let share_during = 100.0 * parts_during[i] / total_during;
+        let share_before = 100.0 * parts_before[i] / total_before;
+        let label = &chart.series[i].label;
+        text.push_str(&if en {
+            format!("; {label} made {share_during:.0}% of it during the lockdown, against {share_before:.0}% before")
+        } else {
+            format!("；封控期间{label}占{share_during:.0}%，封控前占{share_before:.0}%")
+        });
+    }
+    text
+}
+
+/// A date chart without a lockdown: each series' lowest and highest.
+fn over_dates(chart: &Chart, dates: &[NaiveDate]) -> String {
+    let lang = chart.lang;
+    let en = lang.is_en();
+    chart
+        .series
+        .iter()
+        .take(TOLD_ONE_BY_ONE)
+        .filter_map(|s| {
+            let points = dates.iter().zip(&s.values).filter_map(|(d, v)| v.map(|v| (*d, v)));
+            let low = points.clone().min_by(|a, b| a.1.total_cmp(&b.1))?;
+            let high = points.max_by(|a, b| a.1.total_cmp(&b.1))?;
+            Some(if en {
+                format!(
+                    "{} from {} ({}) to {} ({})",
+                    s.label,
+                    value(low.1, chart.unit, lang),
+                    day(low.0, lang),
+                    value(high.1, chart.unit, lang),
+                    day(high.0, lang)
+                )
+            } else {
+                format!(
+                    "{}在{}（{}）至{}（{}）之间",
+                    s.label,
+                    value(low.1, chart.unit, lang),
+                    day(low.0, lang),
+                    value(high.1, chart.unit, lang),
+                    day(high.0, lang)
+                )
+            })
+        })
+        .collect::<Vec<_>>()
+        .join(if en { "; " } else { "；" })
+}
+
+/// Bars by category: every bar when there are few, else the highest and lowest.
+fn bars(chart: &Chart) -> String {
+    let lang = chart.lang;
+    let en = lang.is_en();
+    let mut bars: Vec<(String, f64)> = Vec::new();
+    for s in &chart.series {
+        for (i, v) in s.values.iter().enumerate() {
+            if let Some(v) = v {
+                let name = if chart.series.len() > 1 {
+                    if en {
+                        format!("{}, {}", s.label, chart.x.label(i))
+                    } else {
+                        format!("{}{}", s.label, chart.x.label(i))
+                    }
+                } else {
+                    chart.x.label(i)
+                };
+                bars.push((name, *v));
+            }
+        }
+    }
+    if bars.is_empty() {
+        return String::new();
+    }
+    if bars.len() <= LISTED_BARS {
+        return bars
+            .iter()
+            .map(|(name, v)| {
+                if en {
+                    format!("{name} {}", value(*v, chart.unit, lang))
+                } else {
+                    format!("{name}{}", value(*v, chart.unit, lang))
+                }
+            })
+            .collect::<Vec<_>>()
+            .join(if en { ", " } else { "，" });
+    }
+    let high = bars.iter().max_by(|a, b| a.1.total_cmp(&b.1));
+    let low = bars.iter().min_by(|a, b| a.1.total_cmp(&b.1));
+    match (high, low) {
+        (Some(h), Some(l)) if en => format!(
+            "{} bars; highest {} ({}), lowest {} ({})",
+            bars.len(),
+            h.0,
+            value(h.1, chart.unit, lang),
+            l.0,
+            value(l.1, chart.unit, lang)
+        ),
+        (Some(h), Some(l)) => format!(
+            "共{}项；最高为{}（{}），最低为{}（{}）",
+            bars.len(),
+            h.0,
+            value(h.1, chart.unit, lang),
+            l.0,
+            value(l.1, chart.unit, lang)
+        ),
+        _ => String::new(),
+    }
+}
+
+fn table(chart: &Chart) -> String {
+    let Some((header, rows)) = &chart.table else {
+        return String::new();
+    };
+    if chart.lang.is_en() {
+        format!("a table of {} rows: {}", rows.len(), header.join(", "))
+    } else {
+        format!("共{}行的表格：{}", rows.len(), header.join("、"))
+    }
+}
