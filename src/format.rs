@@ -158,7 +158,10 @@ pub enum CsvEncoding {
 
 impl CsvEncoding {
     /// From a download's `encoding` and `bom` options (`encoding=gb18030`, `bom=0`).
-    pub fn from_options(encoding: Option<&str>, bom: Option<&str>) -> std::result::Result<Self, String> {
+    pub fn from_options(
+        encoding: Option<&str>,
+        bom: Option<&str>,
+    ) -> std::result::Result<Self, String> {
         match (encoding.map(str::to_ascii_lowercase).as_deref(), bom) {
             (Some("gb18030"), _) => Ok(CsvEncoding::Gb18030),
             (None | Some("utf-8") | Some("utf8"), Some("0") | Some("false") | Some("no")) => {
@@ -287,7 +290,11 @@ pub fn xlsx(result: &QueryResult, book: &Workbook) -> Result<Vec<u8>> {
     }
     for (r, c, text) in &book.notes {
         sheet
-            .insert_note((r + 1) as u32, *c as u16, &Note::new(text).set_author("yanhuo"))
+            .insert_note(
+                (r + 1) as u32,
+                *c as u16,
+                &Note::new(text).set_author("yanhuo"),
+            )
             .map_err(bad)?;
     }
     sheet.set_freeze_panes(1, 0).map_err(bad)?;

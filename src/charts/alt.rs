@@ -31,7 +31,11 @@ pub fn describe(chart: &Chart) -> String {
             (XAxis::Categories(_), _) => bars(chart),
         },
     };
-    let (colon, end) = if lang.is_en() { (": ", ".") } else { ("：", "。") };
+    let (colon, end) = if lang.is_en() {
+        (": ", ".")
+    } else {
+        ("：", "。")
+    };
     if body.is_empty() {
         return chart.title.clone();
     }
@@ -77,13 +81,23 @@ struct Course {
     last_date: Option<NaiveDate>,
 }
 
-fn course(series: &Series, dates: &[NaiveDate], first: NaiveDate, last: NaiveDate, unit: Unit) -> Course {
+fn course(
+    series: &Series,
+    dates: &[NaiveDate],
+    first: NaiveDate,
+    last: NaiveDate,
+    unit: Unit,
+) -> Course {
     let points: Vec<(NaiveDate, f64)> = dates
         .iter()
         .zip(&series.values)
         .filter_map(|(d, v)| v.map(|v| (*d, v)))
         .collect();
-    let before_values: Vec<f64> = points.iter().filter(|(d, _)| *d < first).map(|(_, v)| *v).collect();
+    let before_values: Vec<f64> = points
+        .iter()
+        .filter(|(d, _)| *d < first)
+        .map(|(_, v)| *v)
+        .collect();
     let before = if unit == Unit::Percent {
         Some(0.0)
     } else if before_values.is_empty() {
@@ -197,9 +211,19 @@ fn over_lockdown(chart: &Chart, dates: &[NaiveDate], first: NaiveDate, last: Nai
                     }
                     _ => {
                         if en {
-                            format!("{} was lowest on {}: {}", c.label, day(low_day, lang), value(low, chart.unit, lang))
+                            format!(
+                                "{} was lowest on {}: {}",
+                                c.label,
+                                day(low_day, lang),
+                                value(low, chart.unit, lang)
+                            )
                         } else {
-                            format!("{}最低在{}：{}", c.label, day(low_day, lang), value(low, chart.unit, lang))
+                            format!(
+                                "{}最低在{}：{}",
+                                c.label,
+                                day(low_day, lang),
+                                value(low, chart.unit, lang)
+                            )
                         }
                     }
                 };
@@ -291,7 +315,10 @@ fn recovery_clause(c: &Course, lang: Lang) -> String {
         ),
         (Some(d), _, Lang::Zh) => format!("，解封后第{d}天恢复到平时的九成"),
         (None, Some(end), Lang::En) => {
-            format!(" and had not been back to 90% of normal by {}", day(end, lang))
+            format!(
+                " and had not been back to 90% of normal by {}",
+                day(end, lang)
+            )
         }
         (None, Some(end), Lang::Zh) => format!("，截至{}尚未恢复到平时的九成", day(end, lang)),
         (None, None, _) => String::new(),
@@ -300,7 +327,12 @@ fn recovery_clause(c: &Course, lang: Lang) -> String {
 
 /// Stacked bars over dates (revenue by channel): the daily total before and during the
 /// lockdown, and the largest part's share of it in each.
-fn stacked_over_lockdown(chart: &Chart, dates: &[NaiveDate], first: NaiveDate, last: NaiveDate) -> String {
+fn stacked_over_lockdown(
+    chart: &Chart,
+    dates: &[NaiveDate],
+    first: NaiveDate,
+    last: NaiveDate,
+) -> String {
     let lang = chart.lang;
     let en = lang.is_en();
     let mean_in = |series: &Series, keep: &dyn Fn(NaiveDate) -> bool| -> f64 {
@@ -365,7 +397,10 @@ fn over_dates(chart: &Chart, dates: &[NaiveDate]) -> String {
         .iter()
         .take(TOLD_ONE_BY_ONE)
         .filter_map(|s| {
-            let points = dates.iter().zip(&s.values).filter_map(|(d, v)| v.map(|v| (*d, v)));
+            let points = dates
+                .iter()
+                .zip(&s.values)
+                .filter_map(|(d, v)| v.map(|v| (*d, v)));
             let low = points.clone().min_by(|a, b| a.1.total_cmp(&b.1))?;
             let high = points.max_by(|a, b| a.1.total_cmp(&b.1))?;
             Some(if en {

@@ -152,8 +152,7 @@ fn read_manifest(bundle: &Path) -> Result<Manifest> {
             .map_err(|e| Error::unreadable(bundle, e))?;
         text
     };
-    serde_json::from_str(&text)
-        .map_err(|e| Error::unreadable(bundle, format!("figure.json: {e}")))
+    serde_json::from_str(&text).map_err(|e| Error::unreadable(bundle, format!("figure.json: {e}")))
 }
 
 /// Recomputes the bundle's figure on the data `settings` point at and compares every value.

@@ -48,17 +48,19 @@ impl Published {
     pub fn row_notes(&self, english: bool) -> Vec<Option<String>> {
         let mut notes: Vec<Option<String>> = vec![None; self.result.num_rows()];
         for (row, note) in notes.iter_mut().enumerate() {
-            let mut parts: Vec<String> = Vec::new();
+            // Columns in the table's order, grouped by reason.
+            let mut parts: Vec<(Hidden, Vec<&str>)> = Vec::new();
             for h in self.hidden.iter().filter(|h| h.row == row) {
-                let text = h.why.note(english);
-                match parts.iter_mut().find(|p| p.ends_with(text)) {
-                    Some(p) => {
-                        *p = format!("{}, {}", h.column, p);
-                    }
-                    None => parts.push(format!("{}: {text}", h.column)),
+                match parts.iter_mut().find(|(why, _)| *why == h.why) {
+                    Some((_, columns)) => columns.push(h.column.as_str()),
+                    None => parts.push((h.why, vec![h.column.as_str()])),
                 }
             }
             if !parts.is_empty() {
+                let parts: Vec<String> = parts
+                    .iter()
+                    .map(|(why, columns)| format!("{}: {}", columns.join(", "), why.note(english)))
+                    .collect();
                 *note = Some(parts.join("; "));
             }
         }
@@ -145,7 +147,8 @@ pub async fn publish(
             })
         })
         .collect();
-    cells.sort_by(|a, b| (a.row, &a.column).cmp(&(b.row, &b.column)));
+    let position = |column: &str| names.iter().position(|n| n == column);
+    cells.sort_by_key(|h| (h.row, position(&h.column)));
     Ok(Published {
         result: QueryResult {
             schema: batch.schema(),
@@ -180,6 +183,9 @@ fn row_mask(batch: &RecordBatch, filters: &[(String, String)]) -> Vec<bool> {
 
 /// A cell: a row's key values, and the measure column where the cells file has one.
 type CellKey = (Vec<String>, Option<String>);
+
+/// A cell of the figure: (row, column).
+type At = (usize, usize);
 
 /// How one figure's rows map to its cells file.
 struct Plan<'a> {
@@ -276,9 +282,7 @@ impl<'a> Plan<'a> {
             .then(|| panels::texts(rows, "measure"))
             .filter(|m| m.len() == rows.num_rows());
         if self.by_measure && measures.is_none() {
-            return Err(bad(
-                "measures: the file must return a measure column".into(),
-            ));
+            return Err(bad("measures: the file must return a measure column".into()));
         }
         let shops = panels::texts(rows, "shop_id");
         let weights = panels::numbers(rows, "weight");
@@ -299,7 +303,7 @@ impl<'a> Plan<'a> {
         &self,
         batch: &RecordBatch,
         shops: &HashMap<CellKey, BTreeMap<String, f64>>,
-    ) -> HashMap<(usize, usize), Hidden> {
+    ) -> HashMap<At, Hidden> {
         let rows = QueryResult {
             schema: batch.schema(),
             batches: vec![batch.clone()],
@@ -318,7 +322,7 @@ impl<'a> Plan<'a> {
             .collect();
         let empty = BTreeMap::new();
         // Every cell with its shops, grouped by the total it belongs to.
-        let mut groups: BTreeMap<Vec<String>, Vec<((usize, usize), Cell)>> = BTreeMap::new();
+        let mut groups: BTreeMap<Vec<String>, Vec<(At, Cell)>> = BTreeMap::new();
         for r in 0..batch.num_rows() {
             let key: Vec<String> = key_texts.iter().map(|k| k[r].clone()).collect();
             for &c in &self.values {

@@ -138,8 +138,8 @@ impl Figure {
     pub fn csv(&self, encoding: CsvEncoding) -> Result<Vec<u8>> {
         let with_notes = self.with_note_column()?;
         let text = format::to_bytes(&with_notes, OutputFormat::Csv)?;
-        let text = String::from_utf8(text)
-            .map_err(|e| Error::Other(format!("CSV is not UTF-8: {e}")))?;
+        let text =
+            String::from_utf8(text).map_err(|e| Error::Other(format!("CSV is not UTF-8: {e}")))?;
         Ok(format::encode_csv(&text, encoding))
     }
 
@@ -174,10 +174,7 @@ impl Figure {
                     .map(|n| panels::column_title(n, self.lang))
                     .collect(),
             ),
-            about: Some((
-                if en { "About" } else { "说明" }.into(),
-                self.about_rows(),
-            )),
+            about: Some((if en { "About" } else { "说明" }.into(), self.about_rows())),
             notes,
             last_column: row_notes
                 .iter()
@@ -255,10 +252,7 @@ impl Figure {
             for r in 0..batch.num_rows() {
                 out.push(
                     (0..batch.num_columns())
-                        .map(|c| {
-                            (!batch.column(c).is_null(r))
-                                .then(|| texts[start + r][c].clone())
-                        })
+                        .map(|c| (!batch.column(c).is_null(r)).then(|| texts[start + r][c].clone()))
                         .collect(),
                 );
             }

@@ -93,7 +93,9 @@ async fn export_bundle(
     headers: HeaderMap,
 ) -> Result<Response, WebError> {
     match Kind::from_file(&file) {
-        Some((panel, Kind::Zip)) => serve(state, name, panel, Kind::Zip, file, query, headers).await,
+        Some((panel, Kind::Zip)) => {
+            serve(state, name, panel, Kind::Zip, file, query, headers).await
+        }
         _ => Err(WebError::NotFound(format!(
             "{file}: 图包为 PANEL.zip / a bundle is PANEL.zip"
         ))),
@@ -163,7 +165,13 @@ async fn figure(loaded: &Loaded, name: &str, panel: &str, view: &View) -> Result
     .await?)
 }
 
-fn respond(body: Bytes, content_type: &'static str, etag: &str, filename: &str, kind: Kind) -> Response {
+fn respond(
+    body: Bytes,
+    content_type: &'static str,
+    etag: &str,
+    filename: &str,
+    kind: Kind,
+) -> Response {
     let mut response = (StatusCode::OK, body).into_response();
     let headers = response.headers_mut();
     headers.insert(header::CONTENT_TYPE, HeaderValue::from_static(content_type));

@@ -425,7 +425,11 @@ fn downloads(view: &View, dashboard: &str, panel: &str, chart: bool) -> Vec<Link
     links.push(link("Excel", format!("{base}.xlsx")));
     links.push(link("JSON", format!("{base}.json")));
     links.push(link(
-        if lang.is_en() { "bundle (zip)" } else { "图包 zip" },
+        if lang.is_en() {
+            "bundle (zip)"
+        } else {
+            "图包 zip"
+        },
         format!("/export/{dashboard}/{panel}.zip"),
     ));
     if chart {

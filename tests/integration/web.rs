@@ -162,8 +162,9 @@ async fn downloads_carry_strong_etags_and_answer_304() {
     let csv = get(&site, "/d/recovery/recovery_by_community.csv", None)
         .await
         .text();
+    // A byte-order mark first, so Excel reads the Chinese names as UTF-8.
     assert!(
-        csv.starts_with("community_id,name_zh,name_en,shops,"),
+        csv.starts_with("\u{feff}community_id,name_zh,name_en,shops,"),
         "{csv}"
     );
 }
