@@ -339,3 +339,84 @@ pub fn to_bytes(result: &QueryResult, format: OutputFormat) -> Result<Vec<u8>> {
     write(result, format, &mut out)?;
     Ok(out)
 }
+
+#[cfg(test)]
+mod tests {
+    use std::io::Read;
+    use std::sync::Arc;
+
+    use datafusion::arrow::array::{Date32Array, Float64Array, Int64Array, StringArray};
+    use datafusion::arrow::datatypes::{DataType, Field, Schema};
+
+    use super::*;
+
+    fn result() -> QueryResult {
+        let schema = Arc::new(Schema::new(vec![
+            Field::new("date", DataType::Date32, false),
+            Field::new("shops", DataType::Int64, true),
+            Field::new("rate", DataType::Float64, true),
+            Field::new("name", DataType::Utf8, true),
+        ]));
+        // 2022-03-19 is day 19070 of the Unix epoch and day 44639 of Excel's.
+        let batch = RecordBatch::try_new(
+            schema.clone(),
+            vec![
+                Arc::new(Date32Array::from(vec![19070])),
+                Arc::new(Int64Array::from(vec![None])),
+                Arc::new(Float64Array::from(vec![0.25])),
+                Arc::new(StringArray::from(vec!["黎园社区"])),
+            ],
+        )
+        .unwrap();
+        QueryResult {
+            schema,
+            batches: vec![batch],
+        }
+    }
+
+    #[test]
+    fn excel_columns_keep_their_types_and_nulls_stay_empty() {
+        let bytes = to_bytes(&result(), OutputFormat::Xlsx).unwrap();
+        let mut zip = zip::ZipArchive::new(std::io::Cursor::new(bytes)).unwrap();
+        let mut sheet = String::new();
+        zip.by_name("xl/worksheets/sheet1.xml")
+            .unwrap()
+            .read_to_string(&mut sheet)
+            .unwrap();
+        let row = sheet.split("<row r=\"2\"").nth(1).unwrap();
+        // A date: Excel's day number with a date format (a style), not text.
+        assert!(
+            row.contains("<c r=\"A2\" s=\"") && row.contains("<v>44639</v>"),
+            "{row}"
+        );
+        assert!(
+            !row.contains("<c r=\"B2\""),
+            "a null is an empty cell: {row}"
+        );
+        assert!(row.contains("<c r=\"C2\"><v>0.25</v></c>"), "{row}");
+        assert!(row.contains("<c r=\"D2\" t=\"s\">"), "{row}");
+    }
+
+    #[test]
+    fn csv_encodings_for_excel_old_and_new() {
+        assert_eq!(
+            encode_csv("社区\n", CsvEncoding::Utf8Bom),
+            b"\xEF\xBB\xBF\xE7\xA4\xBE\xE5\x8C\xBA\n"
+        );
+        assert_eq!(encode_csv("社区\n", CsvEncoding::Utf8), "社区\n".as_bytes());
+        // 社 is C9 E7 and 区 is C7 F8 in GB2312, which GB18030 contains.
+        assert_eq!(
+            encode_csv("社区\n", CsvEncoding::Gb18030),
+            b"\xC9\xE7\xC7\xF8\n"
+        );
+        assert_eq!(
+            CsvEncoding::from_options(Some("GB18030"), None),
+            Ok(CsvEncoding::Gb18030)
+        );
+        assert_eq!(
+            CsvEncoding::from_options(None, Some("0")),
+            Ok(CsvEncoding::Utf8)
+        );
+        assert!(CsvEncoding::from_options(Some("latin1"), None).is_err());
+    }
+}

@@ -266,17 +266,19 @@ fn over_lockdown(chart: &Chart, dates: &[NaiveDate], first: NaiveDate, last: Nai
         .iter()
         .filter_map(|c| c.back_after.map(|d| (d, c.label.as_str())))
         .collect();
+    // Ties name the first series in the chart's order.
     if let (Some(fast), Some(slow)) = (
         back.iter().min_by_key(|b| b.0),
-        back.iter().max_by_key(|b| b.0),
+        back.iter().rev().max_by_key(|b| b.0),
     ) {
+        let n_days = |n: i64| format!("{n} day{}", if n == 1 { "" } else { "s" });
         parts.push(if en {
             format!(
-                "{} of them were back to 90% of normal between {} days ({}) and {} days ({}) after it ended",
+                "{} of them were back to 90% of normal between {} ({}) and {} ({}) after it ended",
                 back.len(),
-                fast.0,
+                n_days(fast.0),
                 fast.1,
-                slow.0,
+                n_days(slow.0),
                 slow.1
             )
         } else {
@@ -495,5 +497,129 @@ fn table(chart: &Chart) -> String {
         format!("a table of {} rows: {}", rows.len(), header.join(", "))
     } else {
         format!("共{}行的表格：{}", rows.len(), header.join("、"))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn d(s: &str) -> NaiveDate {
+        s.parse().unwrap()
+    }
+
+    fn days(from: &str, n: i64) -> Vec<NaiveDate> {
+        (0..n)
+            .map(|i| d(from) + chrono::Duration::days(i))
+            .collect()
+    }
+
+    fn series(label: &str, values: &[f64]) -> Series {
+        Series {
+            label: label.into(),
+            color: 0,
+            values: values.iter().map(|v| Some(*v)).collect(),
+            bar_colors: Vec::new(),
+        }
+    }
+
+    /// 04-20 .. 05-06, the lockdown 04-23 .. 04-29. Lowest −78 on 04-24. After it: −40, −12,
+    /// −9 (one day back), −11, then −8, −5, −2: three days running from 05-04, five days after
+    /// the last lockdown date.
+    const LIYUAN: [f64; 17] = [
+        2.0, -1.0, 0.0, -60.0, -78.0, -70.0, -75.0, -72.0, -74.0, -70.0, -40.0, -12.0, -9.0, -11.0,
+        -8.0, -5.0, -2.0,
+    ];
+
+    fn footfall(lang: Lang, series: Vec<Series>) -> Chart {
+        let mut chart = Chart::new(
+            ChartKind::Line,
+            lang,
+            if lang.is_en() { "Footfall" } else { "客流" },
+        );
+        chart.x = XAxis::Dates(days("2022-04-20", 17));
+        chart.unit = Unit::Percent;
+        chart.shaded = vec![(d("2022-04-23"), d("2022-04-29"), String::new())];
+        chart.series = series;
+        chart
+    }
+
+    #[test]
+    fn one_series_says_how_far_it_fell_and_when_it_was_back() {
+        let name = |lang: Lang| if lang.is_en() { "Liyuan" } else { "黎园" };
+        for lang in [Lang::En, Lang::Zh] {
+            let chart = footfall(lang, vec![series(name(lang), &LIYUAN)]);
+            let expected = if lang.is_en() {
+                "Footfall: Liyuan fell 78% during the lockdown (lowest on 24 April) and was back to 90% of normal 5 days after it ended."
+            } else {
+                "客流：黎园在封控期间下降78%（最低在4月24日），解封后第5天恢复到平时的九成。"
+            };
+            assert_eq!(describe(&chart), expected);
+        }
+    }
+
+    #[test]
+    fn many_series_are_summarised_and_the_slow_ones_named() {
+        // B falls 50% and is back from 04-30 (1 day); C falls 99.6% (not rounded up to a
+        // total fall) and is back from 05-04 (5 days); D never gets back above −10.
+        let mut b = LIYUAN;
+        b[3..10].copy_from_slice(&[-50.0; 7]);
+        b[10..].copy_from_slice(&[0.0; 7]);
+        let mut c = LIYUAN;
+        c[4] = -99.6;
+        let mut never = LIYUAN;
+        never[10..].copy_from_slice(&[-30.0; 7]);
+        let chart = footfall(
+            Lang::En,
+            vec![
+                series("A", &LIYUAN),
+                series("B", &b),
+                series("C", &c),
+                series("D", &never),
+            ],
+        );
+        assert_eq!(
+            describe(&chart),
+            "Footfall: during the lockdown all 4 fell, from 50% (B) to 99.6% (C); 3 of them were back to 90% of normal between 1 day (B) and 5 days (A) after it ended; D had not by 6 May."
+        );
+    }
+
+    #[test]
+    fn stacked_bars_compare_the_daily_total_and_the_largest_part() {
+        // Before: 90 in store + 10 online a day. In the lockdown (two days): 0 + 40, 0 + 60.
+        let mut chart = Chart::new(ChartKind::StackedBar, Lang::En, "Revenue");
+        chart.x = XAxis::Dates(days("2022-04-21", 4));
+        chart.unit = Unit::Yuan;
+        chart.shaded = vec![(d("2022-04-23"), d("2022-04-24"), String::new())];
+        chart.series = vec![
+            series("in store", &[90.0, 90.0, 0.0, 0.0]),
+            series("online", &[10.0, 10.0, 40.0, 60.0]),
+        ];
+        assert_eq!(
+            describe(&chart),
+            "Revenue: a day averaged CNY 100 before the lockdown and CNY 50 during it; online made 100% of it during the lockdown, against 10% before."
+        );
+        chart.lang = Lang::Zh;
+        chart.series[0].label = "到店".into();
+        chart.series[1].label = "线上".into();
+        chart.title = "营业额".into();
+        assert_eq!(
+            describe(&chart),
+            "营业额：封控前日均100元，封控期间日均50元；封控期间线上占100%，封控前占10%。"
+        );
+    }
+
+    #[test]
+    fn a_hidden_value_is_never_mentioned() {
+        let mut chart = Chart::new(ChartKind::Bar, Lang::En, "Recovered online");
+        chart.x = XAxis::Categories(vec!["barber".into(), "clinic".into()]);
+        chart.unit = Unit::Share;
+        chart.series = vec![Series {
+            label: "rate".into(),
+            color: 0,
+            values: vec![None, Some(0.25)],
+            bar_colors: Vec::new(),
+        }];
+        assert_eq!(describe(&chart), "Recovered online: clinic 25.0%.");
     }
 }
