@@ -201,6 +201,8 @@ pub struct Workbook {
     pub notes: Vec<(usize, usize, String)>,
     /// An extra last column of text per row (the suppression note).
     pub last_column: Option<(String, Vec<Option<String>>)>,
+    /// Excel number formats by column (`0.0%` for shares, `#,##0.00` for yuan).
+    pub number_formats: Vec<(usize, String)>,
 }
 
 /// The rows as an Excel workbook: numbers as numbers, dates as dates, text as text.
@@ -234,6 +236,14 @@ pub fn xlsx(result: &QueryResult, book: &Workbook) -> Result<Vec<u8>> {
             .map_err(bad)?;
     }
     let texts = crate::panels::text_rows(result);
+    let number_formats: Vec<Option<Format>> = (0..fields.len())
+        .map(|c| {
+            book.number_formats
+                .iter()
+                .find(|(column, _)| *column == c)
+                .map(|(_, f)| Format::new().set_num_format(f))
+        })
+        .collect();
     let mut row = 0usize;
     for batch in &result.batches {
         for (c, field) in fields.iter().enumerate() {
@@ -255,7 +265,11 @@ pub fn xlsx(result: &QueryResult, book: &Workbook) -> Result<Vec<u8>> {
                 match (field.data_type(), &numbers) {
                     (_, Some(numbers)) => {
                         let value = numbers.as_primitive::<Float64Type>().value(r);
-                        sheet.write_number(x, y, value).map_err(bad)?;
+                        match &number_formats[c] {
+                            Some(format) => sheet.write_number_with_format(x, y, value, format),
+                            None => sheet.write_number(x, y, value),
+                        }
+                        .map_err(bad)?;
                     }
                     (DataType::Date32 | DataType::Date64, _) => {
                         match excel_date(text) {

@@ -293,6 +293,21 @@ pub fn column_title(column: &str, lang: Lang) -> String {
         ("households_per_provider", "每店户数", "households per shop"),
         ("date", "日期", "date"),
         ("spells", "次数", "spells"),
+        ("visitors", "客流（人次）", "visitors"),
+        ("baseline_visitors", "平时客流（人次）", "usual visitors"),
+        ("pct_change", "变化（%）", "change (%)"),
+        ("revenue_cny", "营业额（元）", "revenue (CNY)"),
+        ("orders", "订单数", "orders"),
+        ("channel", "渠道", "channel"),
+        ("channel_group", "渠道", "channel"),
+        ("period", "时段", "period"),
+        ("shops_open", "营业店铺", "shops open"),
+        ("shops_closed", "关闭店铺", "shops closed"),
+        ("bucket", "分组", "bucket"),
+        ("label_zh", "关闭时长", "closure length (Chinese)"),
+        ("label_en", "关闭时长（英文）", "closure length"),
+        ("name_zh", "社区名称", "name (Chinese)"),
+        ("name_en", "英文名称", "name"),
     ];
     TITLES
         .iter()

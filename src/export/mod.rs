@@ -42,6 +42,9 @@ pub struct Figure {
     pub exported_at: String,
     /// The rows as published: hidden cells empty.
     pub published: Published,
+    /// The same rows with codes in the reader's words (community names, 餐饮 for dining), for
+    /// the Excel sheet a reporter reads; CSV and JSON keep the codes for reuse.
+    pub readable: QueryResult,
     pub chart: Chart,
 }
 
@@ -93,6 +96,7 @@ impl Figure {
         {
             chart.kpi = Some(why.note(lang.is_en()).to_string());
         }
+        let readable = readable(&published.result, study, lang)?;
         let exported_at = chrono::Utc::now()
             .with_timezone(&engine.settings.zone)
             .to_rfc3339_opts(chrono::SecondsFormat::Secs, false);
@@ -110,6 +114,7 @@ impl Figure {
             data_version: engine.version.clone(),
             exported_at,
             published,
+            readable,
             chart,
         })
     }
@@ -180,8 +185,24 @@ impl Figure {
                 .iter()
                 .any(Option::is_some)
                 .then(|| (if en { "note" } else { "注释" }.to_string(), row_notes)),
+            number_formats: names
+                .iter()
+                .enumerate()
+                .filter_map(|(c, name)| {
+                    let format = if name.ends_with("_rate") || name.ends_with("_share") {
+                        "0.0%"
+                    } else if name.ends_with("_cny") {
+                        "#,##0.00"
+                    } else if name == "pct_change" || name.ends_with("_per_provider") {
+                        "0.0"
+                    } else {
+                        return None;
+                    };
+                    Some((c, format.to_string()))
+                })
+                .collect(),
         };
-        format::xlsx(result, &book)
+        format::xlsx(&self.readable, &book)
     }
 
     /// Label / text rows for the About sheet.
@@ -192,7 +213,8 @@ impl Figure {
             (label("标题", "Title"), self.title.clone()),
             (label("说明", "Caption"), self.caption.clone()),
             (label("来源", "Source"), self.source.clone()),
-            (label("定义", "Definition"), self.definition.clone()),
+            // Query files describe their figures in English.
+            (label("定义（英文）", "Definition"), self.definition.clone()),
         ];
         for note in self.suppression_notes() {
             rows.push((label("隐去说明", "Suppressed"), note));
@@ -314,6 +336,65 @@ pub async fn export_panel(
     let study = Study::load(&engine).await?;
     let figure = Figure::build(&engine, &study, &dashboard, panel, filters, lang).await?;
     bundle::write_dir(&figure, out)
+}
+
+/// Text columns of codes turned into the reader's words.
+fn readable(result: &QueryResult, study: &Study, lang: Lang) -> Result<QueryResult> {
+    use datafusion::arrow::array::{ArrayRef, StringArray};
+    use datafusion::arrow::datatypes::{DataType, Field, Schema};
+    use datafusion::arrow::record_batch::RecordBatch;
+    const CODED: [&str; 5] = [
+        "community_id",
+        "category",
+        "channel",
+        "channel_group",
+        "need",
+    ];
+    let coded: Vec<bool> = result
+        .schema
+        .fields()
+        .iter()
+        .map(|f| CODED.contains(&f.name().as_str()))
+        .collect();
+    if !coded.contains(&true) {
+        return Ok(result.clone());
+    }
+    let schema = std::sync::Arc::new(Schema::new(
+        result
+            .schema
+            .fields()
+            .iter()
+            .zip(&coded)
+            .map(|(f, &c)| {
+                if c {
+                    Field::new(f.name(), DataType::Utf8, true)
+                } else {
+                    f.as_ref().clone()
+                }
+            })
+            .collect::<Vec<_>>(),
+    ));
+    let mut batches = Vec::new();
+    for batch in &result.batches {
+        let one = QueryResult {
+            schema: batch.schema(),
+            batches: vec![batch.clone()],
+        };
+        let mut columns: Vec<ArrayRef> = Vec::new();
+        for (i, field) in batch.schema().fields().iter().enumerate() {
+            if coded[i] {
+                let labels: Vec<String> = panels::texts(&one, field.name())
+                    .iter()
+                    .map(|v| study.label(field.name(), v, lang))
+                    .collect();
+                columns.push(std::sync::Arc::new(StringArray::from(labels)));
+            } else {
+                columns.push(batch.column(i).clone());
+            }
+        }
+        batches.push(RecordBatch::try_new(schema.clone(), columns)?);
+    }
+    Ok(QueryResult { schema, batches })
 }
 
 /// `key=value, …` for the About sheet.
