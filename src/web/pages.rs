@@ -237,6 +237,8 @@ struct PanelView {
     header: Vec<String>,
     rows: Vec<Vec<Cell>>,
     downloads: Vec<Link>,
+    /// The chart alone, for a news site's iframe: opened, not downloaded.
+    embed: Option<Link>,
     table_link: Link,
 }
 
@@ -339,6 +341,7 @@ async fn dashboard(
             header: Vec::new(),
             rows: Vec::new(),
             downloads: Vec::new(),
+            embed: None,
             table_link: Link {
                 text: if lang.is_en() {
                     "table".into()
@@ -369,6 +372,10 @@ async fn dashboard(
                 panel_view.svg = Some(render::svg(&chart)?);
                 panel_view.svg_narrow = Some(render::svg_narrow(&chart)?);
                 panel_view.downloads = downloads(&view, &name, &panel.id, true);
+                panel_view.embed = Some(Link {
+                    text: if lang.is_en() { "embed" } else { "嵌入" }.into(),
+                    href: view.href(&format!("/embed/{name}/{}", panel.id), lang, None),
+                });
             }
         }
         panels.push(panel_view);
@@ -432,12 +439,6 @@ fn downloads(view: &View, dashboard: &str, panel: &str, chart: bool) -> Vec<Link
         },
         format!("/export/{dashboard}/{panel}.zip"),
     ));
-    if chart {
-        links.push(link(
-            if lang.is_en() { "embed" } else { "嵌入" },
-            format!("/embed/{dashboard}/{panel}"),
-        ));
-    }
     links
 }
 

@@ -314,6 +314,55 @@ async fn overview_in_a_real_browser_filters_switches_language_and_fits_a_phone()
                 .contains("community=liyuan")
         );
 
+        // A reporter's downloads from the footfall panel: each link answers with its file.
+        let downloads = driver.script(
+            "return Array.from(document.querySelectorAll('#footfall .links a[download]')).map(a => { \
+               const x = new XMLHttpRequest(); x.open('GET', a.href, false); x.send(); \
+               return [a.textContent, x.status, x.getResponseHeader('content-type')]; })",
+        );
+        let downloads: Vec<(String, u64, String)> = downloads
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|d| {
+                (
+                    d[0].as_str().unwrap().to_string(),
+                    d[1].as_u64().unwrap(),
+                    d[2].as_str().unwrap_or_default().to_string(),
+                )
+            })
+            .collect();
+        let expect = [
+            ("PNG", "image/png"),
+            ("PNG 3×", "image/png"),
+            ("SVG", "image/svg+xml; charset=utf-8"),
+            ("CSV", "text/csv; charset=utf-8"),
+            ("Excel", "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"),
+            ("JSON", "application/json"),
+            ("bundle (zip)", "application/zip"),
+        ];
+        assert_eq!(
+            downloads,
+            expect
+                .iter()
+                .map(|(t, c)| (t.to_string(), 200, c.to_string()))
+                .collect::<Vec<_>>()
+        );
+
+        // The chart alone for a news site's iframe: alt text from the data, the source line,
+        // and nothing wider than a phone.
+        driver.go(&format!("{base}/embed/recovery/footfall?community=liyuan"));
+        let alt = driver.script("return document.querySelector('figure').getAttribute('aria-label')");
+        assert!(
+            alt.as_str().unwrap().starts_with("各社区客流变化：黎园社区在封控期间下降"),
+            "{alt}"
+        );
+        let source = driver.script("return document.querySelector('.source').textContent");
+        assert!(source.as_str().unwrap().starts_with("数据来源："), "{source}");
+        let path = shots_dir.join("embed-375.png");
+        driver.screenshot(375, &path);
+        eprintln!("screenshot: {}", path.display());
+
         driver.go(&format!("{base}/d/recovery"));
         for width in [375, 1280] {
             let path = shots_dir.join(format!("overview-{width}.png"));
