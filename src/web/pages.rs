@@ -361,7 +361,8 @@ async fn dashboard(
                 let (header, rows) = panels::table(panel, &result, &loaded.study, lang);
                 panel_view.header = header;
                 panel_view.rows = drill_down_rows(panel, &result, rows, &view);
-                panel_view.downloads = downloads(&view, &name, &panel.id, false);
+                // A table prints as a picture too.
+                panel_view.downloads = downloads(&view, &name, &panel.id);
             }
             _ => {
                 let mut chart = render::panel_chart(panel, &result, &loaded.study, lang, lockdown)?;
@@ -371,7 +372,7 @@ async fn dashboard(
                 chart.source = None;
                 panel_view.svg = Some(render::svg(&chart)?);
                 panel_view.svg_narrow = Some(render::svg_narrow(&chart)?);
-                panel_view.downloads = downloads(&view, &name, &panel.id, true);
+                panel_view.downloads = downloads(&view, &name, &panel.id);
                 panel_view.embed = Some(Link {
                     text: if lang.is_en() { "embed" } else { "嵌入" }.into(),
                     href: view.href(&format!("/embed/{name}/{}", panel.id), lang, None),
@@ -410,7 +411,7 @@ async fn dashboard(
 use render::source_line;
 
 /// A panel's files for reporters: all suppressed for print (see `web/figures.rs`).
-fn downloads(view: &View, dashboard: &str, panel: &str, chart: bool) -> Vec<Link> {
+fn downloads(view: &View, dashboard: &str, panel: &str) -> Vec<Link> {
     let lang = view.lang;
     let base = format!("/d/{dashboard}/{panel}");
     let link = |text: &str, path: String| Link {
@@ -418,16 +419,14 @@ fn downloads(view: &View, dashboard: &str, panel: &str, chart: bool) -> Vec<Link
         href: view.href(&path, lang, None),
     };
     let mut links = Vec::new();
-    if chart {
-        links.push(link("PNG", format!("{base}.png")));
-        let png = view.href(&format!("{base}.png"), lang, None);
-        let separator = if png.contains('?') { '&' } else { '?' };
-        links.push(Link {
-            text: "PNG 3×".into(),
-            href: format!("{png}{separator}scale=3"),
-        });
-        links.push(link("SVG", format!("{base}.svg")));
-    }
+    links.push(link("PNG", format!("{base}.png")));
+    let png = view.href(&format!("{base}.png"), lang, None);
+    let separator = if png.contains('?') { '&' } else { '?' };
+    links.push(Link {
+        text: "PNG 3×".into(),
+        href: format!("{png}{separator}scale=3"),
+    });
+    links.push(link("SVG", format!("{base}.svg")));
     links.push(link("CSV", format!("{base}.csv")));
     links.push(link("Excel", format!("{base}.xlsx")));
     links.push(link("JSON", format!("{base}.json")));
