@@ -2,7 +2,6 @@
 //! how much memory that took. Measured here, in a benchmark, not in timed tests.
 
 use std::collections::BTreeMap;
-use std::fmt::Write as _;
 use std::time::{Duration, Instant};
 
 use chrono::NaiveDate;
@@ -34,10 +33,6 @@ fn median(mut times: Vec<Duration>) -> Duration {
     } else {
         (times[n / 2 - 1] + times[n / 2]) / 2
     }
-}
-
-fn ms(d: Duration) -> String {
-    format!("{:.2} ms", d.as_secs_f64() * 1000.0)
 }
 
 /// The benchmark chart of the charts issue: 120 days × 12 series.
@@ -72,31 +67,79 @@ fn peak_memory_mib() -> Option<f64> {
     Some(kib / 1024.0)
 }
 
-pub async fn run(settings: &Settings, runs: usize) -> Result<String> {
+/// One query's times.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct QueryTime {
+    pub name: String,
+    pub cold_ms: f64,
+    /// Median of the warm runs.
+    pub warm_ms: f64,
+}
+
+/// Everything `yanhuo bench` measured; printed as a table, or as JSON for `bench/` scripts.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct Report {
+    pub data_dir: String,
+    pub runs: usize,
+    pub orders: u64,
+    pub open_ms: f64,
+    pub queries: Vec<QueryTime>,
+    pub chart_svg_ms: f64,
+    pub chart_png_ms: f64,
+    pub server_start_ms: f64,
+    pub dashboard_cold_ms: f64,
+    pub dashboard_warm_ms: f64,
+    pub peak_memory_mib: Option<f64>,
+}
+
+fn millis(d: Duration) -> f64 {
+    d.as_secs_f64() * 1000.0
+}
+
+impl std::fmt::Display for Report {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let ms = |v: f64| format!("{v:.2} ms");
+        writeln!(f, "data folder: {}   runs: {}", self.data_dir, self.runs)?;
+        writeln!(f, "open the data folder: {}", ms(self.open_ms))?;
+        writeln!(f, "orders: {}", self.orders)?;
+        writeln!(f, "\n{:<22} {:>12} {:>12}", "query", "cold", "warm (median)")?;
+        for q in &self.queries {
+            writeln!(f, "{:<22} {:>12} {:>12}", q.name, ms(q.cold_ms), ms(q.warm_ms))?;
+        }
+        writeln!(
+            f,
+            "\nline chart, 120 days × 12 series: SVG {} , PNG 1600×900 {}",
+            ms(self.chart_svg_ms),
+            ms(self.chart_png_ms)
+        )?;
+        writeln!(
+            f,
+            "recovery dashboard page: server start {}, first view (cold) {}, warm p50 {}",
+            ms(self.server_start_ms),
+            ms(self.dashboard_cold_ms),
+            ms(self.dashboard_warm_ms)
+        )?;
+        if let Some(peak) = self.peak_memory_mib {
+            writeln!(f, "peak memory: {peak:.0} MiB")?;
+        }
+        Ok(())
+    }
+}
+
+pub async fn run(settings: &Settings, runs: usize) -> Result<Report> {
     let runs = runs.max(1);
-    let mut out = String::new();
-    let _ = writeln!(
-        out,
-        "data folder: {}   runs: {runs}",
-        settings.data_dir.display()
-    );
     let opened = Instant::now();
     let (ctx, _) = catalog::open(&settings.data_dir, settings.zone).await?;
-    let _ = writeln!(out, "open the data folder: {}", ms(opened.elapsed()));
+    let open_ms = millis(opened.elapsed());
     let library = settings.library()?;
     let orders = queries::run_sql(&ctx, "SELECT count(*) FROM orders").await?;
-    let _ = writeln!(
-        out,
-        "orders: {}",
-        crate::panels::text_rows(&orders).concat().concat()
-    );
-
-    let _ = writeln!(
-        out,
-        "\n{:<22} {:>12} {:>12}",
-        "query", "cold", "warm (median)"
-    );
+    let orders = crate::panels::numbers(&orders, "count(*)")
+        .first()
+        .copied()
+        .flatten()
+        .unwrap_or(0.0) as u64;
     let params = BTreeMap::new();
+    let mut times = Vec::new();
     for name in METRICS {
         let file = library
             .get(name)
@@ -111,7 +154,11 @@ pub async fn run(settings: &Settings, runs: usize) -> Result<String> {
             queries::run_sql(&ctx, &sql).await?;
             warm.push(t.elapsed());
         }
-        let _ = writeln!(out, "{name:<22} {:>12} {:>12}", ms(cold), ms(median(warm)));
+        times.push(QueryTime {
+            name: name.to_string(),
+            cold_ms: millis(cold),
+            warm_ms: millis(median(warm)),
+        });
     }
 
     let chart = sample_line_chart();
@@ -124,12 +171,6 @@ pub async fn run(settings: &Settings, runs: usize) -> Result<String> {
         charts::render_png(&chart, 1600, 900, 1)?;
         png.push(t.elapsed());
     }
-    let _ = writeln!(
-        out,
-        "\nline chart, 120 days × 12 series: SVG {} , PNG 1600×900 {}",
-        ms(median(svg)),
-        ms(median(png))
-    );
 
     let opening = Instant::now();
     let state = crate::web::AppState::open(settings.clone()).await?;
@@ -157,15 +198,17 @@ pub async fn run(settings: &Settings, runs: usize) -> Result<String> {
         page(router.clone()).await?;
         warm.push(t.elapsed());
     }
-    let _ = writeln!(
-        out,
-        "recovery dashboard page: server start {}, first view (cold) {}, warm p50 {}",
-        ms(opening),
-        ms(cold),
-        ms(median(warm))
-    );
-    if let Some(peak) = peak_memory_mib() {
-        let _ = writeln!(out, "peak memory: {peak:.0} MiB");
-    }
-    Ok(out)
+    Ok(Report {
+        data_dir: settings.data_dir.display().to_string(),
+        runs,
+        orders,
+        open_ms,
+        queries: times,
+        chart_svg_ms: millis(median(svg)),
+        chart_png_ms: millis(median(png)),
+        server_start_ms: millis(opening),
+        dashboard_cold_ms: millis(cold),
+        dashboard_warm_ms: millis(median(warm)),
+        peak_memory_mib: peak_memory_mib(),
+    })
 }

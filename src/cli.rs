@@ -68,6 +68,9 @@ pub struct BenchArgs {
     /// Warm runs of each measurement (the median is printed).
     #[arg(long, default_value_t = 5)]
     pub runs: usize,
+    /// Print the measurements as JSON (bench/compare_duckdb.py reads it).
+    #[arg(long)]
+    pub json: bool,
 }
 
 #[derive(Debug, Args)]
@@ -131,6 +134,9 @@ pub struct QueryArgs {
     /// A parameter of the query file, KEY=VALUE (repeatable).
     #[arg(long = "param", short = 'p')]
     pub params: Vec<String>,
+    /// Print the SQL that would run (query files it uses and parameters expanded in, nothing held in memory) instead of running it.
+    #[arg(long)]
+    pub print_sql: bool,
     /// Output format; `table` on a terminal, `csv` otherwise.
     #[arg(long, value_parser = clap::builder::ValueParser::new(parse_format))]
     pub format: Option<OutputFormat>,
@@ -187,7 +193,14 @@ pub async fn run(cli: Cli) -> Result<()> {
             web::serve(listener, state, web::shutdown_signal()).await
         }
         Command::Bench(args) => {
-            print!("{}", yanhuo::bench::run(&settings, args.runs).await?);
+            let report = yanhuo::bench::run(&settings, args.runs).await?;
+            if args.json {
+                let json = serde_json::to_string_pretty(&report)
+                    .map_err(|e| Error::Other(e.to_string()))?;
+                println!("{json}");
+            } else {
+                print!("{report}");
+            }
             Ok(())
         }
         Command::Export(args) => match (&args.verify, &args.dashboard, &args.panel, &args.out) {
@@ -259,6 +272,23 @@ pub async fn run(cli: Cli) -> Result<()> {
 async fn query(settings: &Settings, args: QueryArgs) -> Result<()> {
     let mut library = settings.library()?;
     let values = queries::parse_assignments(&args.params)?;
+    if args.print_sql {
+        // The SQL as another engine would run it: every file it uses inlined.
+        let file = match (&args.file, &args.sql) {
+            (Some(path), _) => {
+                let source = std::fs::read_to_string(path).map_err(|e| Error::io(path, e))?;
+                let name = path.file_stem().and_then(|s| s.to_str()).unwrap_or("query");
+                queries::QueryFile::parse(name, &source)?
+            }
+            (None, Some(name)) => match library.get(name) {
+                Some(file) => file.clone(),
+                None => queries::QueryFile::parse("query", name)?,
+            },
+            (None, None) => return Err(Error::Other("give SQL, a query name or --file".into())),
+        };
+        println!("{}", library.expand(&file, &values)?);
+        return Ok(());
+    }
     let (ctx, _) = catalog::open(&settings.data_dir, settings.zone).await?;
     queries::register_views(&ctx, &mut library).await?;
     let result = match (&args.file, &args.sql) {

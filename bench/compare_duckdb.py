@@ -1,0 +1,145 @@
+#!/usr/bin/env python3
+"""yanhuo against DuckDB on the same Parquet files and the same SQL, in one run.
+
+For each figure of docs/METRICS.md: yanhuo's times come from `yanhuo bench --json`; the SQL
+comes from `yanhuo query NAME --print-sql` (every query file it uses inlined, parameters at
+their defaults) and runs unchanged on DuckDB, with `local_date(ts)` defined as the same
+thing: the calendar date of an instant in the district's zone. Both engines get the same
+threads (2 by default: the machine the README's table was measured on).
+
+    pip install duckdb
+    cargo build --release
+    python3 bench/compare_duckdb.py --data sample-data --runs 5
+
+Prints a Markdown table (cold and warm medians, and warm yanhuo / warm DuckDB) ready for the
+README, and checks that both engines return the same number of rows.
+"""
+
+import argparse
+import json
+import os
+import statistics
+import subprocess
+import sys
+import time
+
+import duckdb
+
+FIGURES = [
+    "closure_length",
+    "online_recovery",
+    "footfall_change",
+    "footfall_recovery",
+    "customer_change",
+    "district_summary",
+    "two_lists",
+]
+
+TABLES = [
+    "communities",
+    "shops",
+    "shop_status",
+    "orders",
+    "footfall",
+    "lockdowns",
+    "calendar",
+    "resident_needs",
+    "shop_services",
+]
+
+
+def yanhuo(binary, data, *args):
+    out = subprocess.run(
+        [binary, "--data", data, *args],
+        check=True,
+        capture_output=True,
+        text=True,
+        env={**os.environ, "YANHUO_LOG": "warn"},
+    )
+    return out.stdout
+
+
+def register(con, data):
+    """Each table of the data folder as a DuckDB view over the same files."""
+    for table in TABLES:
+        folder = os.path.join(data, table)
+        parquet = os.path.join(data, table + ".parquet")
+        csv = os.path.join(data, table + ".csv")
+        if os.path.isdir(folder):
+            source = f"read_parquet('{folder}/*.parquet')"
+        elif os.path.exists(parquet):
+            source = f"read_parquet('{parquet}')"
+        elif os.path.exists(csv):
+            source = f"read_csv_auto('{csv}')"
+        else:
+            continue
+        con.execute(f"CREATE VIEW {table} AS SELECT * FROM {source}")
+
+
+def timed(con, sql, runs):
+    start = time.perf_counter()
+    rows = len(con.execute(sql).fetchall())
+    cold = time.perf_counter() - start
+    warm = []
+    for _ in range(runs):
+        start = time.perf_counter()
+        con.execute(sql).fetchall()
+        warm.append(time.perf_counter() - start)
+    return rows, cold * 1000, statistics.median(warm) * 1000
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--data", default="sample-data")
+    parser.add_argument("--runs", type=int, default=5)
+    parser.add_argument("--threads", type=int, default=2)
+    parser.add_argument("--zone", default="Asia/Shanghai")
+    parser.add_argument("--binary", default="target/release/yanhuo")
+    parser.add_argument("--memory-limit", default="4GB")
+    args = parser.parse_args()
+
+    report = json.loads(yanhuo(args.binary, args.data, "bench", "--json", "--runs", str(args.runs)))
+    ours = {q["name"]: q for q in report["queries"]}
+
+    con = duckdb.connect()
+    con.execute(f"SET threads = {args.threads}")
+    con.execute(f"SET memory_limit = '{args.memory_limit}'")
+    con.execute(f"SET TimeZone = '{args.zone}'")
+    # The same function yanhuo adds to DataFusion (src/functions.rs).
+    con.execute(
+        f"CREATE MACRO local_date(ts) AS CAST(timezone('{args.zone}', CAST(ts AS TIMESTAMPTZ)) AS DATE)"
+    )
+    register(con, args.data)
+
+    print(f"data: {args.data}, {report['orders']:,} orders; runs: {args.runs}; threads: {args.threads}")
+    print(f"DuckDB {duckdb.__version__}; yanhuo peak memory {report['peak_memory_mib']:.0f} MiB")
+    print()
+    print("| figure | yanhuo cold | yanhuo warm | DuckDB cold | DuckDB warm | yanhuo / DuckDB (warm) |")
+    print("|---|---:|---:|---:|---:|---:|")
+    worst = 0.0
+    for name in FIGURES:
+        sql = yanhuo(args.binary, args.data, "query", name, "--print-sql")
+        expected_rows = len(
+            yanhuo(args.binary, args.data, "query", name, "--format", "csv").splitlines()
+        ) - 1
+        rows, cold, warm = timed(con, sql, args.runs)
+        if rows != expected_rows:
+            print(f"{name}: DuckDB returned {rows} rows, yanhuo {expected_rows}", file=sys.stderr)
+            sys.exit(1)
+        ratio = ours[name]["warm_ms"] / warm
+        worst = max(worst, ratio)
+        print(
+            f"| {name} | {ours[name]['cold_ms']:.0f} ms | {ours[name]['warm_ms']:.0f} ms "
+            f"| {cold:.0f} ms | {warm:.0f} ms | {ratio:.2f}× |"
+        )
+    print()
+    print(
+        f"recovery dashboard: server start {report['server_start_ms']:.0f} ms, "
+        f"first view {report['dashboard_cold_ms']:.0f} ms, warm {report['dashboard_warm_ms']:.1f} ms; "
+        f"line chart SVG {report['chart_svg_ms']:.2f} ms, PNG 1600×900 {report['chart_png_ms']:.1f} ms"
+    )
+    print(f"worst ratio: {worst:.2f}×")
+
+
+if __name__ == "__main__":
+    main()
