@@ -18,20 +18,22 @@ grid AS (
     CROSS JOIN study_dates d
     LEFT JOIN daily x ON x.community_id = c.community_id AND x.date = d.date
 ),
-weekday_baseline AS (
-    SELECT community_id, weekday, median(CAST(visitors AS DOUBLE)) AS baseline_visitors
+with_baseline AS (
+    -- A window rather than a join back to a grouped copy: DataFusion would build the grid
+    -- (and read footfall) twice.
+    SELECT
+        community_id, date, visitors,
+        median(CASE WHEN period = 'baseline' THEN CAST(visitors AS DOUBLE) END)
+            OVER (PARTITION BY community_id, weekday) AS baseline_visitors
     FROM grid
-    WHERE period = 'baseline'
-    GROUP BY community_id, weekday
 )
 SELECT
-    g.community_id,
-    g.date,
-    g.visitors,
-    b.baseline_visitors,
-    CASE WHEN b.baseline_visitors IS NULL OR b.baseline_visitors = 0 THEN NULL
-         ELSE 100.0 * (CAST(g.visitors AS DOUBLE) - b.baseline_visitors) / b.baseline_visitors
+    community_id,
+    date,
+    visitors,
+    baseline_visitors,
+    CASE WHEN baseline_visitors IS NULL OR baseline_visitors = 0 THEN NULL
+         ELSE 100.0 * (CAST(visitors AS DOUBLE) - baseline_visitors) / baseline_visitors
     END AS pct_change
-FROM grid g
-LEFT JOIN weekday_baseline b ON b.community_id = g.community_id AND b.weekday = g.weekday
-ORDER BY g.community_id, g.date
+FROM with_baseline
+ORDER BY community_id, date

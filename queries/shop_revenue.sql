@@ -7,52 +7,55 @@
 -- of district_summary are built from this.
 -- param: lockdown_id text = NULL | the lockdown studied; empty: the earliest
 -- uses: study_dates, baseline_shops, shop_days
-WITH daily AS (
-    SELECT shop_id, date, revenue_cny AS revenue, online_cny AS online_revenue
-    FROM shop_days
-),
-baseline_days AS (
+WITH grid AS (
+    -- One pass over shop_days, read once: DataFusion inlines a common table expression at
+    -- every use, so reading it twice would aggregate the orders twice.
+    -- Every shop with a full baseline on every baseline and lockdown date; a date with no
+    -- order has no shop_days row and counts 0 in the median.
     SELECT
         b.shop_id,
         d.weekday,
-        COALESCE(CAST(x.revenue AS DOUBLE), 0.0) AS revenue
+        d.period,
+        COALESCE(CAST(x.revenue_cny AS DOUBLE), 0.0) AS revenue,
+        x.revenue_cny,
+        x.online_cny
     FROM baseline_shops b
     CROSS JOIN study_dates d
-    LEFT JOIN daily x ON x.shop_id = b.shop_id AND x.date = d.date
-    WHERE d.period = 'baseline'
+    LEFT JOIN shop_days x ON x.shop_id = b.shop_id AND x.date = d.date
+    WHERE d.period IN ('baseline', 'lockdown')
 ),
-weekday_baseline AS (
-    SELECT shop_id, weekday, median(revenue) AS typical_revenue
-    FROM baseline_days
+by_weekday AS (
+    SELECT
+        shop_id,
+        weekday,
+        median(CASE WHEN period = 'baseline' THEN revenue END) AS typical_revenue,
+        COUNT(CASE WHEN period = 'lockdown' THEN 1 END) AS lockdown_dates,
+        SUM(CASE WHEN period = 'lockdown' THEN online_cny END) AS online_cny,
+        SUM(CASE WHEN period = 'baseline' THEN online_cny END) AS baseline_online_cny,
+        SUM(CASE WHEN period = 'baseline' THEN revenue_cny END) AS baseline_cny
+    FROM grid
     GROUP BY shop_id, weekday
 ),
-expected AS (
-    SELECT b.shop_id, SUM(w.typical_revenue) AS expected_cny
-    FROM baseline_shops b
-    CROSS JOIN study_dates d
-    JOIN weekday_baseline w ON w.shop_id = b.shop_id AND w.weekday = d.weekday
-    WHERE d.period = 'lockdown'
-    GROUP BY b.shop_id
-),
-sums AS (
+per_shop AS (
+    -- expected: each lockdown date's weekday median, summed; a weekday with no baseline
+    -- date has no median and adds nothing.
     SELECT
-        x.shop_id,
-        SUM(CASE WHEN d.period = 'lockdown' THEN x.online_revenue END) AS online_cny,
-        SUM(CASE WHEN d.period = 'baseline' THEN x.online_revenue END) AS baseline_online_cny,
-        SUM(CASE WHEN d.period = 'baseline' THEN x.revenue END) AS baseline_cny
-    FROM daily x
-    JOIN study_dates d ON d.date = x.date
-    GROUP BY x.shop_id
+        shop_id,
+        SUM(CASE WHEN lockdown_dates > 0 THEN typical_revenue * lockdown_dates END) AS expected_cny,
+        SUM(online_cny) AS online_cny,
+        SUM(baseline_online_cny) AS baseline_online_cny,
+        SUM(baseline_cny) AS baseline_cny
+    FROM by_weekday
+    GROUP BY shop_id
 )
 SELECT
     b.shop_id,
     b.community_id,
     b.category,
-    e.expected_cny,
+    s.expected_cny,
     COALESCE(s.online_cny, 0) AS online_cny,
     COALESCE(s.baseline_online_cny, 0) AS baseline_online_cny,
     COALESCE(s.baseline_cny, 0) AS baseline_cny
 FROM baseline_shops b
-LEFT JOIN expected e ON e.shop_id = b.shop_id
-LEFT JOIN sums s ON s.shop_id = b.shop_id
+LEFT JOIN per_shop s ON s.shop_id = b.shop_id
 ORDER BY b.community_id, b.shop_id
