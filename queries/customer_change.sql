@@ -4,11 +4,17 @@
 -- dates and over the recovery dates, and the change in percent (empty where the baseline is 0).
 -- param: lockdown_id text = NULL | the lockdown studied; empty: the earliest
 -- uses: study_dates, baseline_shops
-WITH daily AS (
-    SELECT shop_id, local_date(ordered_at) AS date, COUNT(DISTINCT customer_ref) AS customers
+WITH visits AS (
+    -- Distinct in a grouping of its own rather than COUNT(DISTINCT): a grouping can spill to
+    -- disk under the memory limit, a distinct count's sets cannot.
+    SELECT DISTINCT shop_id, local_date(ordered_at) AS date, customer_ref
     FROM orders
     WHERE status = 'completed' AND customer_ref IS NOT NULL
-    GROUP BY shop_id, local_date(ordered_at)
+),
+daily AS (
+    SELECT shop_id, date, COUNT(*) AS customers
+    FROM visits
+    GROUP BY shop_id, date
 ),
 means AS (
     SELECT

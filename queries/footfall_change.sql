@@ -7,8 +7,10 @@
 -- uses: study_dates
 -- cells: footfall_change_cells
 WITH daily AS (
+    -- Only the study's dates: a year of a city's counts need not be summed for ten weeks.
     SELECT s.community_id, f.date, SUM(f.visitors) AS visitors
     FROM footfall f
+    JOIN study_dates d ON d.date = f.date
     JOIN shops s ON s.shop_id = f.shop_id
     GROUP BY s.community_id, f.date
 ),

@@ -102,9 +102,19 @@ impl std::fmt::Display for Report {
         writeln!(f, "data folder: {}   runs: {}", self.data_dir, self.runs)?;
         writeln!(f, "open the data folder: {}", ms(self.open_ms))?;
         writeln!(f, "orders: {}", self.orders)?;
-        writeln!(f, "\n{:<22} {:>12} {:>12}", "query", "cold", "warm (median)")?;
+        writeln!(
+            f,
+            "\n{:<22} {:>12} {:>12}",
+            "query", "cold", "warm (median)"
+        )?;
         for q in &self.queries {
-            writeln!(f, "{:<22} {:>12} {:>12}", q.name, ms(q.cold_ms), ms(q.warm_ms))?;
+            writeln!(
+                f,
+                "{:<22} {:>12} {:>12}",
+                q.name,
+                ms(q.cold_ms),
+                ms(q.warm_ms)
+            )?;
         }
         writeln!(
             f,
@@ -129,7 +139,8 @@ impl std::fmt::Display for Report {
 pub async fn run(settings: &Settings, runs: usize) -> Result<Report> {
     let runs = runs.max(1);
     let opened = Instant::now();
-    let (ctx, _) = catalog::open(&settings.data_dir, settings.zone).await?;
+    let (ctx, _) =
+        catalog::open_limited(&settings.data_dir, settings.zone, settings.memory_limit).await?;
     let open_ms = millis(opened.elapsed());
     let library = settings.library()?;
     let orders = queries::run_sql(&ctx, "SELECT count(*) FROM orders").await?;

@@ -370,19 +370,36 @@ pub struct Registration {
 
 /// A SessionContext with yanhuo's functions and every contract table of `dir` registered.
 pub async fn open(dir: &Path, zone: Tz) -> Result<(SessionContext, Registration)> {
-    let ctx = new_context(zone);
+    open_limited(dir, zone, None).await
+}
+
+/// As [`open`], with the engine's memory bounded: past `memory_limit` bytes, aggregations
+/// and sorts spill to the system's temporary folder (a year of a city's orders does not fit
+/// in a small server's memory), and what cannot spill fails with a message.
+pub async fn open_limited(
+    dir: &Path,
+    zone: Tz,
+    memory_limit: Option<usize>,
+) -> Result<(SessionContext, Registration)> {
+    let ctx = new_context(zone, memory_limit)?;
     let registration = register_folder(&ctx, dir, zone).await?;
     Ok((ctx, registration))
 }
 
 /// An empty context with yanhuo's functions; tables are registered separately.
-pub fn new_context(zone: Tz) -> SessionContext {
+pub fn new_context(zone: Tz, memory_limit: Option<usize>) -> Result<SessionContext> {
     let config = SessionConfig::new()
         .with_information_schema(true)
         .set_str("datafusion.execution.time_zone", zone.name());
-    let ctx = SessionContext::new_with_config(config);
+    let mut runtime = datafusion::execution::runtime_env::RuntimeEnvBuilder::new();
+    if let Some(limit) = memory_limit {
+        runtime = runtime.with_memory_pool(std::sync::Arc::new(
+            datafusion::execution::memory_pool::FairSpillPool::new(limit),
+        ));
+    }
+    let ctx = SessionContext::new_with_config_rt(config, runtime.build_arc()?);
     functions::register(&ctx, zone);
-    ctx
+    Ok(ctx)
 }
 
 pub async fn register_folder(ctx: &SessionContext, dir: &Path, zone: Tz) -> Result<Registration> {

@@ -43,6 +43,9 @@ pub struct GlobalArgs {
     /// A folder of query files to use instead of the ones built in.
     #[arg(long, global = true, env = "YANHUO_QUERIES")]
     pub queries: Option<PathBuf>,
+    /// Memory the query engine may hold (512M, 3G); big aggregations and sorts spill to disk beyond it.
+    #[arg(long, global = true, env = "YANHUO_MEMORY_LIMIT", default_value = "3G")]
+    pub memory_limit: String,
 }
 
 #[derive(Debug, Subcommand)]
@@ -176,6 +179,7 @@ pub struct GenerateArgs {
 
 pub async fn run(cli: Cli) -> Result<()> {
     let mut settings = Settings::new(cli.global.data, &cli.global.zone, cli.global.queries)?;
+    settings.memory_limit = Some(yanhuo::config::parse_size(&cli.global.memory_limit)?);
     match cli.command {
         Command::Serve(args) => {
             settings.dashboards_dir = args.dashboards;
@@ -289,7 +293,8 @@ async fn query(settings: &Settings, args: QueryArgs) -> Result<()> {
         println!("{}", library.expand(&file, &values)?);
         return Ok(());
     }
-    let (ctx, _) = catalog::open(&settings.data_dir, settings.zone).await?;
+    let (ctx, _) =
+        catalog::open_limited(&settings.data_dir, settings.zone, settings.memory_limit).await?;
     queries::register_views(&ctx, &mut library).await?;
     let result = match (&args.file, &args.sql) {
         (Some(path), _) => {

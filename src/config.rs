@@ -18,6 +18,9 @@ pub struct Settings {
     pub queries_dir: Option<PathBuf>,
     /// A folder of dashboard files to use instead of the ones built into the binary.
     pub dashboards_dir: Option<PathBuf>,
+    /// Bytes the query engine may hold before aggregations and sorts spill to disk (None:
+    /// no limit, as in tests).
+    pub memory_limit: Option<usize>,
 }
 
 impl Settings {
@@ -27,6 +30,7 @@ impl Settings {
             zone: parse_zone(zone)?,
             queries_dir,
             dashboards_dir: None,
+            memory_limit: None,
         })
     }
 
@@ -38,9 +42,53 @@ impl Settings {
     }
 }
 
+/// `512M`, `3G`, `3GB`, `3GiB` or a number of bytes. Units are binary (1G = 1024³ bytes).
+pub fn parse_size(text: &str) -> Result<usize> {
+    let bad = || Error::Setting {
+        name: "memory-limit".into(),
+        message: format!("{text:?}: give a size such as 512M or 3G"),
+    };
+    let t = text.trim().to_ascii_uppercase();
+    let t = t.trim_end_matches("IB").trim_end_matches('B');
+    let (number, unit) = match t.char_indices().find(|(_, c)| c.is_ascii_alphabetic()) {
+        Some((i, _)) => (&t[..i], &t[i..]),
+        None => (t, ""),
+    };
+    let shift = match unit {
+        "" => 0,
+        "K" => 10,
+        "M" => 20,
+        "G" => 30,
+        "T" => 40,
+        _ => return Err(bad()),
+    };
+    let number: f64 = number.trim().parse().map_err(|_| bad())?;
+    if number.is_nan() || number <= 0.0 {
+        return Err(bad());
+    }
+    Ok((number * (1u64 << shift) as f64) as usize)
+}
+
 pub fn parse_zone(zone: &str) -> Result<Tz> {
     zone.parse::<Tz>().map_err(|_| Error::Setting {
         name: "zone".into(),
         message: format!("{zone:?} is not an IANA time zone such as Asia/Shanghai"),
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sizes_read_like_people_write_them() {
+        assert_eq!(parse_size("3G").unwrap(), 3 << 30);
+        assert_eq!(parse_size("3GiB").unwrap(), 3 << 30);
+        assert_eq!(parse_size("512m").unwrap(), 512 << 20);
+        assert_eq!(parse_size("1.5GB").unwrap(), 3 << 29);
+        assert_eq!(parse_size("4096").unwrap(), 4096);
+        assert!(parse_size("lots").is_err());
+        assert!(parse_size("0").is_err());
+        assert!(parse_size("3X").is_err());
+    }
 }

@@ -78,7 +78,8 @@ impl<V: Clone> Bounded<V> {
 
 impl Engine {
     pub async fn open(settings: &Settings) -> Result<Engine> {
-        let (ctx, _) = catalog::open(&settings.data_dir, settings.zone).await?;
+        let (ctx, _) =
+            catalog::open_limited(&settings.data_dir, settings.zone, settings.memory_limit).await?;
         let mut library = settings.library()?;
         queries::register_views(&ctx, &mut library).await?;
         let dashboards = match &settings.dashboards_dir {
