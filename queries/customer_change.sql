@@ -7,9 +7,12 @@
 WITH visits AS (
     -- Distinct in a grouping of its own rather than COUNT(DISTINCT): a grouping can spill to
     -- disk under the memory limit, a distinct count's sets cannot.
-    SELECT DISTINCT shop_id, local_date(ordered_at) AS date, customer_ref
-    FROM orders
-    WHERE status = 'completed' AND customer_ref IS NOT NULL
+    -- Only the dates the means read: a city's year of orders need not be made distinct.
+    SELECT DISTINCT o.shop_id, d.date, o.customer_ref
+    FROM orders o
+    JOIN study_dates d ON d.date = local_date(o.ordered_at)
+    WHERE o.status = 'completed' AND o.customer_ref IS NOT NULL
+      AND d.period IN ('baseline', 'recovery')
 ),
 daily AS (
     SELECT shop_id, date, COUNT(*) AS customers
