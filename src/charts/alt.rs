@@ -337,23 +337,34 @@ fn stacked_over_lockdown(
 ) -> String {
     let lang = chart.lang;
     let en = lang.is_en();
-    let mean_in = |series: &Series, keep: &dyn Fn(NaiveDate) -> bool| -> f64 {
-        let values: Vec<f64> = dates
+    // Only dates where every part is published: a total with a hidden part is no total.
+    let complete: Vec<usize> = (0..dates.len())
+        .filter(|&i| {
+            chart
+                .series
+                .iter()
+                .all(|s| s.values.get(i).copied().flatten().is_some())
+        })
+        .collect();
+    let mean_in = |series: &Series, keep: &dyn Fn(NaiveDate) -> bool| -> Option<f64> {
+        let values: Vec<f64> = complete
             .iter()
-            .zip(&series.values)
-            .filter(|(d, _)| keep(**d))
-            .filter_map(|(_, v)| *v)
+            .filter(|&&i| keep(dates[i]))
+            .filter_map(|&i| series.values[i])
             .collect();
-        if values.is_empty() {
-            0.0
-        } else {
-            values.iter().sum::<f64>() / values.len() as f64
-        }
+        (!values.is_empty()).then(|| values.iter().sum::<f64>() / values.len() as f64)
     };
     let before = |d: NaiveDate| d < first;
     let during = |d: NaiveDate| d >= first && d <= last;
-    let parts_before: Vec<f64> = chart.series.iter().map(|s| mean_in(s, &before)).collect();
-    let parts_during: Vec<f64> = chart.series.iter().map(|s| mean_in(s, &during)).collect();
+    let parts_before: Option<Vec<f64>> = chart.series.iter().map(|s| mean_in(s, &before)).collect();
+    let parts_during: Option<Vec<f64>> = chart.series.iter().map(|s| mean_in(s, &during)).collect();
+    let (Some(parts_before), Some(parts_during)) = (parts_before, parts_during) else {
+        return if en {
+            "too few figures are published to compare the lockdown with the weeks before".into()
+        } else {
+            "公布的数值不足，无法比较封控期间与封控前".into()
+        };
+    };
     let total_before: f64 = parts_before.iter().sum();
     let total_during: f64 = parts_during.iter().sum();
     let mut text = if en {
@@ -606,6 +617,35 @@ mod tests {
         assert_eq!(
             describe(&chart),
             "营业额：封控前日均100元，封控期间日均50元；封控期间线上占100%，封控前占10%。"
+        );
+    }
+
+    #[test]
+    fn a_day_with_a_hidden_part_has_no_total() {
+        // 04-21's online part is hidden: the mean before is 04-22's alone (100, 10% online).
+        // Every lockdown day has a hidden part: nothing to compare.
+        let mut chart = Chart::new(ChartKind::StackedBar, Lang::En, "Revenue");
+        chart.x = XAxis::Dates(days("2022-04-21", 4));
+        chart.unit = Unit::Yuan;
+        chart.shaded = vec![(d("2022-04-23"), d("2022-04-24"), String::new())];
+        let part = |values: [Option<f64>; 4]| Series {
+            label: "part".into(),
+            color: 0,
+            values: values.to_vec(),
+            bar_colors: Vec::new(),
+        };
+        chart.series = vec![
+            part([Some(50.0), Some(90.0), Some(0.0), None]),
+            part([None, Some(10.0), None, Some(60.0)]),
+        ];
+        assert_eq!(
+            describe(&chart),
+            "Revenue: too few figures are published to compare the lockdown with the weeks before."
+        );
+        chart.series[1].values[2] = Some(40.0);
+        assert_eq!(
+            describe(&chart),
+            "Revenue: a day averaged CNY 100 before the lockdown and CNY 40 during it; part made 100% of it during the lockdown, against 10% before."
         );
     }
 

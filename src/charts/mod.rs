@@ -269,6 +269,10 @@ fn y_range(chart: &Chart, stacked: bool) -> (f64, f64) {
     if chart.kind != ChartKind::Line {
         lo = lo.min(0.0);
     }
+    if hi - lo < 1e-9 {
+        // One value everywhere (all zero, or all but a few hidden): give the axis a span.
+        hi = lo + 1.0;
+    }
     let pad = ((hi - lo) * 0.08).max(1e-9);
     let lo = if lo < 0.0 || chart.kind == ChartKind::Line {
         lo - pad
