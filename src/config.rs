@@ -6,6 +6,7 @@ use chrono_tz::Tz;
 
 use crate::error::{Error, Result};
 use crate::queries::Library;
+use crate::sandbox::Limits;
 
 /// Where the data is, which zone its local dates are in, and where the query files are.
 #[derive(Debug, Clone)]
@@ -18,6 +19,8 @@ pub struct Settings {
     pub queries_dir: Option<PathBuf>,
     /// A folder of dashboard files to use instead of the ones built into the binary.
     pub dashboards_dir: Option<PathBuf>,
+    /// What a planner's ad-hoc SQL may take (time, memory, rows, slots).
+    pub sandbox: Limits,
 }
 
 impl Settings {
@@ -27,6 +30,7 @@ impl Settings {
             zone: parse_zone(zone)?,
             queries_dir,
             dashboards_dir: None,
+            sandbox: Limits::default(),
         })
     }
 

@@ -15,6 +15,8 @@
 //! - [`labels`]: codes and numbers in the reader's language.
 //! - [`charts`]: the plotters renderer: line, bar, stacked bar, histogram, KPI, table.
 //! - [`render`]: a dashboard panel turned into a chart; `yanhuo render`.
+//! - [`sandbox`]: what untrusted SQL may do: one read-only statement, the registered
+//!   tables only, time and memory limits, a row cap, a few at once.
 //! - [`suppress`]: small-cell suppression for figures that leave for print.
 //! - [`web`]: the axum pages, charts and downloads (the only module that knows HTTP).
 //! - [`generate`]: the synthetic district in `sample-data/`.
@@ -37,6 +39,7 @@ pub mod labels;
 pub mod panels;
 pub mod queries;
 pub mod render;
+pub mod sandbox;
 pub mod suppress;
 pub mod web;
 
