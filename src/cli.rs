@@ -76,6 +76,47 @@ pub struct ServeArgs {
     /// A folder of dashboard files to use instead of the ones built in.
     #[arg(long, env = "YANHUO_DASHBOARDS")]
     pub dashboards: Option<PathBuf>,
+    #[command(flatten)]
+    pub sql: SqlLimitArgs,
+}
+
+/// What a planner's ad-hoc SQL (console, API, Postgres wire) may take.
+#[derive(Debug, Args)]
+pub struct SqlLimitArgs {
+    /// Seconds one ad-hoc query may run before it is stopped.
+    #[arg(long, env = "YANHUO_SQL_TIMEOUT", default_value_t = 10.0)]
+    pub sql_timeout: f64,
+    /// MiB of memory one ad-hoc query may hold; over it the query fails with a clear error.
+    #[arg(long, env = "YANHUO_SQL_MEMORY", default_value_t = 512)]
+    pub sql_memory: usize,
+    /// Rows shown on the console's page and returned by the API.
+    #[arg(long, env = "YANHUO_SQL_ROWS", default_value_t = 10_000)]
+    pub sql_rows: usize,
+    /// Rows a download of a console result may carry.
+    #[arg(long, env = "YANHUO_SQL_EXPORT_ROWS", default_value_t = 1_000_000)]
+    pub sql_export_rows: usize,
+    /// Ad-hoc queries that may run at once; others wait two seconds, then get 429.
+    #[arg(long, env = "YANHUO_SQL_CONCURRENCY", default_value_t = 2)]
+    pub sql_concurrency: usize,
+}
+
+impl SqlLimitArgs {
+    fn limits(&self) -> Result<yanhuo::sandbox::Limits> {
+        if !(self.sql_timeout.is_finite() && self.sql_timeout > 0.0) {
+            return Err(Error::Setting {
+                name: "sql-timeout".into(),
+                message: format!("{} is not a positive number of seconds", self.sql_timeout),
+            });
+        }
+        Ok(yanhuo::sandbox::Limits {
+            timeout: std::time::Duration::from_secs_f64(self.sql_timeout),
+            memory: self.sql_memory.max(1) << 20,
+            page_rows: self.sql_rows.max(1),
+            export_rows: self.sql_export_rows.max(1),
+            concurrent: self.sql_concurrency.max(1),
+            ..Default::default()
+        })
+    }
 }
 
 #[derive(Debug, Args)]
@@ -149,6 +190,7 @@ pub async fn run(cli: Cli) -> Result<()> {
     match cli.command {
         Command::Serve(args) => {
             settings.dashboards_dir = args.dashboards;
+            settings.sandbox = args.sql.limits()?;
             let state = web::AppState::open(settings).await?;
             let listener = tokio::net::TcpListener::bind(&args.addr)
                 .await

@@ -7,6 +7,7 @@ mod assets;
 mod charts;
 mod error;
 mod pages;
+mod sql;
 
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -18,11 +19,12 @@ use tower_http::trace::{DefaultMakeSpan, DefaultOnResponse, TraceLayer};
 use tracing::Level;
 
 use crate::config::Settings;
-use crate::engine::{self, Engine};
+use crate::engine::{self, Bounded, Engine};
 use crate::error::Result;
 use crate::panels::Study;
+use crate::sandbox::{self, Sandbox};
 
-pub use error::WebError;
+pub use error::{ApiError, WebError};
 
 /// What every handler reads: the opened data and what was learnt from it. Replaced whole
 /// when the data folder changes (an import), which also empties the result cache.
@@ -31,13 +33,22 @@ pub struct Loaded {
     pub study: Study,
     /// Drawn charts by ETag: a chart asked for again is copied, not drawn.
     pub drawn: charts::Drawn,
+    /// The tables a planner's SQL sees (`orders` without `customer_ref`).
+    pub tables: sandbox::Tables,
+    /// Recent console results by SQL, so paging and charting a result runs it once.
+    pub answers: Bounded<Arc<sandbox::Answer>>,
 }
 
 pub struct AppState {
     settings: Settings,
     loaded: RwLock<Arc<Loaded>>,
     checked: std::sync::Mutex<Instant>,
+    /// Limits and slots for ad-hoc SQL; kept across reloads of the data.
+    pub sandbox: Sandbox,
 }
+
+/// Console results kept: each is at most a page's row cap.
+const ANSWERS: usize = 16;
 
 /// How often the data folder is looked at for changes.
 const CHECK_EVERY: Duration = Duration::from_secs(2);
@@ -46,6 +57,7 @@ impl AppState {
     pub async fn open(settings: Settings) -> Result<Arc<AppState>> {
         let loaded = load(&settings).await?;
         Ok(Arc::new(AppState {
+            sandbox: Sandbox::new(settings.sandbox.clone())?,
             settings,
             loaded: RwLock::new(Arc::new(loaded)),
             checked: std::sync::Mutex::new(Instant::now()),
@@ -79,10 +91,13 @@ impl AppState {
 async fn load(settings: &Settings) -> Result<Loaded> {
     let engine = Engine::open(settings).await?;
     let study = Study::load(&engine).await?;
+    let tables = sandbox::Tables::of(&engine).await?;
     Ok(Loaded {
         engine,
         study,
         drawn: charts::Drawn::default(),
+        tables,
+        answers: Bounded::new(ANSWERS),
     })
 }
 
@@ -90,6 +105,7 @@ pub fn router(state: Arc<AppState>) -> Router {
     Router::new()
         .merge(pages::router())
         .merge(assets::router())
+        .merge(sql::router())
         // One log line per request at INFO: method, path, status, latency.
         .layer(
             TraceLayer::new_for_http()

@@ -5,6 +5,7 @@
 //! - `metrics`: each query file of queries/ against values worked out by hand.
 //! - `import`: `yanhuo import` end to end: rules, rejects, idempotence, append, corrupt files.
 //! - `cli`: the `yanhuo` binary as a user runs it: query output formats, errors.
+//! - `sql`: ad-hoc SQL: the sandbox's refusals and limits, the API, canned queries, the console.
 //! - `web`: pages, filters, downloads and errors through the router, without a server.
 
 mod browser;
@@ -12,4 +13,5 @@ mod cli;
 mod fixture;
 mod import;
 mod metrics;
+mod sql;
 mod web;
