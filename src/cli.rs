@@ -59,6 +59,15 @@ pub enum Command {
     Render(RenderArgs),
     /// Time the figures, a chart and the overview page on the data folder.
     Bench(BenchArgs),
+    /// Print an argon2 hash of a password read from standard input, for the config file's users.
+    HashPassword(HashPasswordArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct HashPasswordArgs {
+    /// Make a new random token instead, and print it with the SHA-256 the config file keeps.
+    #[arg(long)]
+    pub token: bool,
 }
 
 #[derive(Debug, Args)]
@@ -76,6 +85,12 @@ pub struct ServeArgs {
     /// A folder of dashboard files to use instead of the ones built in.
     #[arg(long, env = "YANHUO_DASHBOARDS")]
     pub dashboards: Option<PathBuf>,
+    /// Also speak the Postgres wire protocol here (e.g. 127.0.0.1:5433), for psql, DBeaver, Excel, Metabase or Superset.
+    #[arg(long, env = "YANHUO_PG_ADDR")]
+    pub pg_addr: Option<String>,
+    /// A TOML file of users, tokens and their roles (viewer, analyst, admin). Without one, everyone is admin, on a loopback address only.
+    #[arg(long, env = "YANHUO_CONFIG")]
+    pub config: Option<PathBuf>,
     #[command(flatten)]
     pub sql: SqlLimitArgs,
 }
@@ -191,7 +206,9 @@ pub async fn run(cli: Cli) -> Result<()> {
         Command::Serve(args) => {
             settings.dashboards_dir = args.dashboards;
             settings.sandbox = args.sql.limits()?;
-            let state = web::AppState::open(settings).await?;
+            if let Some(path) = &args.config {
+                settings.access = yanhuo::access::Access::load(path)?;
+            }
             let listener = tokio::net::TcpListener::bind(&args.addr)
                 .await
                 .map_err(|e| Error::Setting {
@@ -201,8 +218,54 @@ pub async fn run(cli: Cli) -> Result<()> {
             let addr = listener
                 .local_addr()
                 .map_err(|e| Error::Other(e.to_string()))?;
+            // Before the data is opened: a refusal should come at once.
+            settings.access.check_listen(&addr, "addr")?;
+            let pg = match &args.pg_addr {
+                Some(pg_addr) => {
+                    let listener = tokio::net::TcpListener::bind(pg_addr).await.map_err(|e| {
+                        Error::Setting {
+                            name: "pg-addr".into(),
+                            message: format!("cannot listen on {pg_addr}: {e}"),
+                        }
+                    })?;
+                    let pg = listener
+                        .local_addr()
+                        .map_err(|e| Error::Other(e.to_string()))?;
+                    settings.access.check_listen(&pg, "pg-addr")?;
+                    Some((listener, pg))
+                }
+                None => None,
+            };
+            let state = web::AppState::open(settings).await?;
+            if let Some((listener, pg)) = pg {
+                tracing::info!("speaking the Postgres wire protocol on {pg}");
+                tokio::spawn(yanhuo::wire::serve(listener, state.clone()));
+            }
             tracing::info!("serving the dashboards on http://{addr}/");
             web::serve(listener, state, web::shutdown_signal()).await
+        }
+        Command::HashPassword(args) => {
+            if args.token {
+                let (token, digest) = yanhuo::access::new_token();
+                println!("token (give it to the tool):  {token}");
+                println!("token_sha256 = \"{digest}\"");
+            } else {
+                let mut password = String::new();
+                std::io::stdin()
+                    .read_line(&mut password)
+                    .map_err(|e| Error::Other(format!("reading the password: {e}")))?;
+                let password = password.trim_end_matches(['\r', '\n']);
+                if password.is_empty() {
+                    return Err(Error::Other(
+                        "give the password on standard input: echo 'the password' | yanhuo hash-password".into(),
+                    ));
+                }
+                println!(
+                    "password_hash = \"{}\"",
+                    yanhuo::access::hash_password(password)?
+                );
+            }
+            Ok(())
         }
         Command::Bench(args) => {
             print!("{}", yanhuo::bench::run(&settings, args.runs).await?);

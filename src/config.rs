@@ -4,6 +4,7 @@ use std::path::PathBuf;
 
 use chrono_tz::Tz;
 
+use crate::access::Access;
 use crate::error::{Error, Result};
 use crate::queries::Library;
 use crate::sandbox::Limits;
@@ -21,6 +22,8 @@ pub struct Settings {
     pub dashboards_dir: Option<PathBuf>,
     /// What a planner's ad-hoc SQL may take (time, memory, rows, slots).
     pub sandbox: Limits,
+    /// Users, tokens and roles; open (everyone admin) without a config file.
+    pub access: Access,
 }
 
 impl Settings {
@@ -31,6 +34,7 @@ impl Settings {
             queries_dir,
             dashboards_dir: None,
             sandbox: Limits::default(),
+            access: Access::open(),
         })
     }
 

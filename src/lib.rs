@@ -19,11 +19,14 @@
 //!   tables only, time and memory limits, a row cap, a few at once.
 //! - [`suppress`]: small-cell suppression for figures that leave for print.
 //! - [`web`]: the axum pages, charts and downloads (the only module that knows HTTP).
+//! - [`wire`]: the Postgres wire protocol over the same sandbox, for planners' own tools.
 //! - [`generate`]: the synthetic district in `sample-data/`.
+//! - [`access`]: roles, the users and tokens of the config file, passwords.
 //! - [`config`]: the settings every command shares.
 //! - [`error`]: the one error type.
 //! - [`bench`]: `yanhuo bench`, speed and memory on a data folder.
 
+pub mod access;
 pub mod bench;
 pub mod catalog;
 pub mod charts;
@@ -42,5 +45,6 @@ pub mod render;
 pub mod sandbox;
 pub mod suppress;
 pub mod web;
+pub mod wire;
 
 pub use error::{Error, Result};

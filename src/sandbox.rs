@@ -24,7 +24,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 
 use chrono_tz::Tz;
-use datafusion::arrow::datatypes::SchemaRef;
+use datafusion::arrow::datatypes::{DataType, SchemaRef};
 use datafusion::catalog::TableProvider;
 use datafusion::error::DataFusionError;
 use datafusion::execution::disk_manager::{DiskManagerBuilder, DiskManagerMode};
@@ -273,6 +273,33 @@ impl Sandbox {
             truncated,
             elapsed: started.elapsed(),
         })
+    }
+
+    /// The columns `sql` would return and the types of its `$1`, `$2`, … placeholders
+    /// (None where DataFusion cannot tell), without running it: Postgres clients ask before
+    /// they execute.
+    pub async fn describe(
+        &self,
+        tables: &Tables,
+        sql: &str,
+    ) -> Result<(SchemaRef, Vec<Option<DataType>>)> {
+        check(sql)?;
+        let ctx = tables.context(self.limits.memory, self.threads)?;
+        let planned =
+            tokio::time::timeout(self.limits.timeout, ctx.sql_with_options(sql, options()))
+                .await
+                .map_err(|_| Error::TimeLimit {
+                    seconds: self.limits.timeout.as_secs_f64(),
+                })?
+                .map_err(|e| self.explain(e))?;
+        let types = planned
+            .logical_plan()
+            .get_parameter_types()
+            .map_err(|e| self.explain(e))?;
+        let params = (1..=types.len())
+            .map(|i| types.get(&format!("${i}")).cloned().flatten())
+            .collect();
+        Ok((planned.schema().inner().clone(), params))
     }
 
     /// DataFusion's error as the user should read it: the memory pool's refusal becomes a

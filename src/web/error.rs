@@ -17,6 +17,10 @@ pub enum WebError {
     },
     /// Every slot for ad-hoc queries is taken: 429 with a Retry-After.
     Busy(String),
+    /// No credentials, or wrong ones: 401 with a Basic challenge.
+    Unauthorized,
+    /// Known, but the role does not reach this far.
+    Forbidden(String),
     Internal(Error),
 }
 
@@ -26,6 +30,8 @@ impl WebError {
             WebError::NotFound(_) => StatusCode::NOT_FOUND,
             WebError::BadRequest(_) | WebError::Query { .. } => StatusCode::BAD_REQUEST,
             WebError::Busy(_) => StatusCode::TOO_MANY_REQUESTS,
+            WebError::Unauthorized => StatusCode::UNAUTHORIZED,
+            WebError::Forbidden(_) => StatusCode::FORBIDDEN,
             WebError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
@@ -59,9 +65,16 @@ impl WebError {
     }
 
     /// What a person may read: internal details are logged here and replaced.
-    fn public_message(&self) -> String {
+    pub fn public_message(&self) -> String {
         match self {
-            WebError::NotFound(m) | WebError::BadRequest(m) | WebError::Busy(m) => m.clone(),
+            WebError::NotFound(m)
+            | WebError::BadRequest(m)
+            | WebError::Busy(m)
+            | WebError::Forbidden(m) => m.clone(),
+            WebError::Unauthorized => {
+                "请用户名和密码登录 / Sign in with your user name and password (or a token)"
+                    .to_string()
+            }
             WebError::Query { message, .. } => message.clone(),
             WebError::Internal(e) => {
                 tracing::error!(error = %e, "request failed");
@@ -76,12 +89,36 @@ impl WebError {
             WebError::BadRequest(_) => "bad_request",
             WebError::Query { kind, .. } => kind,
             WebError::Busy(_) => "busy",
+            WebError::Unauthorized => "unauthorized",
+            WebError::Forbidden(_) => "forbidden",
             WebError::Internal(_) => "internal",
         }
     }
 
     /// How long a client told 429 should wait.
     pub const RETRY_AFTER_SECONDS: &'static str = "2";
+
+    /// Headers the status asks for: a Basic challenge with 401, Retry-After with 429.
+    fn add_headers(&self, response: &mut Response) {
+        let headers = response.headers_mut();
+        match self {
+            WebError::Unauthorized => {
+                headers.insert(
+                    axum::http::header::WWW_AUTHENTICATE,
+                    axum::http::HeaderValue::from_static(
+                        "Basic realm=\"yanhuo\", charset=\"UTF-8\"",
+                    ),
+                );
+            }
+            WebError::Busy(_) => {
+                headers.insert(
+                    axum::http::header::RETRY_AFTER,
+                    axum::http::HeaderValue::from_static(Self::RETRY_AFTER_SECONDS),
+                );
+            }
+            _ => {}
+        }
+    }
 }
 
 /// The same errors as JSON, for the API and `.json` downloads: `{"error": {"kind",
@@ -108,12 +145,7 @@ impl IntoResponse for ApiError {
             "error": { "kind": self.0.kind(), "message": self.0.public_message() }
         });
         let mut response = (status, axum::Json(body)).into_response();
-        if status == StatusCode::TOO_MANY_REQUESTS {
-            response.headers_mut().insert(
-                axum::http::header::RETRY_AFTER,
-                axum::http::HeaderValue::from_static(WebError::RETRY_AFTER_SECONDS),
-            );
-        }
+        self.0.add_headers(&mut response);
         response
     }
 }
@@ -142,12 +174,7 @@ impl IntoResponse for WebError {
             message = escape(&message)
         );
         let mut response = (status, Html(page)).into_response();
-        if status == StatusCode::TOO_MANY_REQUESTS {
-            response.headers_mut().insert(
-                axum::http::header::RETRY_AFTER,
-                axum::http::HeaderValue::from_static(WebError::RETRY_AFTER_SECONDS),
-            );
-        }
+        self.add_headers(&mut response);
         response
     }
 }

@@ -4,6 +4,7 @@
 //! serves on a listener the caller bound (tests bind port 0).
 
 mod assets;
+mod auth;
 mod charts;
 mod error;
 mod pages;
@@ -12,7 +13,7 @@ mod sql;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use axum::Router;
+use axum::{Router, middleware};
 use tokio::net::TcpListener;
 use tokio::sync::RwLock;
 use tower_http::trace::{DefaultMakeSpan, DefaultOnResponse, TraceLayer};
@@ -64,6 +65,11 @@ impl AppState {
         }))
     }
 
+    /// Users, tokens and roles, for the Postgres wire's logins.
+    pub fn access(&self) -> &crate::access::Access {
+        &self.settings.access
+    }
+
     /// The current data, reopened first if the folder changed since it was opened.
     pub async fn current(&self) -> Result<Arc<Loaded>> {
         let due = self
@@ -102,10 +108,13 @@ async fn load(settings: &Settings) -> Result<Loaded> {
 }
 
 pub fn router(state: Arc<AppState>) -> Router {
+    let viewer = middleware::from_fn_with_state(state.clone(), auth::viewer);
+    let analyst = middleware::from_fn_with_state(state.clone(), auth::analyst);
     Router::new()
-        .merge(pages::router())
+        .merge(pages::router().route_layer(viewer))
+        .merge(sql::router().route_layer(analyst))
+        // Stylesheet, font and icon: nothing to hide, and the 401 page uses them.
         .merge(assets::router())
-        .merge(sql::router())
         // One log line per request at INFO: method, path, status, latency.
         .layer(
             TraceLayer::new_for_http()

@@ -513,11 +513,11 @@ async fn console(
                 Ok(panel) => result = Some(result_view(&console, &answer, panel.is_some())),
                 Err(e) => {
                     result = Some(result_view(&console, &answer, false));
-                    error = Some(message(e));
+                    error = Some(e.public_message());
                 }
             },
             Err(WebError::Internal(e)) => return Err(WebError::Internal(e)),
-            Err(e) => error = Some(message(e)),
+            Err(e) => error = Some(e.public_message()),
         }
     }
     let mut switched = console.clone();
@@ -550,19 +550,6 @@ async fn console(
         chart_kind: console.chart.map_or("", chart_name),
     };
     Ok(Html(page.render()?).into_response())
-}
-
-fn message(e: WebError) -> String {
-    match e {
-        WebError::Query { message, .. }
-        | WebError::BadRequest(message)
-        | WebError::Busy(message)
-        | WebError::NotFound(message) => message,
-        WebError::Internal(e) => {
-            tracing::error!(error = %e, "console query failed");
-            "出错了，已记录。 / Something went wrong; it has been logged.".into()
-        }
-    }
 }
 
 fn result_view(console: &Console, answer: &Answer, charted: bool) -> ResultView {
