@@ -2,7 +2,8 @@
 //!
 //! - `access`: roles over HTTP (401, 403, Basic and Bearer), serve's refusal to run open
 //!   on a public address, `hash-password`.
-//! - `browser`: the served overview in headless Chromium, at phone and desktop widths.
+//! - `browser`: the served overview and the SQL console in headless Chromium, at phone and
+//!   desktop widths.
 //! - `fixture`: the hand-built district every metric test reads, and helpers to read results.
 //! - `metrics`: each query file of queries/ against values worked out by hand.
 //! - `import`: `yanhuo import` end to end: rules, rejects, idempotence, append, corrupt files.
