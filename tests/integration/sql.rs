@@ -278,6 +278,13 @@ async fn customer_ref_is_seen_only_as_counts() {
             "status"
         ]
     );
+    // Nor do the catalog views name it.
+    let catalog = api(
+        &site.state,
+        json!({ "sql": "SELECT table_name FROM information_schema.columns WHERE column_name = 'customer_ref'" }),
+    )
+    .await;
+    assert_eq!(catalog.json()["rows"], json!([]), "{}", catalog.text());
     let counts = "SELECT shop_id, date, customers FROM shop_day_customers ORDER BY shop_id, date";
     let reply = api(&site.state, json!({ "sql": counts })).await;
     assert_eq!(reply.status, StatusCode::OK, "{}", reply.text());
