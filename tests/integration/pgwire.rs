@@ -11,6 +11,7 @@ use yanhuo::access::{self, Access};
 use yanhuo::config::Settings;
 use yanhuo::format::{self, OutputFormat};
 use yanhuo::queries;
+use yanhuo::sandbox::Limits;
 use yanhuo::web::AppState;
 
 use crate::fixture::write_district;
@@ -25,6 +26,10 @@ const ANALYST: (&str, &str) = ("wang", "规划 plan");
 const VIEWER: (&str, &str) = ("li", "view-only");
 
 async fn server() -> Server {
+    server_with(Limits::default()).await
+}
+
+async fn server_with(limits: Limits) -> Server {
     let dir = tempfile::tempdir().unwrap();
     write_district(dir.path());
     let config = format!(
@@ -39,6 +44,7 @@ async fn server() -> Server {
     std::fs::write(&path, config).unwrap();
     let mut settings = Settings::new(dir.path().to_path_buf(), "Asia/Shanghai", None).unwrap();
     settings.access = Access::load(&path).unwrap();
+    settings.sandbox = limits;
     let state = AppState::open(settings).await.unwrap();
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let port = listener.local_addr().unwrap().port();
@@ -136,6 +142,30 @@ async fn psql_joins_orders_with_shops_and_is_held_to_the_sandbox() {
         let stderr = String::from_utf8_lossy(&out.stderr);
         assert!(stderr.contains(expected), "{sql}: {stderr}");
     }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_runaway_join_from_psql_is_stopped_by_the_time_limit() {
+    if !available("psql", &["--version"], "psql (apt: postgresql-client)") {
+        return;
+    }
+    let server = server_with(Limits {
+        timeout: std::time::Duration::from_secs(1),
+        ..Limits::default()
+    })
+    .await;
+    let out = psql(
+        &server,
+        ANALYST,
+        "SELECT SUM(a.value * b.value) FROM generate_series(1, 100000) a CROSS JOIN generate_series(1, 1000000000) b",
+    )
+    .await;
+    assert!(!out.status.success());
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("time limit of 1 s"), "{stderr}");
+    // The same connection settings work again at once.
+    let next = psql(&server, ANALYST, "SELECT 1 AS one").await;
+    assert_eq!(String::from_utf8_lossy(&next.stdout), "1\n");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
