@@ -33,7 +33,7 @@ use datafusion::physical_plan::execute_stream;
 use datafusion::prelude::{SQLOptions, SessionConfig, SessionContext};
 use datafusion::scalar::ScalarValue;
 use datafusion::sql::parser::{DFParser, Statement as DfStatement};
-use datafusion::sql::sqlparser::ast::Statement as SqlStatement;
+use datafusion::sql::sqlparser::ast::{SetExpr, Statement as SqlStatement};
 use futures::StreamExt;
 use tokio::sync::Semaphore;
 
@@ -516,6 +516,10 @@ pub fn check(sql: &str) -> Result<()> {
     };
     let kind = match statement {
         DfStatement::Statement(s) => match s.as_ref() {
+            // SELECT … INTO parses as a query but creates a table.
+            SqlStatement::Query(q) if matches!(q.body.as_ref(), SetExpr::Select(select) if select.into.is_some()) => {
+                Some("SELECT … INTO".to_string())
+            }
             SqlStatement::Query(_) => None,
             SqlStatement::Explain {
                 analyze, statement, ..
@@ -626,6 +630,7 @@ mod tests {
             ("COPY shops TO '/tmp/x.csv'", "COPY"),
             ("SET datafusion.catalog.information_schema = false", "SET"),
             ("EXPLAIN ANALYZE SELECT 1", "EXPLAIN ANALYZE"),
+            ("SELECT * INTO copied FROM shops", "SELECT … INTO"),
         ] {
             let message = refused(sql);
             assert!(message.starts_with(kind), "{sql}: {message}");
