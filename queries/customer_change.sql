@@ -8,9 +8,10 @@ WITH visits AS (
     -- Distinct in a grouping of its own rather than COUNT(DISTINCT): a grouping can spill to
     -- disk under the memory limit, a distinct count's sets cannot.
     -- Only the dates the means read: a city's year of orders need not be made distinct.
+    -- The study's few dates on the left: the hash join holds its left side in memory.
     SELECT DISTINCT o.shop_id, d.date, o.customer_ref
-    FROM orders o
-    JOIN study_dates d ON d.date = local_date(o.ordered_at)
+    FROM study_dates d
+    JOIN orders o ON local_date(o.ordered_at) = d.date
     WHERE o.status = 'completed' AND o.customer_ref IS NOT NULL
       AND d.period IN ('baseline', 'recovery')
 ),

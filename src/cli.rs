@@ -64,6 +64,15 @@ pub enum Command {
     Export(ExportArgs),
     /// Time the figures, a chart and the overview page on the data folder.
     Bench(BenchArgs),
+    /// Print an argon2 hash of a password read from standard input, for the config file's users.
+    HashPassword(HashPasswordArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct HashPasswordArgs {
+    /// Make a new random token instead, and print it with the SHA-256 the config file keeps.
+    #[arg(long)]
+    pub token: bool,
 }
 
 #[derive(Debug, Args)]
@@ -84,6 +93,53 @@ pub struct ServeArgs {
     /// A folder of dashboard files to use instead of the ones built in.
     #[arg(long, env = "YANHUO_DASHBOARDS")]
     pub dashboards: Option<PathBuf>,
+    /// Also speak the Postgres wire protocol here (e.g. 127.0.0.1:5433), for psql, DBeaver, Excel, Metabase or Superset.
+    #[arg(long, env = "YANHUO_PG_ADDR")]
+    pub pg_addr: Option<String>,
+    /// A TOML file of users, tokens and their roles (viewer, analyst, admin). Without one, everyone is admin, on a loopback address only.
+    #[arg(long, env = "YANHUO_CONFIG")]
+    pub config: Option<PathBuf>,
+    #[command(flatten)]
+    pub sql: SqlLimitArgs,
+}
+
+/// What a planner's ad-hoc SQL (console, API, Postgres wire) may take.
+#[derive(Debug, Args)]
+pub struct SqlLimitArgs {
+    /// Seconds one ad-hoc query may run before it is stopped.
+    #[arg(long, env = "YANHUO_SQL_TIMEOUT", default_value_t = 10.0)]
+    pub sql_timeout: f64,
+    /// MiB of memory one ad-hoc query may hold; over it the query fails with a clear error.
+    #[arg(long, env = "YANHUO_SQL_MEMORY", default_value_t = 512)]
+    pub sql_memory: usize,
+    /// Rows shown on the console's page and returned by the API.
+    #[arg(long, env = "YANHUO_SQL_ROWS", default_value_t = 10_000)]
+    pub sql_rows: usize,
+    /// Rows a download of a console result may carry.
+    #[arg(long, env = "YANHUO_SQL_EXPORT_ROWS", default_value_t = 1_000_000)]
+    pub sql_export_rows: usize,
+    /// Ad-hoc queries that may run at once; others wait two seconds, then get 429.
+    #[arg(long, env = "YANHUO_SQL_CONCURRENCY", default_value_t = 2)]
+    pub sql_concurrency: usize,
+}
+
+impl SqlLimitArgs {
+    fn limits(&self) -> Result<yanhuo::sandbox::Limits> {
+        if !(self.sql_timeout.is_finite() && self.sql_timeout > 0.0) {
+            return Err(Error::Setting {
+                name: "sql-timeout".into(),
+                message: format!("{} is not a positive number of seconds", self.sql_timeout),
+            });
+        }
+        Ok(yanhuo::sandbox::Limits {
+            timeout: std::time::Duration::from_secs_f64(self.sql_timeout),
+            memory: self.sql_memory.max(1) << 20,
+            page_rows: self.sql_rows.max(1),
+            export_rows: self.sql_export_rows.max(1),
+            concurrent: self.sql_concurrency.max(1),
+            ..Default::default()
+        })
+    }
 }
 
 #[derive(Debug, Args)]
@@ -183,7 +239,10 @@ pub async fn run(cli: Cli) -> Result<()> {
     match cli.command {
         Command::Serve(args) => {
             settings.dashboards_dir = args.dashboards;
-            let state = web::AppState::open(settings).await?;
+            settings.sandbox = args.sql.limits()?;
+            if let Some(path) = &args.config {
+                settings.access = yanhuo::access::Access::load(path)?;
+            }
             let listener = tokio::net::TcpListener::bind(&args.addr)
                 .await
                 .map_err(|e| Error::Setting {
@@ -193,8 +252,54 @@ pub async fn run(cli: Cli) -> Result<()> {
             let addr = listener
                 .local_addr()
                 .map_err(|e| Error::Other(e.to_string()))?;
+            // Before the data is opened: a refusal should come at once.
+            settings.access.check_listen(&addr, "addr")?;
+            let pg = match &args.pg_addr {
+                Some(pg_addr) => {
+                    let listener = tokio::net::TcpListener::bind(pg_addr).await.map_err(|e| {
+                        Error::Setting {
+                            name: "pg-addr".into(),
+                            message: format!("cannot listen on {pg_addr}: {e}"),
+                        }
+                    })?;
+                    let pg = listener
+                        .local_addr()
+                        .map_err(|e| Error::Other(e.to_string()))?;
+                    settings.access.check_listen(&pg, "pg-addr")?;
+                    Some((listener, pg))
+                }
+                None => None,
+            };
+            let state = web::AppState::open(settings).await?;
+            if let Some((listener, pg)) = pg {
+                tracing::info!("speaking the Postgres wire protocol on {pg}");
+                tokio::spawn(yanhuo::wire::serve(listener, state.clone()));
+            }
             tracing::info!("serving the dashboards on http://{addr}/");
             web::serve(listener, state, web::shutdown_signal()).await
+        }
+        Command::HashPassword(args) => {
+            if args.token {
+                let (token, digest) = yanhuo::access::new_token();
+                println!("token (give it to the tool):  {token}");
+                println!("token_sha256 = \"{digest}\"");
+            } else {
+                let mut password = String::new();
+                std::io::stdin()
+                    .read_line(&mut password)
+                    .map_err(|e| Error::Other(format!("reading the password: {e}")))?;
+                let password = password.trim_end_matches(['\r', '\n']);
+                if password.is_empty() {
+                    return Err(Error::Other(
+                        "give the password on standard input: echo 'the password' | yanhuo hash-password".into(),
+                    ));
+                }
+                println!(
+                    "password_hash = \"{}\"",
+                    yanhuo::access::hash_password(password)?
+                );
+            }
+            Ok(())
         }
         Command::Bench(args) => {
             let report = yanhuo::bench::run(&settings, args.runs).await?;

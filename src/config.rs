@@ -4,8 +4,10 @@ use std::path::PathBuf;
 
 use chrono_tz::Tz;
 
+use crate::access::Access;
 use crate::error::{Error, Result};
 use crate::queries::Library;
+use crate::sandbox::Limits;
 
 /// Where the data is, which zone its local dates are in, and where the query files are.
 #[derive(Debug, Clone)]
@@ -21,6 +23,10 @@ pub struct Settings {
     /// Bytes the query engine may hold before aggregations and sorts spill to disk (None:
     /// no limit, as in tests).
     pub memory_limit: Option<usize>,
+    /// What a planner's ad-hoc SQL may take (time, memory, rows, slots).
+    pub sandbox: Limits,
+    /// Users, tokens and roles; open (everyone admin) without a config file.
+    pub access: Access,
 }
 
 impl Settings {
@@ -31,6 +37,8 @@ impl Settings {
             queries_dir,
             dashboards_dir: None,
             memory_limit: None,
+            sandbox: Limits::default(),
+            access: Access::open(),
         })
     }
 

@@ -42,6 +42,27 @@ pub enum Error {
     #[error("setting {name}: {message}")]
     Setting { name: String, message: String },
 
+    /// Untrusted SQL the sandbox will not run (sandbox.rs): a second statement, a write, a file.
+    #[error("{0}")]
+    Refused(String),
+
+    /// Untrusted SQL that ran past the sandbox's time limit and was stopped.
+    #[error(
+        "the query ran longer than the time limit of {seconds} s and was stopped; narrow it (a WHERE, fewer joined rows) or ask for a longer limit"
+    )]
+    TimeLimit { seconds: f64 },
+
+    /// Untrusted SQL that needed more memory than one query may take. DataFusion's message
+    /// names the operator and how much it asked for.
+    #[error("the query needed more memory than one query may use ({limit_mib} MiB): {message}")]
+    MemoryLimit { limit_mib: usize, message: String },
+
+    /// Every slot for ad-hoc queries is taken; the caller may try again shortly.
+    #[error(
+        "{running} ad-hoc queries are already running, the most allowed at once; try again in a few seconds"
+    )]
+    Busy { running: usize },
+
     #[error("{0}")]
     Other(String),
 }

@@ -112,16 +112,19 @@ pub fn write(result: &QueryResult, format: OutputFormat, out: &mut dyn Write) ->
             }
         }
         OutputFormat::Json => {
+            let mut buffer = Vec::new();
             let mut writer: ArrayWriter<_> = JsonWriterBuilder::new()
                 .with_explicit_nulls(true)
-                .build(&mut *out);
+                .build(&mut buffer);
             let batches: Vec<&RecordBatch> = result.batches.iter().collect();
             writer.write_batches(&batches)?;
             writer.finish()?;
-            if result.batches.iter().all(|b| b.num_rows() == 0) {
-                // arrow writes nothing for no rows; an empty array is still JSON.
-                out.write_all(b"[]").map_err(io)?;
+            // arrow writes nothing for no batches and `[]` for an empty one; either way an
+            // empty result is one empty array.
+            if buffer.is_empty() {
+                buffer.extend_from_slice(b"[]");
             }
+            out.write_all(&buffer).map_err(io)?;
             writeln!(out).map_err(io)?;
         }
         OutputFormat::Parquet => {
@@ -409,6 +412,18 @@ mod tests {
         );
         assert!(row.contains("<c r=\"C2\"><v>0.25</v></c>"), "{row}");
         assert!(row.contains("<c r=\"D2\" t=\"s\">"), "{row}");
+    }
+
+    #[test]
+    fn an_empty_result_is_one_empty_json_array() {
+        let empty = QueryResult {
+            schema: result().schema,
+            batches: Vec::new(),
+        };
+        assert_eq!(to_bytes(&empty, OutputFormat::Json).unwrap(), b"[]\n");
+        let mut one_empty_batch = result();
+        one_empty_batch.batches[0] = one_empty_batch.batches[0].slice(0, 0);
+        assert_eq!(to_bytes(&one_empty_batch, OutputFormat::Json).unwrap(), b"[]\n");
     }
 
     #[test]

@@ -15,14 +15,19 @@
 //! - [`labels`]: codes and numbers in the reader's language.
 //! - [`charts`]: the plotters renderer: line, bar, stacked bar, histogram, KPI, table.
 //! - [`render`]: a dashboard panel turned into a chart; `yanhuo render`.
+//! - [`sandbox`]: what untrusted SQL may do: one read-only statement, the registered
+//!   tables only, time and memory limits, a row cap, a few at once.
 //! - [`suppress`]: small-cell suppression rules for figures that leave for print.
 //! - [`export`]: figures for print: suppressed rows, chart, provenance, bundles, `--verify`.
 //! - [`web`]: the axum pages, charts and downloads (the only module that knows HTTP).
+//! - [`wire`]: the Postgres wire protocol over the same sandbox, for planners' own tools.
 //! - [`generate`]: the synthetic district in `sample-data/`.
+//! - [`access`]: roles, the users and tokens of the config file, passwords.
 //! - [`config`]: the settings every command shares.
 //! - [`error`]: the one error type.
 //! - [`bench`]: `yanhuo bench`, speed and memory on a data folder.
 
+pub mod access;
 pub mod bench;
 pub mod catalog;
 pub mod charts;
@@ -39,7 +44,9 @@ pub mod labels;
 pub mod panels;
 pub mod queries;
 pub mod render;
+pub mod sandbox;
 pub mod suppress;
 pub mod web;
+pub mod wire;
 
 pub use error::{Error, Result};

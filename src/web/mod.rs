@@ -4,25 +4,28 @@
 //! serves on a listener the caller bound (tests bind port 0).
 
 mod assets;
+mod auth;
 mod error;
 mod figures;
 mod pages;
+mod sql;
 
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use axum::Router;
+use axum::{Router, middleware};
 use tokio::net::TcpListener;
 use tokio::sync::RwLock;
 use tower_http::trace::{DefaultMakeSpan, DefaultOnResponse, TraceLayer};
 use tracing::Level;
 
 use crate::config::Settings;
-use crate::engine::{self, Engine};
+use crate::engine::{self, Bounded, Engine};
 use crate::error::Result;
 use crate::panels::Study;
+use crate::sandbox::{self, Sandbox};
 
-pub use error::WebError;
+pub use error::{ApiError, WebError};
 
 /// What every handler reads: the opened data and what was learnt from it. Replaced whole
 /// when the data folder changes (an import), which also empties the result cache.
@@ -31,13 +34,22 @@ pub struct Loaded {
     pub study: Study,
     /// Drawn charts by ETag: a chart asked for again is copied, not drawn.
     pub drawn: figures::Drawn,
+    /// The tables a planner's SQL sees (`orders` without `customer_ref`).
+    pub tables: sandbox::Tables,
+    /// Recent console results by SQL, so paging and charting a result runs it once.
+    pub answers: Bounded<Arc<sandbox::Answer>>,
 }
 
 pub struct AppState {
     settings: Settings,
     loaded: RwLock<Arc<Loaded>>,
     checked: std::sync::Mutex<Instant>,
+    /// Limits and slots for ad-hoc SQL; kept across reloads of the data.
+    pub sandbox: Sandbox,
 }
+
+/// Console results kept: each is at most a page's row cap.
+const ANSWERS: usize = 16;
 
 /// How often the data folder is looked at for changes.
 const CHECK_EVERY: Duration = Duration::from_secs(2);
@@ -46,10 +58,16 @@ impl AppState {
     pub async fn open(settings: Settings) -> Result<Arc<AppState>> {
         let loaded = load(&settings).await?;
         Ok(Arc::new(AppState {
+            sandbox: Sandbox::new(settings.sandbox.clone())?,
             settings,
             loaded: RwLock::new(Arc::new(loaded)),
             checked: std::sync::Mutex::new(Instant::now()),
         }))
+    }
+
+    /// Users, tokens and roles, for the Postgres wire's logins.
+    pub fn access(&self) -> &crate::access::Access {
+        &self.settings.access
     }
 
     /// The current data, reopened first if the folder changed since it was opened.
@@ -79,16 +97,23 @@ impl AppState {
 async fn load(settings: &Settings) -> Result<Loaded> {
     let engine = Engine::open(settings).await?;
     let study = Study::load(&engine).await?;
+    let tables = sandbox::Tables::of(&engine).await?;
     Ok(Loaded {
         engine,
         study,
         drawn: figures::Drawn::default(),
+        tables,
+        answers: Bounded::new(ANSWERS),
     })
 }
 
 pub fn router(state: Arc<AppState>) -> Router {
+    let viewer = middleware::from_fn_with_state(state.clone(), auth::viewer);
+    let analyst = middleware::from_fn_with_state(state.clone(), auth::analyst);
     Router::new()
-        .merge(pages::router())
+        .merge(pages::router().route_layer(viewer))
+        .merge(sql::router().route_layer(analyst))
+        // Stylesheet, font and icon: nothing to hide, and the 401 page uses them.
         .merge(assets::router())
         .merge(figures::router())
         // One log line per request at INFO: method, path, status, latency.

@@ -1,7 +1,8 @@
 //! End to end in a real browser: the server on 127.0.0.1 with the bundled sample data, and
 //! Debian's headless Chromium driven through chromedriver (WebDriver is JSON over HTTP, so a
 //! few lines of std networking drive it). Open the overview, change a filter and the
-//! language, check the chart and the text changed, save screenshots at 375 and 1280 px.
+//! language, check the chart and the text changed, save screenshots at 375 and 1280 px; in
+//! the SQL console, run a join with Ctrl+Enter, chart it, and fit a phone.
 //!
 //! CI installs chromium and chromium-driver (.ci/run). Elsewhere, without them, the test
 //! says so and passes; with `CI` set it fails instead.
@@ -387,6 +388,73 @@ async fn overview_in_a_real_browser_filters_switches_language_and_fits_a_phone()
             Value::Bool(true),
             "the page scrolls sideways at 375 px"
         );
+    })
+    .await
+    .unwrap();
+    let _ = stop.send(());
+    server.await.unwrap().unwrap();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_sql_console_runs_on_ctrl_enter_charts_and_fits_a_phone() {
+    let (Some(chromium), Some(chromedriver)) = (which("chromium"), which("chromedriver")) else {
+        assert!(
+            std::env::var_os("CI").is_none(),
+            "CI needs Debian's chromium and chromium-driver (.ci/run installs them)"
+        );
+        eprintln!("SKIPPED: the browser test needs chromium and chromium-driver");
+        return;
+    };
+    let sample = Path::new(env!("CARGO_MANIFEST_DIR")).join("sample-data");
+    let state = AppState::open(Settings::new(sample, "Asia/Shanghai", None).unwrap())
+        .await
+        .unwrap();
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let base = format!("http://{}", listener.local_addr().unwrap());
+    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+    let server = tokio::spawn(web::serve(listener, state, async {
+        let _ = stopped.await;
+    }));
+    let shots = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("screenshots");
+    std::fs::create_dir_all(&shots).unwrap();
+    let profile = tempfile::tempdir().unwrap();
+    let profile_path = profile.path().to_path_buf();
+    tokio::task::spawn_blocking(move || {
+        let driver = Driver::start(&chromium, &chromedriver, &profile_path);
+        driver.go(&format!("{base}/sql"));
+        // Type a join of orders with shops and press Ctrl+Enter, as a planner would.
+        let editor = driver.element("textarea[name=q]");
+        let sql = "SELECT s.category, COUNT(*) AS orders FROM orders o JOIN shops s USING (shop_id) GROUP BY s.category ORDER BY s.category";
+        driver.call(
+            "POST",
+            &format!("/element/{editor}/value"),
+            Some(json!({ "text": format!("{sql}\u{E009}\u{E007}") })),
+        );
+        driver.wait_for(
+            "the result after Ctrl+Enter",
+            "return document.querySelectorAll('.result tbody tr').length === 7",
+        );
+        // One click on the chart form's button draws orders by category.
+        driver.click(".chartform input[name=chart][value=bar]");
+        driver.click(".chartform input[name=y][value=orders]");
+        driver.click(".chartform button[type=submit]");
+        driver.wait_for(
+            "the chart",
+            "const i = document.querySelector('.chart img'); return !!i && i.complete && i.naturalWidth > 0",
+        );
+        assert!(
+            driver
+                .script("return location.search")
+                .as_str()
+                .unwrap()
+                .contains("chart=bar")
+        );
+        let path = shots.join("sql-375.png");
+        driver.screenshot(375, &path);
+        eprintln!("screenshot: {}", path.display());
+        let overflow =
+            driver.script("return document.documentElement.scrollWidth <= window.innerWidth");
+        assert_eq!(overflow, Value::Bool(true), "/sql scrolls sideways at 375 px");
     })
     .await
     .unwrap();

@@ -1,17 +1,25 @@
 //! Integration tests, in one binary because each test binary links DataFusion again.
 //!
-//! - `browser`: the served overview in headless Chromium, at phone and desktop widths.
+//! - `access`: roles over HTTP (401, 403, Basic and Bearer), serve's refusal to run open
+//!   on a public address, `hash-password`.
+//! - `browser`: the served overview and the SQL console in headless Chromium, at phone and
+//!   desktop widths.
 //! - `fixture`: the hand-built district every metric test reads, and helpers to read results.
 //! - `metrics`: each query file of queries/ against values worked out by hand.
 //! - `import`: `yanhuo import` end to end: rules, rejects, idempotence, append, corrupt files.
 //! - `cli`: the `yanhuo` binary as a user runs it: query output formats, errors.
 //! - `publish`: figures for print: suppression thresholds, every export format, `--verify`.
+//! - `pgwire`: the Postgres wire with real clients: psql and Python's psycopg.
+//! - `sql`: ad-hoc SQL: the sandbox's refusals and limits, the API, canned queries, the console.
 //! - `web`: pages, filters, downloads and errors through the router, without a server.
 
+mod access;
 mod browser;
 mod cli;
 mod fixture;
 mod import;
 mod metrics;
+mod pgwire;
 mod publish;
+mod sql;
 mod web;

@@ -1,0 +1,524 @@
+//! Ad-hoc SQL through the router: the sandbox's refusals and limits, `POST /api/sql`, the
+//! canned queries at `/q/NAME.csv|json`, and the `/sql` console, over the hand-built
+//! district. Results are compared with the trusted path (the engine's own context).
+
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use axum::body::Body;
+use axum::http::{Request, StatusCode, header};
+use http_body_util::BodyExt;
+use serde_json::{Value, json};
+use tower::ServiceExt;
+use yanhuo::config::Settings;
+use yanhuo::format::{self, OutputFormat};
+use yanhuo::queries;
+use yanhuo::sandbox::Limits;
+use yanhuo::web::{self, AppState};
+
+use crate::fixture::write_district;
+
+struct Site {
+    _dir: tempfile::TempDir,
+    state: Arc<AppState>,
+}
+
+async fn site_with(limits: Limits) -> Site {
+    let dir = tempfile::tempdir().unwrap();
+    write_district(dir.path());
+    let mut settings = Settings::new(dir.path().to_path_buf(), "Asia/Shanghai", None).unwrap();
+    settings.sandbox = limits;
+    let state = AppState::open(settings).await.unwrap();
+    Site { _dir: dir, state }
+}
+
+async fn site() -> Site {
+    site_with(Limits::default()).await
+}
+
+struct Reply {
+    status: StatusCode,
+    headers: axum::http::HeaderMap,
+    body: Vec<u8>,
+}
+
+impl Reply {
+    fn text(&self) -> String {
+        String::from_utf8(self.body.clone()).unwrap()
+    }
+
+    fn json(&self) -> Value {
+        serde_json::from_slice(&self.body)
+            .unwrap_or_else(|e| panic!("not JSON ({e}): {}", self.text()))
+    }
+
+    fn error_kind(&self) -> String {
+        self.json()["error"]["kind"].as_str().unwrap().to_string()
+    }
+
+    fn error_message(&self) -> String {
+        self.json()["error"]["message"]
+            .as_str()
+            .unwrap()
+            .to_string()
+    }
+}
+
+async fn send(state: &Arc<AppState>, request: Request<Body>) -> Reply {
+    let response = web::router(state.clone()).oneshot(request).await.unwrap();
+    let status = response.status();
+    let headers = response.headers().clone();
+    let body = response
+        .into_body()
+        .collect()
+        .await
+        .unwrap()
+        .to_bytes()
+        .to_vec();
+    Reply {
+        status,
+        headers,
+        body,
+    }
+}
+
+async fn get(site: &Site, uri: &str) -> Reply {
+    send(
+        &site.state,
+        Request::builder().uri(uri).body(Body::empty()).unwrap(),
+    )
+    .await
+}
+
+async fn api(state: &Arc<AppState>, body: Value) -> Reply {
+    send(
+        state,
+        Request::builder()
+            .method("POST")
+            .uri("/api/sql")
+            .header(header::CONTENT_TYPE, "application/json")
+            .body(Body::from(body.to_string()))
+            .unwrap(),
+    )
+    .await
+}
+
+fn encode(text: &str) -> String {
+    text.bytes()
+        .map(|b| {
+            if b.is_ascii_alphanumeric() {
+                (b as char).to_string()
+            } else {
+                format!("%{b:02X}")
+            }
+        })
+        .collect()
+}
+
+/// The same SQL on the engine's own, trusted context, as JSON rows.
+async fn trusted(site: &Site, sql: &str) -> Value {
+    let loaded = site.state.current().await.unwrap();
+    let result = queries::run_sql(&loaded.engine.ctx, sql).await.unwrap();
+    serde_json::from_slice(&format::to_bytes(&result, OutputFormat::Json).unwrap()).unwrap()
+}
+
+const JOIN: &str = "SELECT s.category, COUNT(*) AS orders, SUM(o.amount_cny) AS revenue \
+     FROM orders o JOIN shops s USING (shop_id) WHERE o.status = 'completed' \
+     GROUP BY s.category ORDER BY s.category";
+
+#[tokio::test]
+async fn api_joins_orders_with_shops_as_the_trusted_path_does() {
+    let site = site().await;
+    let reply = api(&site.state, json!({ "sql": JOIN })).await;
+    assert_eq!(reply.status, StatusCode::OK, "{}", reply.text());
+    let body = reply.json();
+    assert_eq!(body["rows"], trusted(&site, JOIN).await);
+    assert!(body["row_count"].as_u64().unwrap() > 0);
+    assert_eq!(body["truncated"], json!(false));
+    assert_eq!(
+        body["columns"],
+        json!([
+            { "name": "category", "type": "text" },
+            { "name": "orders", "type": "integer" },
+            { "name": "revenue", "type": "decimal(22,2)" },
+        ])
+    );
+}
+
+#[tokio::test]
+async fn api_binds_params_as_values_not_sql() {
+    let site = site().await;
+    let reply = api(
+        &site.state,
+        json!({
+            "sql": "SELECT shop_id FROM shops WHERE shop_id = $id OR shop_id = $evil ORDER BY shop_id",
+            "params": { "id": "s1", "evil": "x' OR '1'='1" },
+        }),
+    )
+    .await;
+    assert_eq!(reply.status, StatusCode::OK, "{}", reply.text());
+    assert_eq!(reply.json()["rows"], json!([{ "shop_id": "s1" }]));
+}
+
+#[tokio::test]
+async fn each_forbidden_statement_is_refused_with_its_kind() {
+    let site = site().await;
+    for (sql, kind) in [
+        ("DROP TABLE shops", "DROP TABLE"),
+        ("CREATE TABLE t AS SELECT 1", "CREATE TABLE"),
+        ("CREATE VIEW v AS SELECT * FROM shops", "CREATE VIEW"),
+        (
+            "CREATE EXTERNAL TABLE p STORED AS CSV LOCATION '/etc/passwd'",
+            "CREATE EXTERNAL TABLE",
+        ),
+        ("INSERT INTO shops SELECT * FROM shops", "INSERT"),
+        ("DELETE FROM orders", "DELETE"),
+        ("UPDATE shops SET name_zh = 'x'", "UPDATE"),
+        ("COPY shops TO '/tmp/yanhuo-shops.csv'", "COPY"),
+        ("COPY (SELECT 1) TO '/tmp/yanhuo-one.csv'", "COPY"),
+        ("SET datafusion.execution.batch_size = 1", "SET"),
+        ("EXPLAIN ANALYZE SELECT * FROM shops", "EXPLAIN ANALYZE"),
+        ("SELECT 1; SELECT 2", "2 statements"),
+        ("SELECT * INTO copied FROM shops", "SELECT … INTO"),
+    ] {
+        let reply = api(&site.state, json!({ "sql": sql })).await;
+        assert_eq!(reply.status, StatusCode::BAD_REQUEST, "{sql}");
+        assert_eq!(reply.error_kind(), "refused", "{sql}");
+        assert!(
+            reply.error_message().starts_with(kind),
+            "{sql}: {}",
+            reply.error_message()
+        );
+    }
+    // Nothing was written or created.
+    assert!(!std::path::Path::new("/tmp/yanhuo-shops.csv").exists());
+    let still = api(
+        &site.state,
+        json!({ "sql": "SELECT COUNT(*) AS n FROM shops" }),
+    )
+    .await;
+    assert_eq!(still.status, StatusCode::OK);
+}
+
+#[tokio::test]
+async fn file_paths_and_urls_are_not_read() {
+    let site = site().await;
+    let data = site
+        .state
+        .current()
+        .await
+        .unwrap()
+        .engine
+        .settings
+        .data_dir
+        .clone();
+    let shops_csv = data.join("shops.csv").display().to_string();
+    for sql in [
+        format!("SELECT * FROM '{shops_csv}'"),
+        "SELECT * FROM '/etc/passwd'".to_string(),
+        "SELECT * FROM 'https://example.com/orders.parquet'".to_string(),
+        format!("SELECT * FROM shops JOIN \"{shops_csv}\" USING (shop_id)"),
+    ] {
+        let reply = api(&site.state, json!({ "sql": sql })).await;
+        assert_eq!(reply.status, StatusCode::BAD_REQUEST, "{sql}");
+        assert_eq!(reply.error_kind(), "refused", "{sql}");
+        assert!(reply.error_message().contains("file or URL"), "{sql}");
+    }
+    // A name that is not a path is simply an unknown table: no dynamic file catalog.
+    let unknown = api(&site.state, json!({ "sql": "SELECT * FROM passwd" })).await;
+    assert_eq!(unknown.error_kind(), "sql");
+    assert!(
+        unknown.error_message().contains("not found"),
+        "{}",
+        unknown.text()
+    );
+}
+
+#[tokio::test]
+async fn customer_ref_is_seen_only_as_counts() {
+    let site = site().await;
+    let direct = api(
+        &site.state,
+        json!({ "sql": "SELECT customer_ref FROM orders" }),
+    )
+    .await;
+    assert_eq!(direct.status, StatusCode::BAD_REQUEST);
+    assert!(direct.error_message().contains("customer_ref"));
+    let star = api(
+        &site.state,
+        json!({ "sql": "SELECT * FROM orders LIMIT 1" }),
+    )
+    .await;
+    let star = star.json();
+    let columns: Vec<&str> = star["columns"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["name"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        columns,
+        [
+            "order_id",
+            "shop_id",
+            "ordered_at",
+            "channel",
+            "amount_cny",
+            "status"
+        ]
+    );
+    // Nor do the catalog views name it.
+    let catalog = api(
+        &site.state,
+        json!({ "sql": "SELECT table_name FROM information_schema.columns WHERE column_name = 'customer_ref'" }),
+    )
+    .await;
+    assert_eq!(catalog.json()["rows"], json!([]), "{}", catalog.text());
+    let counts = "SELECT shop_id, date, customers FROM shop_day_customers ORDER BY shop_id, date";
+    let reply = api(&site.state, json!({ "sql": counts })).await;
+    assert_eq!(reply.status, StatusCode::OK, "{}", reply.text());
+    let expected = trusted(
+        &site,
+        "SELECT shop_id, local_date(ordered_at) AS date, COUNT(DISTINCT customer_ref) AS customers \
+         FROM orders WHERE status = 'completed' GROUP BY 1, 2 ORDER BY 1, 2",
+    )
+    .await;
+    assert_eq!(reply.json()["rows"], expected);
+    assert!(!expected.as_array().unwrap().is_empty());
+}
+
+/// A cross join of a hundred thousand by a billion rows would run for hours.
+const RUNAWAY: &str = "SELECT SUM(a.value * b.value) AS s \
+     FROM generate_series(1, 100000) a CROSS JOIN generate_series(1, 1000000000) b";
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_runaway_join_is_stopped_by_the_time_limit_while_the_server_answers() {
+    let site = site_with(Limits {
+        timeout: Duration::from_secs(1),
+        ..Limits::default()
+    })
+    .await;
+    let started = Instant::now();
+    let state = site.state.clone();
+    let runaway = tokio::spawn(async move {
+        let reply = api(&state, json!({ "sql": RUNAWAY })).await;
+        (reply, started.elapsed())
+    });
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    let health = get(&site, "/healthz").await;
+    let answered = started.elapsed();
+    assert_eq!(health.status, StatusCode::OK);
+    let (reply, stopped) = runaway.await.unwrap();
+    assert!(
+        answered < stopped,
+        "/healthz answered after {answered:?}, while the join ran until {stopped:?}"
+    );
+    assert_eq!(reply.status, StatusCode::BAD_REQUEST);
+    assert_eq!(reply.error_kind(), "time_limit", "{}", reply.text());
+    assert!(reply.error_message().contains("time limit of 1 s"));
+    assert!(
+        started.elapsed() < Duration::from_secs(5),
+        "{:?}",
+        started.elapsed()
+    );
+    // The slot is free again and the next query runs.
+    let next = api(&site.state, json!({ "sql": "SELECT 1 AS one" })).await;
+    assert_eq!(
+        next.json()["rows"],
+        json!([{ "one": 1 }]),
+        "{}",
+        next.text()
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_aggregation_over_the_memory_limit_fails_cleanly() {
+    let site = site_with(Limits {
+        memory: 8 << 20,
+        ..Limits::default()
+    })
+    .await;
+    let reply = api(
+        &site.state,
+        json!({ "sql": "SELECT value % 5000000 AS k, COUNT(*) AS n FROM generate_series(1, 10000000) GROUP BY k ORDER BY n DESC LIMIT 3" }),
+    )
+    .await;
+    assert_eq!(reply.status, StatusCode::BAD_REQUEST, "{}", reply.text());
+    assert_eq!(reply.error_kind(), "memory_limit", "{}", reply.text());
+    assert!(
+        reply.error_message().contains("(8 MiB)"),
+        "{}",
+        reply.error_message()
+    );
+    let health = get(&site, "/healthz").await;
+    assert_eq!(health.status, StatusCode::OK);
+    let next = api(&site.state, json!({ "sql": JOIN })).await;
+    assert_eq!(next.status, StatusCode::OK);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn queries_beyond_the_slots_get_429_with_retry_after() {
+    let site = site_with(Limits {
+        timeout: Duration::from_secs(2),
+        concurrent: 1,
+        wait: Duration::from_millis(100),
+        ..Limits::default()
+    })
+    .await;
+    let state = site.state.clone();
+    let runaway = tokio::spawn(async move { api(&state, json!({ "sql": RUNAWAY })).await });
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    let busy = api(&site.state, json!({ "sql": "SELECT 1" })).await;
+    assert_eq!(
+        busy.status,
+        StatusCode::TOO_MANY_REQUESTS,
+        "{}",
+        busy.text()
+    );
+    assert_eq!(busy.headers[header::RETRY_AFTER], "2");
+    assert_eq!(busy.error_kind(), "busy");
+    // The dashboards do not queue behind ad-hoc SQL.
+    assert_eq!(get(&site, "/d/recovery").await.status, StatusCode::OK);
+    assert_eq!(runaway.await.unwrap().error_kind(), "time_limit");
+}
+
+#[tokio::test]
+async fn the_page_and_the_api_cut_rows_at_the_cap_and_say_so() {
+    let site = site_with(Limits {
+        page_rows: 3,
+        export_rows: 5,
+        ..Limits::default()
+    })
+    .await;
+    let sql = "SELECT value FROM generate_series(1, 8) ORDER BY value";
+    let reply = api(&site.state, json!({ "sql": sql })).await;
+    let body = reply.json();
+    assert_eq!(body["row_count"], json!(3));
+    assert_eq!(body["truncated"], json!(true));
+    let page = get(&site, &format!("/sql?lang=en&q={}", encode(sql))).await;
+    assert_eq!(page.status, StatusCode::OK);
+    assert!(
+        page.text().contains("Only the first 3 rows are shown"),
+        "{}",
+        page.text()
+    );
+    let csv = get(&site, &format!("/sql/result.csv?q={}", encode(sql))).await;
+    assert_eq!(csv.status, StatusCode::OK);
+    assert_eq!(csv.text(), "\u{feff}value\n1\n2\n3\n4\n5\n");
+    assert_eq!(csv.headers["x-yanhuo-truncated"], "5");
+}
+
+#[tokio::test]
+async fn canned_queries_download_as_csv_and_json_with_params() {
+    let site = site().await;
+    let loaded = site.state.current().await.unwrap();
+    let expected = loaded
+        .engine
+        .run("closure_length", &Default::default())
+        .await
+        .unwrap();
+    let csv = get(&site, "/q/closure_length.csv").await;
+    assert_eq!(csv.status, StatusCode::OK);
+    assert_eq!(csv.headers[header::CONTENT_TYPE], "text/csv; charset=utf-8");
+    let mut want = "\u{feff}".as_bytes().to_vec();
+    want.extend(format::to_bytes(&expected, OutputFormat::Csv).unwrap());
+    assert_eq!(csv.body, want);
+    assert!(expected.num_rows() > 0);
+
+    let json = get(&site, "/q/closure_length.json?lockdown_id=no-such-lockdown").await;
+    assert_eq!(json.status, StatusCode::OK);
+    assert_eq!(json.json(), json!([]));
+    // An empty form field means the default.
+    let defaults = get(&site, "/q/closure_length.json?lockdown_id=").await;
+    assert_eq!(
+        defaults.json().as_array().unwrap().len(),
+        expected.num_rows()
+    );
+
+    let bad = get(&site, "/q/closure_length.csv?lockdown=x").await;
+    assert_eq!(bad.status, StatusCode::BAD_REQUEST);
+    assert!(bad.error_message().contains("no such parameter"));
+    assert_eq!(
+        get(&site, "/q/nothing.csv").await.status,
+        StatusCode::NOT_FOUND
+    );
+    assert_eq!(
+        get(&site, "/q/closure_length.exe").await.status,
+        StatusCode::NOT_FOUND
+    );
+}
+
+#[tokio::test]
+async fn the_console_runs_charts_and_shares_a_query() {
+    let site = site().await;
+    let empty = get(&site, "/sql").await;
+    assert_eq!(empty.status, StatusCode::OK);
+    let text = empty.text();
+    // The sidebar: tables with their columns and descriptions, the canned queries.
+    assert!(text.contains("<code>shop_day_customers</code>"));
+    assert!(text.contains("<code>amount_cny</code>"));
+    assert!(text.contains("decimal(12,2)"));
+    assert!(text.contains("/q/closure_length.csv"));
+    assert!(!text.contains("<code>customer_ref</code>"));
+
+    let sql = "SELECT local_date(ordered_at) AS date, COUNT(*) AS orders FROM orders GROUP BY 1 ORDER BY 1";
+    let uri = format!("/sql?q={}&chart=line&x=date&y=orders", encode(sql));
+    let page = get(&site, &uri).await;
+    assert_eq!(page.status, StatusCode::OK, "{}", page.text());
+    let text = page.text();
+    assert!(text.contains("<th>orders</th>"));
+    assert!(text.contains("/sql/result.parquet?q="));
+    assert!(text.contains("/sql/result.xlsx?q="));
+    assert!(text.contains("/sql/chart.svg?q="));
+    let chart = get(
+        &site,
+        &format!(
+            "/sql/chart.svg?q={}&chart=line&x=date&y=orders",
+            encode(sql)
+        ),
+    )
+    .await;
+    assert_eq!(chart.status, StatusCode::OK, "{}", chart.text());
+    assert!(
+        chart.headers[header::CONTENT_TYPE]
+            .to_str()
+            .unwrap()
+            .starts_with("image/svg+xml")
+    );
+    assert!(chart.text().contains("<svg"));
+    let bar = get(
+        &site,
+        &format!("/sql/chart.png?q={}&chart=bar&x=date&y=orders", encode(sql)),
+    )
+    .await;
+    assert_eq!(bar.headers[header::CONTENT_TYPE], "image/png");
+
+    let parquet = get(&site, &format!("/sql/result.parquet?q={}", encode(sql))).await;
+    assert_eq!(parquet.status, StatusCode::OK);
+    assert_eq!(&parquet.body[..4], b"PAR1");
+
+    // A chart of a column the result lacks says so, and the rows still show.
+    let missing = get(
+        &site,
+        &format!("/sql?q={}&chart=bar&x=nope&y=orders", encode(sql)),
+    )
+    .await;
+    assert_eq!(missing.status, StatusCode::OK);
+    assert!(missing.text().contains("nope"));
+    assert!(missing.text().contains("<th>orders</th>"));
+}
+
+#[tokio::test]
+async fn the_console_shows_refusals_and_escapes_what_it_echoes() {
+    let site = site().await;
+    let page = get(&site, &format!("/sql?q={}", encode("DROP TABLE shops"))).await;
+    assert_eq!(page.status, StatusCode::OK);
+    assert!(page.text().contains("DROP TABLE is not allowed here"));
+
+    let sql = "SELECT '<script>alert(1)</script>' AS \"<b>x</b>\"";
+    let page = get(&site, &format!("/sql?q={}", encode(sql))).await;
+    let text = page.text();
+    assert!(!text.contains("<script>alert(1)"), "{text}");
+    assert!(!text.contains("<b>x</b>"));
+    assert!(text.contains("alert(1)"));
+}
