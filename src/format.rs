@@ -423,7 +423,10 @@ mod tests {
         assert_eq!(to_bytes(&empty, OutputFormat::Json).unwrap(), b"[]\n");
         let mut one_empty_batch = result();
         one_empty_batch.batches[0] = one_empty_batch.batches[0].slice(0, 0);
-        assert_eq!(to_bytes(&one_empty_batch, OutputFormat::Json).unwrap(), b"[]\n");
+        assert_eq!(
+            to_bytes(&one_empty_batch, OutputFormat::Json).unwrap(),
+            b"[]\n"
+        );
     }
 
     #[test]
