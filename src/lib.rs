@@ -30,6 +30,8 @@
 pub mod access;
 pub mod bench;
 pub mod catalog;
+#[cfg(feature = "ballista")]
+pub mod cluster;
 pub mod charts;
 pub mod config;
 pub mod dashboards;

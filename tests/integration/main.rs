@@ -14,6 +14,8 @@
 //! - `web`: pages, filters, downloads and errors through the router, without a server.
 
 mod access;
+#[cfg(feature = "ballista")]
+mod ballista;
 mod browser;
 mod cli;
 mod fixture;
