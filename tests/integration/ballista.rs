@@ -66,6 +66,83 @@ async fn probe_date_series_on_ballista() {
     let cluster = yanhuo::cluster::standalone(zone).await.unwrap();
     yanhuo::catalog::register_folder(&cluster, &folder, zone).await.unwrap();
     for sql in [
+        r#"WITH lockdown AS (
+SELECT
+    lockdown_id,
+    area,
+    level,
+    starts_at,
+    ends_at,
+    local_date(starts_at) AS first_lockdown_date,
+    -- The last instant before ends_at is on the last lockdown date: an end at midnight
+    -- does not make the next day a lockdown date.
+    local_date(ends_at - INTERVAL '1 microsecond') AS last_lockdown_date
+FROM lockdowns
+WHERE CAST(NULL AS VARCHAR) IS NULL OR lockdown_id = CAST(NULL AS VARCHAR)
+ORDER BY starts_at, lockdown_id
+LIMIT 1
+),
+ dates AS (
+    SELECT unnest(generate_series(
+        first_lockdown_date - INTERVAL '35 days',
+        last_lockdown_date + INTERVAL '28 days',
+        INTERVAL '1 day'
+    )) AS date
+    FROM lockdown
+)
+SELECT d.date FROM dates d"#,
+        r#"WITH lockdown AS (
+SELECT
+    lockdown_id,
+    area,
+    level,
+    starts_at,
+    ends_at,
+    local_date(starts_at) AS first_lockdown_date,
+    -- The last instant before ends_at is on the last lockdown date: an end at midnight
+    -- does not make the next day a lockdown date.
+    local_date(ends_at - INTERVAL '1 microsecond') AS last_lockdown_date
+FROM lockdowns
+WHERE CAST(NULL AS VARCHAR) IS NULL OR lockdown_id = CAST(NULL AS VARCHAR)
+ORDER BY starts_at, lockdown_id
+LIMIT 1
+),
+ dates AS (
+    SELECT unnest(generate_series(
+        first_lockdown_date - INTERVAL '35 days',
+        last_lockdown_date + INTERVAL '28 days',
+        INTERVAL '1 day'
+    )) AS date
+    FROM lockdown
+)
+SELECT d.date FROM dates d CROSS JOIN lockdown l"#,
+        r#"WITH lockdown AS (
+SELECT
+    lockdown_id,
+    area,
+    level,
+    starts_at,
+    ends_at,
+    local_date(starts_at) AS first_lockdown_date,
+    -- The last instant before ends_at is on the last lockdown date: an end at midnight
+    -- does not make the next day a lockdown date.
+    local_date(ends_at - INTERVAL '1 microsecond') AS last_lockdown_date
+FROM lockdowns
+WHERE CAST(NULL AS VARCHAR) IS NULL OR lockdown_id = CAST(NULL AS VARCHAR)
+ORDER BY starts_at, lockdown_id
+LIMIT 1
+),
+ dates AS (
+    SELECT unnest(generate_series(
+        first_lockdown_date - INTERVAL '35 days',
+        last_lockdown_date + INTERVAL '28 days',
+        INTERVAL '1 day'
+    )) AS date
+    FROM lockdown
+)
+SELECT d.date, l.lockdown_id FROM dates d CROSS JOIN lockdown l LEFT JOIN calendar c ON c.date = d.date AND c.kind IN ('holiday', 'adjusted_workday')"#,
+        r#"SELECT * FROM calendar"#,
+        r#"SELECT lockdown_id FROM lockdowns WHERE CAST(NULL AS VARCHAR) IS NULL OR lockdown_id = CAST(NULL AS VARCHAR)"#,
         "SELECT local_date(starts_at) AS f FROM lockdowns",
         "SELECT unnest(generate_series(local_date(starts_at) - INTERVAL '35 days', local_date(starts_at), INTERVAL '1 day')) AS d FROM lockdowns",
         "WITH l AS (SELECT local_date(starts_at) AS f FROM lockdowns ORDER BY starts_at LIMIT 1) SELECT unnest(generate_series(f - INTERVAL '3 days', f, INTERVAL '1 day')) AS d FROM l",
