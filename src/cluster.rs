@@ -18,7 +18,7 @@ pub async fn standalone(zone: Tz) -> Result<SessionContext> {
     crate::functions::register(&ctx, zone);
     // A hash join's dynamic filter is filled by its build side, which on a cluster runs in
     // another task: the probe side may read it empty and lose every row.
-    ctx.sql("SET datafusion.optimizer.enable_dynamic_filter_pushdown = false")
+    ctx.sql("SET datafusion.execution.target_partitions = 1")
         .await?
         .collect()
         .await?;
