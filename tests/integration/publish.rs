@@ -26,10 +26,7 @@ use std::io::Read;
 use std::path::Path;
 use std::process::Command;
 
-use axum::body::Body;
-use axum::http::{Request, StatusCode, header};
-use http_body_util::BodyExt;
-use tower::ServiceExt;
+use axum::http::{StatusCode, header};
 use yanhuo::config::Settings;
 use yanhuo::dashboards::Filter;
 use yanhuo::engine::Engine;
@@ -37,7 +34,9 @@ use yanhuo::export::{Figure, bundle};
 use yanhuo::labels::Lang;
 use yanhuo::panels::{Filters, Study};
 use yanhuo::suppress::Hidden;
-use yanhuo::web::{self, AppState};
+use yanhuo::web::AppState;
+
+use crate::http::get;
 
 const SHOPS: &[(&str, &str, &str, &str)] = &[
     ("x1", "x", "barber", "10.00"),
@@ -263,33 +262,6 @@ async fn a_total_would_give_one_hidden_cell_away_so_the_smallest_other_is_hidden
             "5 values left empty — suppressed: fewer than 3 shops"
         ]
     );
-}
-
-struct Reply {
-    status: StatusCode,
-    headers: axum::http::HeaderMap,
-    body: Vec<u8>,
-}
-
-async fn get(state: &std::sync::Arc<AppState>, uri: &str) -> Reply {
-    let response = web::router(state.clone())
-        .oneshot(Request::builder().uri(uri).body(Body::empty()).unwrap())
-        .await
-        .unwrap();
-    let status = response.status();
-    let headers = response.headers().clone();
-    let body = response
-        .into_body()
-        .collect()
-        .await
-        .unwrap()
-        .to_bytes()
-        .to_vec();
-    Reply {
-        status,
-        headers,
-        body,
-    }
 }
 
 fn unzip(bytes: &[u8]) -> zip::ZipArchive<std::io::Cursor<Vec<u8>>> {
