@@ -24,7 +24,6 @@
 use std::fmt::Write as _;
 use std::io::Read;
 use std::path::Path;
-use std::process::Command;
 
 use axum::http::{StatusCode, header};
 use yanhuo::config::Settings;
@@ -36,6 +35,7 @@ use yanhuo::panels::{Filters, Study};
 use yanhuo::suppress::Hidden;
 use yanhuo::web::AppState;
 
+use crate::cli::yanhuo;
 use crate::http::get;
 
 const SHOPS: &[(&str, &str, &str, &str)] = &[
@@ -437,16 +437,6 @@ async fn no_export_carries_a_cell_built_from_two_shops() {
     let verification = bundle::verify(&settings(dir.path()), &path).await.unwrap();
     assert!(verification.matches(), "{verification}");
     assert_eq!(verification.checked, 24);
-}
-
-fn yanhuo(data: &Path, args: &[&str]) -> std::process::Output {
-    Command::new(env!("CARGO_BIN_EXE_yanhuo"))
-        .arg("--data")
-        .arg(data)
-        .args(args)
-        .env("YANHUO_LOG", "warn")
-        .output()
-        .expect("the binary runs")
 }
 
 #[test]
