@@ -4,7 +4,7 @@
 -- param: lockdown_id text = NULL | the lockdown studied; empty: the earliest
 -- param: community_id text = NULL | only this community; empty: all
 -- param: category text = NULL | only this category of shop; empty: all
--- uses: closure_length
+-- uses: closure_spell_buckets
 -- cells: closure_buckets_cells
 WITH buckets AS (
     SELECT * FROM (VALUES
@@ -18,17 +18,8 @@ WITH buckets AS (
     ) AS b(bucket, label_zh, label_en)
 ),
 spells AS (
-    SELECT
-        CASE
-            WHEN closure_days IS NULL THEN 7
-            WHEN closure_days < 7 THEN 1
-            WHEN closure_days < 8 THEN 2
-            WHEN closure_days < 9 THEN 3
-            WHEN closure_days < 10 THEN 4
-            WHEN closure_days < 14 THEN 5
-            ELSE 6
-        END AS bucket
-    FROM closure_length
+    SELECT bucket
+    FROM closure_spell_buckets
     WHERE ($community_id IS NULL OR community_id = $community_id)
       AND ($category IS NULL OR category = $category)
 )

@@ -6,20 +6,9 @@
 -- param: category text = NULL | only this category of shop; empty: all
 -- keys: bucket
 -- totals: bucket
--- uses: closure_length
-SELECT
-    CASE
-        WHEN closure_days IS NULL THEN 7
-        WHEN closure_days < 7 THEN 1
-        WHEN closure_days < 8 THEN 2
-        WHEN closure_days < 9 THEN 3
-        WHEN closure_days < 10 THEN 4
-        WHEN closure_days < 14 THEN 5
-        ELSE 6
-    END AS bucket,
-    shop_id,
-    CAST(COUNT(*) AS DOUBLE) AS weight
-FROM closure_length
+-- uses: closure_spell_buckets
+SELECT bucket, shop_id, CAST(COUNT(*) AS DOUBLE) AS weight
+FROM closure_spell_buckets
 WHERE ($community_id IS NULL OR community_id = $community_id)
   AND ($category IS NULL OR category = $category)
-GROUP BY 1, shop_id
+GROUP BY bucket, shop_id

@@ -5,35 +5,15 @@
 -- param: lockdown_id text = NULL | the lockdown studied; empty: the earliest
 -- param: community_id text = NULL | only this community; empty: all
 -- param: category text = NULL | only this category of shop; empty: all
--- uses: study_dates, closure_spells
+-- uses: study_dates, shop_day_status
 -- cells: shops_open_cells
-WITH chosen AS (
-    SELECT shop_id, opened_on
-    FROM shops
-    WHERE ($community_id IS NULL OR community_id = $community_id)
-      AND ($category IS NULL OR category = $category)
-),
-closed AS (
-    SELECT d.date, COUNT(DISTINCT s.shop_id) AS shops_closed
-    FROM study_dates d
-    JOIN closure_spells s
-      ON local_date(s.closed_at) <= d.date
-     AND (s.reopened_at IS NULL OR local_date(s.reopened_at) >= d.date)
-    JOIN chosen c ON c.shop_id = s.shop_id
-    GROUP BY d.date
-),
-existing AS (
-    SELECT d.date, COUNT(c.shop_id) AS shops
-    FROM study_dates d
-    JOIN chosen c ON c.opened_on IS NULL OR c.opened_on <= d.date
-    GROUP BY d.date
-)
 SELECT
     d.date,
     d.period,
-    COALESCE(e.shops, 0) - COALESCE(x.shops_closed, 0) AS shops_open,
-    COALESCE(x.shops_closed, 0) AS shops_closed
+    COALESCE(SUM(CASE WHEN x.existed THEN 1 ELSE 0 END), 0)
+        - COALESCE(SUM(CASE WHEN x.closed THEN 1 ELSE 0 END), 0) AS shops_open,
+    COALESCE(SUM(CASE WHEN x.closed THEN 1 ELSE 0 END), 0) AS shops_closed
 FROM study_dates d
-LEFT JOIN existing e ON e.date = d.date
-LEFT JOIN closed x ON x.date = d.date
+LEFT JOIN shop_day_status x ON x.date = d.date
+GROUP BY d.date, d.period
 ORDER BY d.date

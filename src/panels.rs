@@ -229,12 +229,7 @@ pub fn table(
     study: &Study,
     lang: Lang,
 ) -> (Vec<String>, Vec<Vec<String>>) {
-    let names: Vec<String> = result
-        .schema
-        .fields()
-        .iter()
-        .map(|f| f.name().clone())
-        .collect();
+    let names: Vec<String> = result.column_names();
     let shown = shown_columns(panel, result);
     let header = shown
         .iter()

@@ -176,14 +176,7 @@ pub async fn verify(settings: &Settings, bundle: &Path) -> Result<Verification> 
     }
     let lang = Lang::parse(Some(&manifest.lang));
     let figure = Figure::build(&engine, &study, dashboard, &manifest.panel, &filters, lang).await?;
-    let columns: Vec<String> = figure
-        .published
-        .result
-        .schema
-        .fields()
-        .iter()
-        .map(|f| f.name().clone())
-        .collect();
+    let columns: Vec<String> = figure.published.result.column_names();
     let rows = figure.rows();
     let mut differences = Vec::new();
     if columns != manifest.columns {

@@ -131,12 +131,7 @@ pub async fn publish(
     }
     let keep: BooleanArray = keep.iter().map(|k| Some(*k)).collect();
     let batch = filter_record_batch(&batch, &keep)?;
-    let names: Vec<String> = batch
-        .schema()
-        .fields()
-        .iter()
-        .map(|f| f.name().clone())
-        .collect();
+    let names = result.column_names();
     let mut cells: Vec<HiddenCell> = hidden
         .drain()
         .filter_map(|((row, column), why)| {
@@ -314,12 +309,7 @@ impl<'a> Plan<'a> {
             .iter()
             .map(|k| panels::texts(&rows, k))
             .collect();
-        let names: Vec<String> = batch
-            .schema()
-            .fields()
-            .iter()
-            .map(|f| f.name().clone())
-            .collect();
+        let names = rows.column_names();
         let empty = BTreeMap::new();
         // Every cell with its shops, grouped by the total it belongs to.
         let mut groups: BTreeMap<Vec<String>, Vec<(At, Cell)>> = BTreeMap::new();

@@ -153,12 +153,7 @@ impl Figure {
     pub fn xlsx(&self) -> Result<Vec<u8>> {
         let en = self.lang.is_en();
         let result = &self.published.result;
-        let names: Vec<String> = result
-            .schema
-            .fields()
-            .iter()
-            .map(|f| f.name().clone())
-            .collect();
+        let names: Vec<String> = result.column_names();
         let notes = self
             .published
             .hidden

@@ -448,12 +448,7 @@ fn drill_down_rows(
     rows: Vec<Vec<String>>,
     view: &View,
 ) -> Vec<Vec<Cell>> {
-    let names: Vec<String> = result
-        .schema
-        .fields()
-        .iter()
-        .map(|f| f.name().clone())
-        .collect();
+    let names: Vec<String> = result.column_names();
     let shown: Vec<String> = panels::shown_columns(panel, result)
         .into_iter()
         .map(|i| names[i].clone())

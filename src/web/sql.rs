@@ -549,12 +549,7 @@ async fn console(
 fn result_view(console: &Console, answer: &Answer, charted: bool) -> ResultView {
     let en = console.lang.is_en();
     let result = &answer.result;
-    let header: Vec<String> = result
-        .schema
-        .fields()
-        .iter()
-        .map(|f| f.name().clone())
-        .collect();
+    let header: Vec<String> = result.column_names();
     let all = panels::text_rows(result);
     let total = all.len();
     let pages = total.div_ceil(PAGE_SIZE).max(1);

@@ -239,18 +239,29 @@ impl Driver {
     }
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn overview_in_a_real_browser_filters_switches_language_and_fits_a_phone() {
+/// Debian's chromium and chromedriver, or None (and a SKIPPED line) where they are missing;
+/// CI must have them.
+fn browser() -> Option<(PathBuf, PathBuf)> {
     let (Some(chromium), Some(chromedriver)) = (which("chromium"), which("chromedriver")) else {
         assert!(
             std::env::var_os("CI").is_none(),
             "CI needs Debian's chromium and chromium-driver (.ci/run installs them)"
         );
         eprintln!(
-            "SKIPPED: the browser test needs chromium and chromium-driver (apt-get install chromium chromium-driver)"
+            "SKIPPED: the browser tests need chromium and chromium-driver (apt-get install chromium chromium-driver)"
         );
-        return;
+        return None;
     };
+    Some((chromium, chromedriver))
+}
+
+/// The server on the sample data at a free port: its address, the switch that stops it,
+/// and its task.
+async fn serve_sample() -> (
+    String,
+    tokio::sync::oneshot::Sender<()>,
+    tokio::task::JoinHandle<yanhuo::Result<()>>,
+) {
     let sample = Path::new(env!("CARGO_MANIFEST_DIR")).join("sample-data");
     let state = AppState::open(Settings::new(sample, "Asia/Shanghai", None).unwrap())
         .await
@@ -261,6 +272,15 @@ async fn overview_in_a_real_browser_filters_switches_language_and_fits_a_phone()
     let server = tokio::spawn(web::serve(listener, state, async {
         let _ = stopped.await;
     }));
+    (base, stop, server)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn overview_in_a_real_browser_filters_switches_language_and_fits_a_phone() {
+    let Some((chromium, chromedriver)) = browser() else {
+        return;
+    };
+    let (base, stop, server) = serve_sample().await;
 
     let shots = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("screenshots");
     std::fs::create_dir_all(&shots).unwrap();
@@ -397,24 +417,10 @@ async fn overview_in_a_real_browser_filters_switches_language_and_fits_a_phone()
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_sql_console_runs_on_ctrl_enter_charts_and_fits_a_phone() {
-    let (Some(chromium), Some(chromedriver)) = (which("chromium"), which("chromedriver")) else {
-        assert!(
-            std::env::var_os("CI").is_none(),
-            "CI needs Debian's chromium and chromium-driver (.ci/run installs them)"
-        );
-        eprintln!("SKIPPED: the browser test needs chromium and chromium-driver");
+    let Some((chromium, chromedriver)) = browser() else {
         return;
     };
-    let sample = Path::new(env!("CARGO_MANIFEST_DIR")).join("sample-data");
-    let state = AppState::open(Settings::new(sample, "Asia/Shanghai", None).unwrap())
-        .await
-        .unwrap();
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let base = format!("http://{}", listener.local_addr().unwrap());
-    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
-    let server = tokio::spawn(web::serve(listener, state, async {
-        let _ = stopped.await;
-    }));
+    let (base, stop, server) = serve_sample().await;
     let shots = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("screenshots");
     std::fs::create_dir_all(&shots).unwrap();
     let profile = tempfile::tempdir().unwrap();

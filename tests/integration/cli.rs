@@ -6,7 +6,8 @@ use std::process::{Command, Output};
 
 use crate::fixture::write_district;
 
-fn yanhuo(data: &Path, args: &[&str]) -> Output {
+/// The binary as a user runs it, on the data folder `data`.
+pub fn yanhuo(data: &Path, args: &[&str]) -> Output {
     Command::new(env!("CARGO_BIN_EXE_yanhuo"))
         .arg("--data")
         .arg(data)

@@ -4,6 +4,7 @@
 //!   on a public address, `hash-password`.
 //! - `browser`: the served overview and the SQL console in headless Chromium, at phone and
 //!   desktop widths.
+//! - `http`: requests through the router without a server, and their replies.
 //! - `fixture`: the hand-built district every metric test reads, and helpers to read results.
 //! - `metrics`: each query file of queries/ against values worked out by hand.
 //! - `import`: `yanhuo import` end to end: rules, rejects, idempotence, append, corrupt files.
@@ -19,6 +20,7 @@ mod ballista;
 mod browser;
 mod cli;
 mod fixture;
+mod http;
 mod import;
 mod metrics;
 mod pgwire;

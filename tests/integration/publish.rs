@@ -24,12 +24,8 @@
 use std::fmt::Write as _;
 use std::io::Read;
 use std::path::Path;
-use std::process::Command;
 
-use axum::body::Body;
-use axum::http::{Request, StatusCode, header};
-use http_body_util::BodyExt;
-use tower::ServiceExt;
+use axum::http::{StatusCode, header};
 use yanhuo::config::Settings;
 use yanhuo::dashboards::Filter;
 use yanhuo::engine::Engine;
@@ -37,7 +33,10 @@ use yanhuo::export::{Figure, bundle};
 use yanhuo::labels::Lang;
 use yanhuo::panels::{Filters, Study};
 use yanhuo::suppress::Hidden;
-use yanhuo::web::{self, AppState};
+use yanhuo::web::AppState;
+
+use crate::cli::yanhuo;
+use crate::http::get;
 
 const SHOPS: &[(&str, &str, &str, &str)] = &[
     ("x1", "x", "barber", "10.00"),
@@ -265,33 +264,6 @@ async fn a_total_would_give_one_hidden_cell_away_so_the_smallest_other_is_hidden
     );
 }
 
-struct Reply {
-    status: StatusCode,
-    headers: axum::http::HeaderMap,
-    body: Vec<u8>,
-}
-
-async fn get(state: &std::sync::Arc<AppState>, uri: &str) -> Reply {
-    let response = web::router(state.clone())
-        .oneshot(Request::builder().uri(uri).body(Body::empty()).unwrap())
-        .await
-        .unwrap();
-    let status = response.status();
-    let headers = response.headers().clone();
-    let body = response
-        .into_body()
-        .collect()
-        .await
-        .unwrap()
-        .to_bytes()
-        .to_vec();
-    Reply {
-        status,
-        headers,
-        body,
-    }
-}
-
 fn unzip(bytes: &[u8]) -> zip::ZipArchive<std::io::Cursor<Vec<u8>>> {
     zip::ZipArchive::new(std::io::Cursor::new(bytes.to_vec())).expect("a zip")
 }
@@ -465,16 +437,6 @@ async fn no_export_carries_a_cell_built_from_two_shops() {
     let verification = bundle::verify(&settings(dir.path()), &path).await.unwrap();
     assert!(verification.matches(), "{verification}");
     assert_eq!(verification.checked, 24);
-}
-
-fn yanhuo(data: &Path, args: &[&str]) -> std::process::Output {
-    Command::new(env!("CARGO_BIN_EXE_yanhuo"))
-        .arg("--data")
-        .arg(data)
-        .args(args)
-        .env("YANHUO_LOG", "warn")
-        .output()
-        .expect("the binary runs")
 }
 
 #[test]

@@ -7,16 +7,15 @@ use std::time::{Duration, Instant};
 
 use axum::body::Body;
 use axum::http::{Request, StatusCode, header};
-use http_body_util::BodyExt;
 use serde_json::{Value, json};
-use tower::ServiceExt;
 use yanhuo::config::Settings;
 use yanhuo::format::{self, OutputFormat};
 use yanhuo::queries;
 use yanhuo::sandbox::Limits;
-use yanhuo::web::{self, AppState};
+use yanhuo::web::AppState;
 
 use crate::fixture::write_district;
+use crate::http::{Reply, send};
 
 struct Site {
     _dir: tempfile::TempDir,
@@ -36,22 +35,13 @@ async fn site() -> Site {
     site_with(Limits::default()).await
 }
 
-struct Reply {
-    status: StatusCode,
-    headers: axum::http::HeaderMap,
-    body: Vec<u8>,
+/// The API's error body, read.
+trait ApiError {
+    fn error_kind(&self) -> String;
+    fn error_message(&self) -> String;
 }
 
-impl Reply {
-    fn text(&self) -> String {
-        String::from_utf8(self.body.clone()).unwrap()
-    }
-
-    fn json(&self) -> Value {
-        serde_json::from_slice(&self.body)
-            .unwrap_or_else(|e| panic!("not JSON ({e}): {}", self.text()))
-    }
-
+impl ApiError for Reply {
     fn error_kind(&self) -> String {
         self.json()["error"]["kind"].as_str().unwrap().to_string()
     }
@@ -61,24 +51,6 @@ impl Reply {
             .as_str()
             .unwrap()
             .to_string()
-    }
-}
-
-async fn send(state: &Arc<AppState>, request: Request<Body>) -> Reply {
-    let response = web::router(state.clone()).oneshot(request).await.unwrap();
-    let status = response.status();
-    let headers = response.headers().clone();
-    let body = response
-        .into_body()
-        .collect()
-        .await
-        .unwrap()
-        .to_bytes()
-        .to_vec();
-    Reply {
-        status,
-        headers,
-        body,
     }
 }
 

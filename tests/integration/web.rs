@@ -5,12 +5,11 @@ use std::sync::Arc;
 
 use axum::body::Body;
 use axum::http::{Request, StatusCode, header};
-use http_body_util::BodyExt;
-use tower::ServiceExt;
 use yanhuo::config::Settings;
-use yanhuo::web::{self, AppState};
+use yanhuo::web::AppState;
 
 use crate::fixture::write_district;
+use crate::http::{Reply, send};
 
 struct Site {
     dir: tempfile::TempDir,
@@ -33,41 +32,12 @@ async fn site() -> Site {
     Site { dir, state }
 }
 
-struct Reply {
-    status: StatusCode,
-    headers: axum::http::HeaderMap,
-    body: Vec<u8>,
-}
-
-impl Reply {
-    fn text(&self) -> String {
-        String::from_utf8(self.body.clone()).unwrap()
-    }
-}
-
 async fn get(site: &Site, uri: &str, etag: Option<&str>) -> Reply {
     let mut request = Request::builder().uri(uri);
     if let Some(etag) = etag {
         request = request.header(header::IF_NONE_MATCH, etag);
     }
-    let response = web::router(site.state.clone())
-        .oneshot(request.body(Body::empty()).unwrap())
-        .await
-        .unwrap();
-    let status = response.status();
-    let headers = response.headers().clone();
-    let body = response
-        .into_body()
-        .collect()
-        .await
-        .unwrap()
-        .to_bytes()
-        .to_vec();
-    Reply {
-        status,
-        headers,
-        body,
-    }
+    send(&site.state, request.body(Body::empty()).unwrap()).await
 }
 
 #[tokio::test]
