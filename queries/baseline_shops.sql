@@ -9,5 +9,6 @@ SELECT
     s.category
 FROM shops s
 CROSS JOIN (SELECT MIN(date) AS first_baseline_date FROM study_dates WHERE period = 'baseline') b
-WHERE s.opened_on IS NULL OR s.opened_on < b.first_baseline_date
+-- Unknown opening date: before all data.
+WHERE COALESCE(s.opened_on < b.first_baseline_date, TRUE)
 ORDER BY s.shop_id

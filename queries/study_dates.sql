@@ -25,6 +25,7 @@ SELECT
     END AS period
 FROM dates d
 CROSS JOIN lockdown l
-LEFT JOIN calendar c
-    ON c.date = d.date AND c.kind IN ('holiday', 'adjusted_workday')
+LEFT JOIN (
+    SELECT date FROM calendar WHERE kind IN ('holiday', 'adjusted_workday')
+) c ON c.date = d.date
 ORDER BY d.date

@@ -10,7 +10,7 @@ use crate::charts::{self, Chart, ChartKind, Series, Unit, XAxis};
 use crate::config::Settings;
 use crate::error::Result;
 use crate::labels::Lang;
-use crate::{catalog, queries};
+use crate::queries;
 
 /// The figures of docs/METRICS.md.
 const METRICS: [&str; 7] = [
@@ -139,8 +139,7 @@ impl std::fmt::Display for Report {
 pub async fn run(settings: &Settings, runs: usize) -> Result<Report> {
     let runs = runs.max(1);
     let opened = Instant::now();
-    let (ctx, _) =
-        catalog::open_limited(&settings.data_dir, settings.zone, settings.memory_limit).await?;
+    let (ctx, _) = crate::cluster::open(settings).await?;
     let open_ms = millis(opened.elapsed());
     let library = settings.library()?;
     let orders = queries::run_sql(&ctx, "SELECT count(*) FROM orders").await?;

@@ -388,7 +388,16 @@ pub async fn open_limited(
 
 /// An empty context with yanhuo's functions; tables are registered separately.
 pub fn new_context(zone: Tz, memory_limit: Option<usize>) -> Result<SessionContext> {
-    let config = SessionConfig::new()
+    context_with(SessionConfig::new(), zone, memory_limit)
+}
+
+/// A context like [`new_context`] on top of `config` (Ballista brings its own defaults).
+pub fn context_with(
+    config: SessionConfig,
+    zone: Tz,
+    memory_limit: Option<usize>,
+) -> Result<SessionContext> {
+    let config = config
         .with_information_schema(true)
         .set_str("datafusion.execution.time_zone", zone.name());
     let mut runtime = datafusion::execution::runtime_env::RuntimeEnvBuilder::new();

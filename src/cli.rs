@@ -7,7 +7,7 @@ use chrono::NaiveDate;
 use clap::{Args, Parser, Subcommand};
 use yanhuo::config::Settings;
 use yanhuo::format::{self, OutputFormat};
-use yanhuo::{Error, Result, catalog, export, generate, import, queries, render, web};
+use yanhuo::{Error, Result, export, generate, import, queries, render, web};
 
 #[derive(Debug, Parser)]
 #[command(
@@ -46,6 +46,9 @@ pub struct GlobalArgs {
     /// Memory the query engine may hold (512M, 3G); big aggregations and sorts spill to disk beyond it.
     #[arg(long, global = true, env = "YANHUO_MEMORY_LIMIT", default_value = "3G")]
     pub memory_limit: String,
+    /// Where the figures are computed: `embedded` (this process) or `ballista://HOST:PORT`, a Ballista scheduler (needs a build with --features ballista).
+    #[arg(long, global = true, env = "YANHUO_ENGINE", default_value = "embedded")]
+    pub engine: String,
 }
 
 #[derive(Debug, Subcommand)]
@@ -66,6 +69,46 @@ pub enum Command {
     Bench(BenchArgs),
     /// Print an argon2 hash of a password read from standard input, for the config file's users.
     HashPassword(HashPasswordArgs),
+    /// Run a Ballista scheduler, for `--engine ballista://HOST:PORT`.
+    #[cfg(feature = "ballista")]
+    Scheduler(SchedulerArgs),
+    /// Run a Ballista executor that serves a scheduler (yanhuo's functions included).
+    #[cfg(feature = "ballista")]
+    Executor(ExecutorArgs),
+}
+
+#[cfg(feature = "ballista")]
+#[derive(Debug, Args)]
+pub struct SchedulerArgs {
+    /// Where to listen for clients and executors.
+    #[arg(long, default_value = "127.0.0.1:50050")]
+    pub addr: std::net::SocketAddr,
+    /// The host name executors and clients reach this scheduler by.
+    #[arg(long, default_value = "localhost")]
+    pub external_host: String,
+}
+
+#[cfg(feature = "ballista")]
+#[derive(Debug, Args)]
+pub struct ExecutorArgs {
+    /// The scheduler to serve, HOST:PORT.
+    #[arg(long, default_value = "127.0.0.1:50050")]
+    pub scheduler: String,
+    /// Where to serve shuffle data (Arrow Flight) to other executors.
+    #[arg(long, default_value = "127.0.0.1:50051")]
+    pub addr: std::net::SocketAddr,
+    /// The port the scheduler sends tasks to.
+    #[arg(long, default_value_t = 50052)]
+    pub grpc_port: u16,
+    /// The host name the scheduler and other executors reach this executor by (default: --addr's host).
+    #[arg(long)]
+    pub external_host: Option<String>,
+    /// Tasks to run at once (default: every core).
+    #[arg(long)]
+    pub cores: Option<usize>,
+    /// Where shuffle files go (default: a temporary folder).
+    #[arg(long)]
+    pub work_dir: Option<String>,
 }
 
 #[derive(Debug, Args)]
@@ -236,6 +279,7 @@ pub struct GenerateArgs {
 pub async fn run(cli: Cli) -> Result<()> {
     let mut settings = Settings::new(cli.global.data, &cli.global.zone, cli.global.queries)?;
     settings.memory_limit = Some(yanhuo::config::parse_size(&cli.global.memory_limit)?);
+    settings.backend = yanhuo::config::Backend::parse(&cli.global.engine)?;
     match cli.command {
         Command::Serve(args) => {
             settings.dashboards_dir = args.dashboards;
@@ -356,6 +400,35 @@ pub async fn run(cli: Cli) -> Result<()> {
             Ok(())
         }
         Command::Query(args) => query(&settings, args).await,
+        #[cfg(feature = "ballista")]
+        Command::Scheduler(args) => {
+            let options = yanhuo::cluster::SchedulerOptions {
+                addr: args.addr,
+                external_host: args.external_host,
+            };
+            yanhuo::cluster::scheduler(options, settings.zone).await
+        }
+        #[cfg(feature = "ballista")]
+        Command::Executor(args) => {
+            let (host, port) = args
+                .scheduler
+                .rsplit_once(':')
+                .and_then(|(host, port)| Some((host.to_string(), port.parse().ok()?)))
+                .ok_or_else(|| Error::Setting {
+                    name: "scheduler".into(),
+                    message: format!("{:?}: expected HOST:PORT", args.scheduler),
+                })?;
+            let options = yanhuo::cluster::ExecutorOptions {
+                addr: args.addr,
+                grpc_port: args.grpc_port,
+                external_host: args.external_host,
+                scheduler_host: host,
+                scheduler_port: port,
+                cores: args.cores,
+                work_dir: args.work_dir,
+            };
+            yanhuo::cluster::executor(options, settings.zone).await
+        }
         Command::Import(args) => {
             let report = import::import(&args.src, &args.into, settings.zone)?;
             print!("{report}");
@@ -398,9 +471,8 @@ async fn query(settings: &Settings, args: QueryArgs) -> Result<()> {
         println!("{}", library.expand(&file, &values)?);
         return Ok(());
     }
-    let (ctx, _) =
-        catalog::open_limited(&settings.data_dir, settings.zone, settings.memory_limit).await?;
-    queries::register_views(&ctx, &mut library).await?;
+    let (ctx, _) = yanhuo::cluster::open(settings).await?;
+    queries::register_views(&ctx, &mut library, settings.backend.holds_tables()).await?;
     let result = match (&args.file, &args.sql) {
         (Some(path), _) => {
             let source = std::fs::read_to_string(path).map_err(|e| Error::io(path, e))?;

@@ -27,6 +27,45 @@ pub struct Settings {
     pub sandbox: Limits,
     /// Users, tokens and roles; open (everyone admin) without a config file.
     pub access: Access,
+    /// Where the figures are computed: in this process, or on a Ballista cluster.
+    pub backend: Backend,
+}
+
+/// Where queries run.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Backend {
+    /// DataFusion in this process.
+    Embedded,
+    /// The Ballista scheduler at this `host:port` (`--engine ballista://host:port`).
+    Ballista(String),
+}
+
+impl Backend {
+    /// Whether a figure computed once may be held as a table in this process's memory (a
+    /// cluster's executors could not read it).
+    pub fn holds_tables(&self) -> bool {
+        matches!(self, Backend::Embedded)
+    }
+
+    pub fn parse(text: &str) -> Result<Backend> {
+        if text == "embedded" {
+            return Ok(Backend::Embedded);
+        }
+        match text.strip_prefix("ballista://") {
+            Some(rest) if rest.rsplit_once(':').is_some_and(|(host, port)| {
+                !host.is_empty() && port.parse::<u16>().is_ok()
+            }) =>
+            {
+                Ok(Backend::Ballista(rest.to_string()))
+            }
+            _ => Err(Error::Setting {
+                name: "engine".into(),
+                message: format!(
+                    "{text:?}: expected `embedded` or `ballista://HOST:PORT` (a Ballista scheduler)"
+                ),
+            }),
+        }
+    }
 }
 
 impl Settings {
@@ -39,6 +78,7 @@ impl Settings {
             memory_limit: None,
             sandbox: Limits::default(),
             access: Access::open(),
+            backend: Backend::Embedded,
         })
     }
 
@@ -98,5 +138,17 @@ mod tests {
         assert!(parse_size("lots").is_err());
         assert!(parse_size("0").is_err());
         assert!(parse_size("3X").is_err());
+    }
+
+    #[test]
+    fn engines_are_embedded_or_a_ballista_scheduler() {
+        assert_eq!(Backend::parse("embedded").unwrap(), Backend::Embedded);
+        assert_eq!(
+            Backend::parse("ballista://scheduler.city.lan:50050").unwrap(),
+            Backend::Ballista("scheduler.city.lan:50050".into())
+        );
+        for wrong in ["ballista://host", "ballista://:50050", "ballista://h:port", "df://h:1", "duckdb"] {
+            assert!(Backend::parse(wrong).is_err(), "{wrong}");
+        }
     }
 }

@@ -78,10 +78,9 @@ impl<V: Clone> Bounded<V> {
 
 impl Engine {
     pub async fn open(settings: &Settings) -> Result<Engine> {
-        let (ctx, _) =
-            catalog::open_limited(&settings.data_dir, settings.zone, settings.memory_limit).await?;
+        let (ctx, _) = crate::cluster::open(settings).await?;
         let mut library = settings.library()?;
-        queries::register_views(&ctx, &mut library).await?;
+        queries::register_views(&ctx, &mut library, settings.backend.holds_tables()).await?;
         let dashboards = match &settings.dashboards_dir {
             Some(dir) => Dashboards::from_dir(dir)?,
             None => Dashboards::embedded()?,

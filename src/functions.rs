@@ -18,7 +18,12 @@ use datafusion::logical_expr::{
 use datafusion::prelude::SessionContext;
 
 pub fn register(ctx: &SessionContext, zone: Tz) {
-    ctx.register_udf(ScalarUDF::from(LocalDate::new(zone)));
+    ctx.register_udf(local_date(zone));
+}
+
+/// `local_date` for `zone`; a Ballista scheduler and its executors register it too.
+pub fn local_date(zone: Tz) -> ScalarUDF {
+    ScalarUDF::from(LocalDate::new(zone))
 }
 
 #[derive(Debug, PartialEq, Eq, Hash)]

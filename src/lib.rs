@@ -5,6 +5,8 @@
 //! way only.
 //!
 //! - [`catalog`]: the tables of the data contract and how a data folder becomes tables.
+//! - [`cluster`]: where figures are computed: in this process, or on a Ballista cluster
+//!   (`--features ballista`: the client, and the scheduler and executor processes).
 //! - [`import`]: raw files checked against the contract and merged into a data folder.
 //! - [`functions`]: SQL functions yanhuo adds (`local_date`).
 //! - [`queries`]: the SQL files in `queries/`: header, parameters, running them.
@@ -31,6 +33,7 @@ pub mod access;
 pub mod bench;
 pub mod catalog;
 pub mod charts;
+pub mod cluster;
 pub mod config;
 pub mod dashboards;
 pub mod engine;

@@ -499,8 +499,17 @@ pub async fn run_sql(ctx: &SessionContext, sql: &str) -> Result<QueryResult> {
 /// marked `materialize: yes` are computed now and held as tables, and the library reads them
 /// from there from now on. A file that does not plan on this data is skipped with a warning
 /// rather than stopping the rest.
-pub async fn register_views(ctx: &SessionContext, library: &mut Library) -> Result<()> {
-    let held: Vec<QueryFile> = library.files().filter(|f| f.materialize).cloned().collect();
+pub async fn register_views(
+    ctx: &SessionContext,
+    library: &mut Library,
+    hold_in_memory: bool,
+) -> Result<()> {
+    // A cluster's executors cannot read this process's memory: there every file stays a view.
+    let held: Vec<QueryFile> = library
+        .files()
+        .filter(|f| f.materialize && hold_in_memory)
+        .cloned()
+        .collect();
     for file in held {
         if ctx.table_exist(file.name.as_str())? {
             continue;

@@ -2,6 +2,8 @@
 //!
 //! - `access`: roles over HTTP (401, 403, Basic and Bearer), serve's refusal to run open
 //!   on a public address, `hash-password`.
+//! - `ballista` (`--features ballista`): every query file on Ballista's standalone mode and
+//!   on a cluster of `yanhuo scheduler`/`executor` processes equals the embedded engine.
 //! - `browser`: the served overview and the SQL console in headless Chromium, at phone and
 //!   desktop widths.
 //! - `http`: requests through the router without a server, and their replies.
@@ -15,6 +17,8 @@
 //! - `web`: pages, filters, downloads and errors through the router, without a server.
 
 mod access;
+#[cfg(feature = "ballista")]
+mod ballista;
 mod browser;
 mod cli;
 mod fixture;

@@ -1,0 +1,158 @@
+//! Every query file on Apache Ballista gives the rows the embedded engine gives: in
+//! Ballista's standalone mode (scheduler and executor in this process), and on a cluster of
+//! `yanhuo scheduler` and `yanhuo executor` processes reached with `--engine`. Built with
+//! `--features ballista` only.
+
+use std::collections::BTreeMap;
+use std::net::TcpListener;
+use std::path::Path;
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use yanhuo::queries::{self, Library};
+
+use crate::cli::yanhuo;
+use crate::fixture::{V, rows, write_district};
+
+/// The fixture district as a folder of Parquet files, as `yanhuo import` writes it: Ballista's
+/// executors open the tables themselves, so they cannot be the in-memory tables CSV becomes.
+fn parquet_district(data: &Path) -> std::path::PathBuf {
+    let raw = tempfile::tempdir().unwrap();
+    write_district(raw.path());
+    let folder = data.join("district");
+    yanhuo::import::import(raw.path(), &folder, chrono_tz::Asia::Shanghai).unwrap();
+    folder
+}
+
+/// Rows in the order the query gives them if its outer SELECT sorts, else as a sorted multiset
+/// (a view without ORDER BY may come back in any order on either engine).
+fn comparable(sql: &str, rows: Vec<Vec<V>>) -> Vec<String> {
+    let mut rows: Vec<String> = rows.iter().map(|row| format!("{row:?}")).collect();
+    let outer = sql.rsplit_once(')').map_or(sql, |(_, tail)| tail);
+    if !outer.contains("ORDER BY") {
+        rows.sort();
+    }
+    rows
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn every_query_file_on_ballista_standalone_equals_the_embedded_engine() {
+    let data = tempfile::tempdir().unwrap();
+    let folder = parquet_district(data.path());
+    let zone = chrono_tz::Asia::Shanghai;
+    let (embedded, _) = yanhuo::catalog::open(&folder, zone).await.unwrap();
+    let cluster = yanhuo::cluster::standalone(zone).await.unwrap();
+    yanhuo::catalog::register_folder(&cluster, &folder, zone)
+        .await
+        .unwrap();
+    let library = Library::embedded().unwrap();
+    let mut compared = 0;
+    for file in library.files() {
+        let sql = library.expand(file, &BTreeMap::new()).unwrap();
+        let here = queries::run_sql(&embedded, &sql).await.unwrap();
+        let there = queries::run_sql(&cluster, &sql)
+            .await
+            .unwrap_or_else(|e| panic!("{} on Ballista: {e}", file.name));
+        let here = comparable(&sql, rows(&here));
+        assert!(!here.is_empty(), "{}: the fixture gives no rows", file.name);
+        assert_eq!(
+            comparable(&sql, rows(&there)),
+            here,
+            "{} differs on Ballista",
+            file.name
+        );
+        compared += 1;
+    }
+    assert_eq!(compared, library.files().count());
+    assert!(compared >= 30, "only {compared} query files");
+}
+
+/// A child process killed when the test ends, pass or fail.
+struct Running(Child);
+
+impl Drop for Running {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+fn free_port() -> u16 {
+    TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
+fn start(args: &[String]) -> Running {
+    Running(
+        Command::new(env!("CARGO_BIN_EXE_yanhuo"))
+            .args(args)
+            .env("YANHUO_LOG", "warn")
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("the binary starts"),
+    )
+}
+
+fn wait_for_port(port: u16) {
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
+        assert!(Instant::now() < deadline, "nothing listens on {port}");
+        std::thread::sleep(Duration::from_millis(100));
+    }
+}
+
+#[test]
+fn a_cluster_of_yanhuo_processes_answers_like_the_embedded_engine() {
+    let data = tempfile::tempdir().unwrap();
+    let folder = parquet_district(data.path());
+    let (scheduler, flight, grpc) = (free_port(), free_port(), free_port());
+    let _scheduler = start(&[
+        "scheduler".into(),
+        "--addr".into(),
+        format!("127.0.0.1:{scheduler}"),
+    ]);
+    wait_for_port(scheduler);
+    let _executor = start(&[
+        "executor".into(),
+        "--scheduler".into(),
+        format!("127.0.0.1:{scheduler}"),
+        "--addr".into(),
+        format!("127.0.0.1:{flight}"),
+        "--grpc-port".into(),
+        grpc.to_string(),
+        "--cores".into(),
+        "2".into(),
+    ]);
+    wait_for_port(grpc);
+    let engine = format!("ballista://127.0.0.1:{scheduler}");
+    for query in [
+        "closure_length",
+        "online_recovery",
+        "district_summary",
+        // A query file used as a view, in a planner's own SQL.
+        "SELECT category, count(*) AS shops FROM closure_length GROUP BY category ORDER BY category",
+    ] {
+        let embedded = yanhuo(&folder, &["query", "--format", "csv", query]);
+        let cluster = yanhuo(
+            &folder,
+            &["--engine", &engine, "query", "--format", "csv", query],
+        );
+        let name = query;
+        assert!(
+            cluster.status.success(),
+            "{name} on the cluster: {}",
+            String::from_utf8_lossy(&cluster.stderr)
+        );
+        assert!(embedded.status.success());
+        assert!(embedded.stdout.len() > 30, "{name}: too little output");
+        assert_eq!(
+            String::from_utf8_lossy(&cluster.stdout),
+            String::from_utf8_lossy(&embedded.stdout),
+            "{name}"
+        );
+    }
+}
