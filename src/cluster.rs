@@ -32,7 +32,9 @@ fn only_parquet(dir: &std::path::Path) -> Result<()> {
     for spec in catalog::TABLES {
         let problem = match catalog::locate(dir, spec)? {
             catalog::Location::Parquet(_) => continue,
-            catalog::Location::Files(_) => "is CSV, which would be loaded into this process's memory",
+            catalog::Location::Files(_) => {
+                "is CSV, which would be loaded into this process's memory"
+            }
             catalog::Location::Absent => "is absent",
         };
         return Err(Error::DataFolder {
@@ -94,8 +96,14 @@ mod distributed {
         SessionConfig::new_with_ballista()
             .set_u64("ballista.optimizer.broadcast_join_threshold_bytes", 0)
             .set_u64("ballista.optimizer.broadcast_join_threshold_rows", 0)
-            .set_u64("datafusion.optimizer.hash_join_single_partition_threshold", 0)
-            .set_u64("datafusion.optimizer.hash_join_single_partition_threshold_rows", 0)
+            .set_u64(
+                "datafusion.optimizer.hash_join_single_partition_threshold",
+                0,
+            )
+            .set_u64(
+                "datafusion.optimizer.hash_join_single_partition_threshold_rows",
+                0,
+            )
     }
 
     /// The client's session: the plan is made here, so it carries yanhuo's settings.
@@ -113,7 +121,11 @@ mod distributed {
 
     /// A context whose queries run on a scheduler and executor started in this process.
     pub async fn standalone(zone: Tz) -> Result<SessionContext> {
-        let ctx = SessionContext::standalone_with_state(client_state(zone)?).await?;
+        // One machine: as many partitions as it has cores, not a cluster's sixteen.
+        let mut state = client_state(zone)?;
+        let cores = std::thread::available_parallelism().map_or(2, |n| n.get());
+        state.config_mut().options_mut().execution.target_partitions = cores;
+        let ctx = SessionContext::standalone_with_state(state).await?;
         // The upgraded session keeps Ballista's function list only; the plan names
         // `local_date`, so the client must know it too.
         functions::register(&ctx, zone);

@@ -52,9 +52,10 @@ impl Backend {
             return Ok(Backend::Embedded);
         }
         match text.strip_prefix("ballista://") {
-            Some(rest) if rest.rsplit_once(':').is_some_and(|(host, port)| {
-                !host.is_empty() && port.parse::<u16>().is_ok()
-            }) =>
+            Some(rest)
+                if rest.rsplit_once(':').is_some_and(|(host, port)| {
+                    !host.is_empty() && port.parse::<u16>().is_ok()
+                }) =>
             {
                 Ok(Backend::Ballista(rest.to_string()))
             }
@@ -147,7 +148,13 @@ mod tests {
             Backend::parse("ballista://scheduler.city.lan:50050").unwrap(),
             Backend::Ballista("scheduler.city.lan:50050".into())
         );
-        for wrong in ["ballista://host", "ballista://:50050", "ballista://h:port", "df://h:1", "duckdb"] {
+        for wrong in [
+            "ballista://host",
+            "ballista://:50050",
+            "ballista://h:port",
+            "df://h:1",
+            "duckdb",
+        ] {
             assert!(Backend::parse(wrong).is_err(), "{wrong}");
         }
     }

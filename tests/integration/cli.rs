@@ -239,7 +239,10 @@ fn every_setting_and_subcommand_is_in_the_readme() {
 fn engine_names_what_it_expects_and_a_cluster_wants_parquet() {
     let dir = tempfile::tempdir().unwrap();
     write_district(dir.path());
-    let wrong = yanhuo(dir.path(), &["--engine", "spark://x:1", "query", "closure_length"]);
+    let wrong = yanhuo(
+        dir.path(),
+        &["--engine", "spark://x:1", "query", "closure_length"],
+    );
     assert!(!wrong.status.success());
     assert_eq!(
         String::from_utf8_lossy(&wrong.stderr),
@@ -248,7 +251,12 @@ fn engine_names_what_it_expects_and_a_cluster_wants_parquet() {
     // The fixture folder is CSV: a cluster's executors could not open it, so nothing is sent.
     let csv = yanhuo(
         dir.path(),
-        &["--engine", "ballista://127.0.0.1:9", "query", "closure_length"],
+        &[
+            "--engine",
+            "ballista://127.0.0.1:9",
+            "query",
+            "closure_length",
+        ],
     );
     assert!(!csv.status.success());
     let message = String::from_utf8_lossy(&csv.stderr);
