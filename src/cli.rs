@@ -22,6 +22,18 @@ pub struct Cli {
     pub command: Command,
 }
 
+impl Cli {
+    /// Log levels when YANHUO_LOG is not set: a cluster process logs its jobs; a command run
+    /// against a cluster does not print a line per job it submits.
+    pub fn default_log_filter(&self) -> &'static str {
+        match self.command {
+            #[cfg(feature = "ballista")]
+            Command::Scheduler(_) | Command::Executor(_) => "info",
+            _ => "info,ballista=warn,ballista_core=warn",
+        }
+    }
+}
+
 #[derive(Debug, Args)]
 pub struct GlobalArgs {
     /// The data folder: one file or folder per table.
