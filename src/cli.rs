@@ -26,11 +26,11 @@ impl Cli {
     /// Log levels when YANHUO_LOG is not set: a cluster process logs its jobs; a command run
     /// against a cluster does not print a line per job it submits.
     pub fn default_log_filter(&self) -> &'static str {
-        match self.command {
-            #[cfg(feature = "ballista")]
-            Command::Scheduler(_) | Command::Executor(_) => "info",
-            _ => "info,ballista=warn,ballista_core=warn",
+        #[cfg(feature = "ballista")]
+        if matches!(self.command, Command::Scheduler(_) | Command::Executor(_)) {
+            return "info";
         }
+        "info,ballista=warn,ballista_core=warn"
     }
 }
 
