@@ -112,7 +112,7 @@ pub struct ExecutorArgs {
     /// The port the scheduler sends tasks to.
     #[arg(long, default_value_t = 50052)]
     pub grpc_port: u16,
-    /// The host name the scheduler and other executors reach this executor by (default: --addr's host).
+    /// The host name the scheduler and other executors reach this executor by (default: the address the scheduler sees it connect from).
     #[arg(long)]
     pub external_host: Option<String>,
     /// Tasks to run at once (default: every core).

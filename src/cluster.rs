@@ -134,6 +134,14 @@ mod distributed {
 
     /// A context whose queries run on the Ballista scheduler at `address` (`host:port`).
     pub async fn remote(address: &str, zone: Tz) -> Result<SessionContext> {
+        // The session connects only when a query runs; a scheduler that is not there should
+        // be said before, in words, not as a transport error from the first figure.
+        let reach = tokio::net::TcpStream::connect(address);
+        match tokio::time::timeout(std::time::Duration::from_secs(10), reach).await {
+            Ok(Ok(_)) => {}
+            Ok(Err(e)) => return Err(unreachable(address, &e.to_string())),
+            Err(_) => return Err(unreachable(address, "no answer in 10 s")),
+        }
         let url = format!("df://{address}");
         let ctx = SessionContext::remote_with_state(&url, client_state(zone)?)
             .await
@@ -143,6 +151,16 @@ mod distributed {
             })?;
         functions::register(&ctx, zone);
         Ok(ctx)
+    }
+
+    fn unreachable(address: &str, why: &str) -> Error {
+        Error::Setting {
+            name: "engine".into(),
+            message: format!(
+                "ballista://{address}: cannot reach the scheduler ({why}); start one with \
+                 `yanhuo scheduler`"
+            ),
+        }
     }
 
     /// Where a scheduler listens and how executors and clients reach it.

@@ -106,6 +106,23 @@ fn wait_for_port(port: u16) {
 }
 
 #[test]
+fn a_scheduler_that_is_not_there_is_named() {
+    let data = tempfile::tempdir().unwrap();
+    let folder = parquet_district(data.path());
+    let port = free_port();
+    let engine = format!("ballista://127.0.0.1:{port}");
+    let output = yanhuo(&folder, &["--engine", &engine, "query", "closure_length"]);
+    assert!(!output.status.success());
+    let message = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        message.starts_with(&format!(
+            "yanhuo: setting engine: {engine}: cannot reach the scheduler ("
+        )) && message.ends_with("); start one with `yanhuo scheduler`\n"),
+        "{message}"
+    );
+}
+
+#[test]
 fn a_cluster_of_yanhuo_processes_answers_like_the_embedded_engine() {
     let data = tempfile::tempdir().unwrap();
     let folder = parquet_district(data.path());
