@@ -4,7 +4,6 @@
 //! `--features ballista` only.
 
 use std::collections::BTreeMap;
-use std::net::TcpListener;
 use std::path::Path;
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
@@ -13,6 +12,7 @@ use yanhuo::queries::{self, Library};
 
 use crate::cli::yanhuo;
 use crate::fixture::{V, rows, write_district};
+use crate::http::free_port;
 
 /// The fixture district as a folder of Parquet files, as `yanhuo import` writes it: Ballista's
 /// executors open the tables themselves, so they cannot be the in-memory tables CSV becomes.
@@ -75,14 +75,6 @@ impl Drop for Running {
         let _ = self.0.kill();
         let _ = self.0.wait();
     }
-}
-
-fn free_port() -> u16 {
-    TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
 }
 
 fn start(args: &[String]) -> Running {

@@ -8,7 +8,7 @@
 //! says so and passes; with `CI` set it fails instead.
 
 use std::io::{Read, Write};
-use std::net::{TcpListener, TcpStream};
+use std::net::TcpStream;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
@@ -17,20 +17,14 @@ use serde_json::{Value, json};
 use yanhuo::config::Settings;
 use yanhuo::web::{self, AppState};
 
+use crate::http::free_port;
+
 fn which(program: &str) -> Option<PathBuf> {
     std::env::var_os("PATH").and_then(|paths| {
         std::env::split_paths(&paths)
             .map(|dir| dir.join(program))
             .find(|path| path.is_file())
     })
-}
-
-fn free_port() -> u16 {
-    TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
 }
 
 /// One HTTP/1.1 request to chromedriver; the JSON `value` of its answer.

@@ -1,4 +1,5 @@
-//! Requests through the router without a server (axum's `oneshot`), shared by the web tests.
+//! Requests through the router without a server (axum's `oneshot`), shared by the web tests;
+//! and a free loopback port for the tests that do start servers.
 
 use std::sync::Arc;
 
@@ -50,4 +51,13 @@ pub async fn get(state: &Arc<AppState>, uri: &str) -> Reply {
         Request::builder().uri(uri).body(Body::empty()).unwrap(),
     )
     .await
+}
+
+/// A loopback port nothing listens on (yet).
+pub fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
 }
