@@ -203,7 +203,20 @@ fn every_setting_and_subcommand_is_in_the_readme() {
     let readme =
         std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("README.md")).unwrap();
     let dir = tempfile::tempdir().unwrap();
-    for command in ["query", "import", "generate", "serve", "render", "bench"] {
+    let mut commands = vec![
+        "query",
+        "import",
+        "generate",
+        "serve",
+        "render",
+        "export",
+        "bench",
+        "hash-password",
+    ];
+    if cfg!(feature = "ballista") {
+        commands.extend(["scheduler", "executor"]);
+    }
+    for command in commands {
         assert!(
             readme.contains(&format!("yanhuo {command}")),
             "README lacks `yanhuo {command}`"
