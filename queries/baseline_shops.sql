@@ -9,6 +9,5 @@ SELECT
     s.category
 FROM shops s
 CROSS JOIN (SELECT MIN(date) AS first_baseline_date FROM study_dates WHERE period = 'baseline') b
--- Unknown opening date: before all data.
-WHERE COALESCE(s.opened_on < b.first_baseline_date, TRUE)
+WHERE s.opened_on IS NULL OR s.opened_on < b.first_baseline_date
 ORDER BY s.shop_id

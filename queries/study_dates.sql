@@ -25,7 +25,6 @@ SELECT
     END AS period
 FROM dates d
 CROSS JOIN lockdown l
-LEFT JOIN (
-    SELECT date FROM calendar WHERE kind IN ('holiday', 'adjusted_workday')
-) c ON c.date = d.date
+LEFT JOIN calendar c
+    ON c.date = d.date AND c.kind IN ('holiday', 'adjusted_workday')
 ORDER BY d.date
