@@ -19,6 +19,13 @@ use yanhuo::web::{self, AppState};
 
 use crate::http::free_port;
 
+/// Where the tests leave their screenshots, for a person to look at.
+fn screenshots() -> PathBuf {
+    let dir = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("screenshots");
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
+}
+
 fn which(program: &str) -> Option<PathBuf> {
     std::env::var_os("PATH").and_then(|paths| {
         std::env::split_paths(&paths)
@@ -120,6 +127,8 @@ struct Driver {
     child: Child,
     port: u16,
     session: String,
+    /// Chromium's profile folder, removed after the browser is gone.
+    _profile: tempfile::TempDir,
 }
 
 impl Drop for Driver {
@@ -136,7 +145,8 @@ impl Drop for Driver {
 }
 
 impl Driver {
-    fn start(chromium: &Path, chromedriver: &Path, profile: &Path) -> Driver {
+    fn start(chromium: &Path, chromedriver: &Path) -> Driver {
+        let profile = tempfile::tempdir().unwrap();
         let port = free_port();
         let mut child = Command::new(chromedriver)
             .arg(format!("--port={port}"))
@@ -160,7 +170,7 @@ impl Driver {
                 "args": ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
                          "--disable-background-networking", "--disable-component-update", "--disable-sync",
                          "--disable-dev-shm-usage", "--hide-scrollbars",
-                         format!("--user-data-dir={}", profile.display())]
+                         format!("--user-data-dir={}", profile.path().display())]
             }
         }}});
         let session = match http(port, "POST", "/session", Some(&capabilities)) {
@@ -174,6 +184,7 @@ impl Driver {
             child,
             port,
             session,
+            _profile: profile,
         }
     }
 
@@ -276,13 +287,9 @@ async fn overview_in_a_real_browser_filters_switches_language_and_fits_a_phone()
     };
     let (base, stop, server) = serve_sample().await;
 
-    let shots = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("screenshots");
-    std::fs::create_dir_all(&shots).unwrap();
-    let profile = tempfile::tempdir().unwrap();
-    let profile_path = profile.path().to_path_buf();
-    let shots_dir = shots.clone();
+    let shots = screenshots();
     tokio::task::spawn_blocking(move || {
-        let driver = Driver::start(&chromium, &chromedriver, &profile_path);
+        let driver = Driver::start(&chromium, &chromedriver);
         driver.go(&format!("{base}/d/recovery"));
         let label = "return document.querySelector('#footfall figure').getAttribute('aria-label')";
         let before = driver.script(label);
@@ -374,13 +381,13 @@ async fn overview_in_a_real_browser_filters_switches_language_and_fits_a_phone()
         );
         let source = driver.script("return document.querySelector('.source').textContent");
         assert!(source.as_str().unwrap().starts_with("数据来源："), "{source}");
-        let path = shots_dir.join("embed-375.png");
+        let path = shots.join("embed-375.png");
         driver.screenshot(375, &path);
         eprintln!("screenshot: {}", path.display());
 
         driver.go(&format!("{base}/d/recovery"));
         for width in [375, 1280] {
-            let path = shots_dir.join(format!("overview-{width}.png"));
+            let path = shots.join(format!("overview-{width}.png"));
             driver.screenshot(width, &path);
             let bytes = std::fs::read(&path).unwrap();
             let info = png::Decoder::new(std::io::Cursor::new(bytes))
@@ -415,12 +422,9 @@ async fn the_sql_console_runs_on_ctrl_enter_charts_and_fits_a_phone() {
         return;
     };
     let (base, stop, server) = serve_sample().await;
-    let shots = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("screenshots");
-    std::fs::create_dir_all(&shots).unwrap();
-    let profile = tempfile::tempdir().unwrap();
-    let profile_path = profile.path().to_path_buf();
+    let shots = screenshots();
     tokio::task::spawn_blocking(move || {
-        let driver = Driver::start(&chromium, &chromedriver, &profile_path);
+        let driver = Driver::start(&chromium, &chromedriver);
         driver.go(&format!("{base}/sql"));
         // Type a join of orders with shops and press Ctrl+Enter, as a planner would.
         let editor = driver.element("textarea[name=q]");
