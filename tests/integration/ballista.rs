@@ -165,3 +165,17 @@ fn a_cluster_of_yanhuo_processes_answers_like_the_embedded_engine() {
         );
     }
 }
+
+#[test]
+fn an_executor_without_a_port_for_its_scheduler_says_so() {
+    let dir = tempfile::tempdir().unwrap();
+    let output = yanhuo(
+        dir.path(),
+        &["executor", "--scheduler", "scheduler.city.lan"],
+    );
+    assert!(!output.status.success());
+    assert_eq!(
+        String::from_utf8_lossy(&output.stderr),
+        "yanhuo: setting scheduler: \"scheduler.city.lan\": expected HOST:PORT\n"
+    );
+}
