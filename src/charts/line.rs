@@ -11,11 +11,11 @@ pub fn draw<DB: DrawingBackend>(
     chart: &Chart,
     area: &DrawingArea<DB, Shift>,
     scale: f64,
+    (lo, hi): (f64, f64),
 ) -> Result<(), ChartError>
 where
     DB::ErrorType: 'static,
 {
-    let (lo, hi) = super::y_range(chart, false);
     let plot = legend_beside(chart, area, scale)?;
     let mut ctx = axes(chart, &plot, scale, lo, hi)?;
     shade_and_mark(chart, &mut ctx, lo, hi, scale)?;

@@ -184,10 +184,14 @@ where
     }
     let body = root.margin(top, bottom, 0, 0);
     let _ = width;
+    let stacked = chart.kind == ChartKind::StackedBar;
     match chart.kind {
-        ChartKind::Line => line::draw(chart, &body, scale),
-        ChartKind::Bar | ChartKind::StackedBar | ChartKind::Histogram => {
-            bar::draw(chart, &body, scale)
+        ChartKind::Line | ChartKind::Bar | ChartKind::StackedBar | ChartKind::Histogram => {
+            match y_range(chart, stacked) {
+                Some(range) if chart.kind == ChartKind::Line => line::draw(chart, &body, scale, range),
+                Some(range) => bar::draw(chart, &body, scale, range),
+                None => tile::draw_notice(chart, &body, scale),
+            }
         }
         ChartKind::Kpi => tile::draw_kpi(chart, &body, scale),
         ChartKind::Table => tile::draw_table(chart, &body, scale),
@@ -235,10 +239,22 @@ pub fn render_png(
     Ok(png_bytes)
 }
 
-/// The y range that holds every value, the reference line and some air.
-fn y_range(chart: &Chart, stacked: bool) -> (f64, f64) {
+/// Values this far from zero are not drawn: plotters works out its ticks from the span,
+/// and a span that overflows (±1e308) never finishes; nothing a district measures comes
+/// near it, so such numbers are a planner's experiment or a broken import.
+pub const LARGEST_DRAWN: f64 = 1e300;
+
+/// The y range that holds every value, the reference line and some air; None when a value
+/// (or a stack of them) is not finite or too large to draw: see [`LARGEST_DRAWN`].
+fn y_range(chart: &Chart, stacked: bool) -> Option<(f64, f64)> {
     let mut lo = f64::INFINITY;
     let mut hi = f64::NEG_INFINITY;
+    let mut drawable = true;
+    let mut take = |v: f64| {
+        drawable &= v.is_finite() && v.abs() < LARGEST_DRAWN;
+        lo = lo.min(v);
+        hi = hi.max(v);
+    };
     if stacked {
         for i in 0..chart.x.len() {
             let (mut pos, mut neg) = (0.0, 0.0);
@@ -250,28 +266,33 @@ fn y_range(chart: &Chart, stacked: bool) -> (f64, f64) {
                     neg += v;
                 }
             }
-            lo = lo.min(neg);
-            hi = hi.max(pos);
+            take(neg);
+            take(pos);
         }
     } else {
         for v in chart.series.iter().flat_map(|s| s.values.iter().flatten()) {
-            lo = lo.min(*v);
-            hi = hi.max(*v);
+            take(*v);
         }
     }
     if let Some(r) = chart.reference {
-        lo = lo.min(r);
-        hi = hi.max(r);
+        take(r);
+    }
+    if !drawable {
+        return None;
     }
     if !lo.is_finite() || !hi.is_finite() {
-        return (0.0, 1.0);
+        // No values at all.
+        return Some((0.0, 1.0));
     }
     if chart.kind != ChartKind::Line {
         lo = lo.min(0.0);
     }
-    if hi - lo < 1e-9 {
+    // The span stays wide against the values' size too: ticks a step apart that the
+    // floats around 1e20 cannot tell apart would be one tick drawn many times.
+    let size = lo.abs().max(hi.abs()).max(1.0);
+    if hi - lo < 1e-9 * size {
         // One value everywhere (all zero, or all but a few hidden): give the axis a span.
-        hi = lo + 1.0;
+        hi = lo + (1e-6 * size).max(1.0);
     }
     let pad = ((hi - lo) * 0.08).max(1e-9);
     let lo = if lo < 0.0 || chart.kind == ChartKind::Line {
@@ -279,7 +300,7 @@ fn y_range(chart: &Chart, stacked: bool) -> (f64, f64) {
     } else {
         lo
     };
-    (lo, hi + pad)
+    Some((lo, hi + pad))
 }
 
 #[cfg(test)]

@@ -258,3 +258,62 @@ fn png_is_twice_the_size_and_draws_chinese_glyphs() {
     assert!(a_ink > 500 && b_ink > 500, "{a_ink} {b_ink}");
     assert_ne!(a, b);
 }
+
+/// A line chart of `values` over as many days, in English.
+fn line_of(values: Vec<Option<f64>>) -> Chart {
+    let mut chart = Chart::new(ChartKind::Line, Lang::En, "");
+    chart.x = XAxis::Dates((1..=values.len() as u32).map(date).collect());
+    chart.series = vec![Series {
+        label: "x".into(),
+        color: 0,
+        bar_colors: Vec::new(),
+        values,
+    }];
+    chart
+}
+
+#[test]
+fn values_near_the_largest_float_get_a_notice_not_an_endless_drawing() {
+    let notice = "Values too large (or not finite) to draw";
+    for values in [
+        vec![Some(1e308), Some(-1e308)],
+        vec![Some(1e308), Some(1e308)],
+        vec![Some(f64::INFINITY), Some(0.0)],
+        vec![Some(f64::NAN), Some(1.0)],
+        vec![Some(1e300), Some(0.0)],
+    ] {
+        let chart = line_of(values.clone());
+        assert_eq!(y_range(&chart, false), None, "{values:?}");
+        let started = std::time::Instant::now();
+        let svg = render_svg(&chart, 720, 405).unwrap();
+        assert!(svg.contains(notice), "{values:?}: {svg}");
+        render_png(&chart, 800, 450, 1).unwrap();
+        assert!(started.elapsed() < std::time::Duration::from_secs(5));
+    }
+    // Stacked bars whose sum overflows, though each value is finite.
+    let mut stacked = bars(ChartKind::StackedBar);
+    for series in &mut stacked.series {
+        series.values = vec![Some(1.5e308); series.values.len()];
+    }
+    assert_eq!(y_range(&stacked, true), None);
+    let svg = render_svg(&stacked, 720, 405).unwrap();
+    assert!(svg.contains("数值过大或不是有限数，无法作图"), "{svg}");
+}
+
+#[test]
+fn large_but_drawable_values_keep_a_span_the_floats_can_step_through() {
+    // Below the bound: drawn, with an axis.
+    let chart = line_of(vec![Some(1e299), Some(-1e299)]);
+    let (lo, hi) = y_range(&chart, false).unwrap();
+    assert!(lo < -1e299 && hi > 1e299);
+    assert!(!render_svg(&chart, 720, 405).unwrap().contains("too large"));
+    // One value around 1e20: the span grows with the value, not by 1 (below 1e20's step).
+    let chart = line_of(vec![Some(1e20), Some(1e20)]);
+    let (lo, hi) = y_range(&chart, false).unwrap();
+    assert!(((hi - lo) / 1.16e14 - 1.0).abs() < 1e-9, "{lo} {hi}");
+    render_svg(&chart, 720, 405).unwrap();
+    // Small values keep the old span of 1.
+    let chart = line_of(vec![Some(3.0), Some(3.0)]);
+    let (lo, hi) = y_range(&chart, false).unwrap();
+    assert_eq!((lo, hi), (3.0 - 0.08, 4.0 + 0.08));
+}

@@ -67,3 +67,29 @@ where
     }
     Ok(())
 }
+
+/// In place of a plot whose values are too large or not finite to draw (see
+/// [`super::LARGEST_DRAWN`]): a sentence saying so, where the plot would be.
+pub fn draw_notice<DB: DrawingBackend>(
+    chart: &Chart,
+    area: &DrawingArea<DB, Shift>,
+    scale: f64,
+) -> Result<(), ChartError>
+where
+    DB::ErrorType: 'static,
+{
+    let (w, h) = area.dim_in_pixel();
+    let text = if chart.lang.is_en() {
+        "Values too large (or not finite) to draw"
+    } else {
+        "数值过大或不是有限数，无法作图"
+    };
+    area.draw(&Text::new(
+        text,
+        (w as i32 / 2, h as i32 / 2),
+        font(16.0 * scale)
+            .color(&style::MUTED)
+            .pos(Pos::new(HPos::Center, VPos::Center)),
+    ))?;
+    Ok(())
+}

@@ -1,19 +1,16 @@
 //! The stylesheet and the Chinese font, served from the binary: the street office may have
 //! no internet, so nothing comes from a CDN.
 
-use std::sync::Arc;
-
-use axum::Router;
 use axum::http::header;
 use axum::response::IntoResponse;
 use axum::routing::get;
 
-use super::AppState;
+use super::Routes;
 
 const STYLE: &str = include_str!("../../assets/style.css");
 
-pub fn router() -> Router<Arc<AppState>> {
-    Router::new()
+pub fn router() -> Routes {
+    Routes::new()
         .route("/assets/style.css", get(style))
         .route("/assets/font.otf", get(font))
         .route("/favicon.ico", get(favicon))

@@ -9,7 +9,6 @@ use std::collections::BTreeMap;
 use std::sync::Arc;
 
 use askama::Template;
-use axum::Router;
 use axum::body::Bytes;
 use axum::extract::{Path, Query, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
@@ -18,15 +17,18 @@ use axum::routing::get;
 use sha2::{Digest, Sha256};
 
 use super::pages::View;
-use super::{AppState, Loaded, WebError};
+use super::{AppState, Loaded, Routes, WebError};
 use crate::engine::Bounded;
 use crate::export::{Figure, bundle};
 use crate::labels::Lang;
 
-pub fn router() -> Router<Arc<AppState>> {
-    Router::new()
-        .route("/export/{name}/{file}", get(export_bundle))
-        .route("/embed/{name}/{panel}", get(embed))
+pub fn router() -> Routes {
+    Routes::new().route("/export/{name}/{file}", get(export_bundle))
+}
+
+/// Embeds: the only pages another site may frame.
+pub fn embeds() -> Routes {
+    Routes::new().route("/embed/{name}/{panel}", get(embed))
 }
 
 /// What a download is.

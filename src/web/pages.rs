@@ -8,21 +8,25 @@ use askama::Template;
 use axum::extract::{Path, Query, State};
 use axum::response::{Html, IntoResponse, Response};
 use axum::routing::get;
-use axum::{Json, Router};
+use axum::Json;
 
-use super::{AppState, Loaded, WebError};
+use super::{AppState, Loaded, Routes, WebError};
 use crate::dashboards::{Dashboard, Filter, PanelKind};
 use crate::format::CsvEncoding;
 use crate::labels::{self, Lang};
 use crate::panels::{self, Filters};
 use crate::render;
 
-pub fn router() -> Router<Arc<AppState>> {
-    Router::new()
+pub fn router() -> Routes {
+    Routes::new()
         .route("/", get(index))
         .route("/d/{name}", get(dashboard))
         .route("/d/{name}/{panel}", get(panel_table))
-        .route("/healthz", get(healthz))
+}
+
+/// Routes anyone may ask, users or not.
+pub fn public() -> Routes {
+    Routes::new().route("/healthz", get(healthz))
 }
 
 /// The reader's choices from the query string: language and filters. Anything else is a
@@ -563,8 +567,17 @@ async fn panel_table(
     })
 }
 
-async fn healthz(State(state): State<Arc<AppState>>) -> Result<Json<serde_json::Value>, WebError> {
+/// "ok" to anyone, for a load balancer or a monitor; the data version and the cache only to
+/// someone who may view the data (a version says when the data last changed).
+async fn healthz(
+    State(state): State<Arc<AppState>>,
+    request: axum::extract::Request,
+) -> Result<Json<serde_json::Value>, WebError> {
+    let (request, _) = request.into_parts();
     let loaded = state.current().await?;
+    if !super::auth::may_view(&state, &request).await {
+        return Ok(Json(serde_json::json!({ "status": "ok" })));
+    }
     Ok(Json(serde_json::json!({
         "status": "ok",
         "data_version": loaded.engine.version,

@@ -14,7 +14,7 @@ use axum::extract::{Path, Query, State};
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{Html, IntoResponse, Response};
 use axum::routing::{get, post};
-use axum::{Json, Router};
+use axum::Json;
 use datafusion::arrow::datatypes::DataType;
 use datafusion::scalar::ScalarValue;
 use serde::Deserialize;
@@ -30,8 +30,8 @@ use crate::queries::QueryResult;
 use crate::render;
 use crate::sandbox::{self, Answer};
 
-pub fn router() -> Router<Arc<AppState>> {
-    Router::new()
+pub fn router() -> super::Routes {
+    super::Routes::new()
         .route("/sql", get(console))
         .route("/sql/{file}", get(console_file))
         .route("/api/sql", post(api))
@@ -398,16 +398,17 @@ async fn console_file(
             let panel = chart_panel(&console, &answer.result)?.ok_or_else(|| {
                 WebError::BadRequest("chart=line 或 bar / chart=line or bar".into())
             })?;
-            let chart =
-                render::panel_chart(&panel, &answer.result, &loaded.study, console.lang, None)?;
-            let (body, content_type) = if file.ends_with(".svg") {
-                (
-                    render::svg(&chart)?.into_bytes(),
-                    "image/svg+xml; charset=utf-8",
-                )
-            } else {
-                (render::png(&chart, 2)?, "image/png")
-            };
+            let (svg, lang, data) = (file.ends_with(".svg"), console.lang, loaded.clone());
+            let (body, content_type) = super::draw(&state, move || {
+                let chart = render::panel_chart(&panel, &answer.result, &data.study, lang, None)?;
+                Ok(if svg {
+                    let svg = render::svg(&chart)?;
+                    (svg.into_bytes(), "image/svg+xml; charset=utf-8")
+                } else {
+                    (render::png(&chart, 2)?, "image/png")
+                })
+            })
+            .await?;
             let mut response = (StatusCode::OK, body).into_response();
             let headers = response.headers_mut();
             headers.insert(header::CONTENT_TYPE, HeaderValue::from_static(content_type));

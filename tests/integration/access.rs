@@ -1,18 +1,22 @@
 //! Roles over HTTP: Basic and Bearer credentials from a config file, 401 and 403, what stays
-//! public; `serve` refusing an open server on a non-loopback address; `hash-password`.
+//! public (every route of the router asked), password guessing bounded and slowed; `serve`
+//! refusing an open server on a non-loopback address; `hash-password`.
 
 use std::io::Write;
+use std::net::SocketAddr;
 use std::process::{Command, Stdio};
 use std::sync::Arc;
+use std::time::{Duration, Instant};
 
 use axum::body::Body;
+use axum::extract::ConnectInfo;
 use axum::http::{Request, StatusCode, header};
 use base64::Engine as _;
 use http_body_util::BodyExt;
 use tower::ServiceExt;
 use yanhuo::access::{self, Access};
 use yanhuo::config::Settings;
-use yanhuo::web::{self, AppState};
+use yanhuo::web::{self, AppState, Guard};
 
 use crate::fixture::write_district;
 
@@ -58,7 +62,22 @@ async fn send(
     uri: &str,
     auth: Option<&str>,
 ) -> (StatusCode, axum::http::HeaderMap, String) {
+    send_from(site, method, uri, auth, None).await
+}
+
+/// [`send`] as if from `client`, as the server marks each request with its peer's address.
+async fn send_from(
+    site: &Site,
+    method: &str,
+    uri: &str,
+    auth: Option<&str>,
+    client: Option<&str>,
+) -> (StatusCode, axum::http::HeaderMap, String) {
     let mut request = Request::builder().method(method).uri(uri);
+    if let Some(client) = client {
+        let addr: SocketAddr = client.parse().unwrap();
+        request = request.extension(ConnectInfo(addr));
+    }
     if let Some(auth) = auth {
         request = request.header(header::AUTHORIZATION, auth);
     }
@@ -145,6 +164,196 @@ async fn an_analyst_by_password_or_token_runs_sql() {
     assert_eq!(status, StatusCode::OK);
     let (status, _, _) = send(&site, "GET", "/sql", Some(&wang)).await;
     assert_eq!(status, StatusCode::OK);
+}
+
+/// A path of the router with its placeholders filled in, to reach real data.
+fn example(path: &str) -> String {
+    match path {
+        "/export/{name}/{file}" => "/export/recovery/recovery_by_category.zip".into(),
+        "/sql/{file}" => "/sql/result.csv?q=SELECT%201".into(),
+        "/q/{file}" => "/q/closure_length.csv".into(),
+        _ => path
+            .replace("{name}", "recovery")
+            .replace("{panel}", "footfall"),
+    }
+}
+
+async fn healthz_answers_ok_to_anyone(site: &Site) {
+    let (status, _, body) = send(site, "GET", "/healthz", None).await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(body, r#"{"status":"ok"}"#);
+}
+
+#[tokio::test]
+async fn every_route_but_the_assets_and_healthz_needs_a_login() {
+    let site = site().await;
+    let routes = web::routes();
+    let public: Vec<&str> = routes
+        .iter()
+        .filter(|r| r.guard == Guard::Public)
+        .map(|r| r.path)
+        .collect();
+    assert_eq!(
+        public,
+        ["/assets/style.css", "/assets/font.otf", "/favicon.ico", "/healthz"]
+    );
+    // The ones that went without a login before: bundles and embeds.
+    for path in ["/export/{name}/{file}", "/embed/{name}/{panel}"] {
+        assert!(routes.iter().any(|r| r.path == path && r.guard == Guard::Viewer), "{path}");
+    }
+    let bearer = format!("Bearer {}", site.token);
+    for route in routes.iter().filter(|r| r.guard != Guard::Public) {
+        // The path as the router has it (placeholders match themselves) and filled in.
+        let raw = route.path.replace('{', "%7B").replace('}', "%7D");
+        for uri in [raw, example(route.path)] {
+            let mut refused = 0;
+            for method in ["GET", "POST"] {
+                let (status, headers, body) = send(&site, method, &uri, None).await;
+                match status {
+                    StatusCode::UNAUTHORIZED => {
+                        refused += 1;
+                        assert!(headers.contains_key(header::WWW_AUTHENTICATE), "{uri}");
+                        assert!(!body.contains("recovery_by_category,"), "{uri}: {body}");
+                    }
+                    // A method the route has not: nothing is run or shown.
+                    StatusCode::METHOD_NOT_ALLOWED => assert_eq!(body, "", "{method} {uri}"),
+                    other => panic!("{method} {uri} answered {other} without a login: {body}"),
+                }
+            }
+            assert!(refused >= 1, "{uri}: no method was refused");
+        }
+        // With a login the same example reaches the data, so the 401 above was not a 404
+        // in disguise.
+        let uri = example(route.path);
+        let method = if route.path == "/api/sql" { "POST" } else { "GET" };
+        let (status, _, body) = send(&site, method, &uri, Some(&bearer)).await;
+        assert_eq!(status, StatusCode::OK, "{method} {uri}: {body}");
+    }
+    for path in public {
+        let (status, _, _) = send(&site, "GET", path, None).await;
+        assert_eq!(status, StatusCode::OK, "{path}");
+    }
+    // Anonymous: "ok" and nothing about the data; signed in: the data version too.
+    healthz_answers_ok_to_anyone(&site).await;
+    let (status, _, body) = send(&site, "GET", "/healthz", Some(&bearer)).await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(body.contains("\"data_version\":\""), "{body}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn parallel_wrong_passwords_hash_two_at_a_time_then_get_429() {
+    let site = Arc::new(site().await);
+    let guesses: Vec<_> = (0..64)
+        .map(|i| {
+            let site = site.clone();
+            tokio::spawn(async move {
+                let auth = basic("wang", &format!("guess {i}"));
+                send(&site, "GET", "/d/recovery", Some(&auth)).await.0
+            })
+        })
+        .collect();
+    let mut statuses = Vec::new();
+    for guess in guesses {
+        statuses.push(guess.await.unwrap());
+    }
+    let checks = site.state.access().hash_checks();
+    assert!(
+        (1..=access::HASHING_AT_ONCE).contains(&checks.peak),
+        "{checks:?}"
+    );
+    assert_eq!(checks.running, 0);
+    // Five free failures; one more may have been hashing already when the fifth failed.
+    let hashed = checks.total as usize;
+    assert!(
+        (access::FREE_FAILURES as usize..access::FREE_FAILURES as usize + access::HASHING_AT_ONCE).contains(&hashed),
+        "{checks:?}"
+    );
+    let count = |status| statuses.iter().filter(|s| **s == status).count();
+    assert_eq!(count(StatusCode::UNAUTHORIZED), hashed);
+    assert_eq!(count(StatusCode::TOO_MANY_REQUESTS), 64 - hashed);
+    // Now even the right password waits, and is told how long.
+    let (status, headers, body) =
+        send(&site, "GET", "/d/recovery", Some(&basic("wang", "规划 plan"))).await;
+    assert_eq!(status, StatusCode::TOO_MANY_REQUESTS);
+    let longest = 1u64 << (hashed - access::FREE_FAILURES as usize);
+    let retry: u64 = headers[header::RETRY_AFTER].to_str().unwrap().parse().unwrap();
+    assert!((1..=longest).contains(&retry), "{retry} of {longest}");
+    assert!(body.contains("Too many wrong passwords; try again in"), "{body}");
+    assert_eq!(site.state.access().hash_checks().total as usize, hashed);
+    // Another user is not locked out by wang's.
+    let (status, _, _) = send(&site, "GET", "/d/recovery", Some(&basic("li", "view-only"))).await;
+    assert_eq!(status, StatusCode::OK);
+    healthz_answers_ok_to_anyone(&site).await;
+    // Once the wait is over, the right password gets in and clears the count.
+    tokio::time::sleep(Duration::from_secs(retry)).await;
+    let (status, _, _) =
+        send(&site, "GET", "/d/recovery", Some(&basic("wang", "规划 plan"))).await;
+    assert_eq!(status, StatusCode::OK);
+}
+
+#[tokio::test]
+async fn many_names_from_one_address_are_slowed_by_the_address() {
+    let site = site().await;
+    let attacker = Some("10.0.0.7:50000");
+    for i in 0..access::FREE_FAILURES {
+        let auth = basic(&format!("made-up-{i}"), "x");
+        let (status, _, _) = send_from(&site, "GET", "/", Some(&auth), attacker).await;
+        assert_eq!(status, StatusCode::UNAUTHORIZED, "{i}");
+    }
+    let (status, headers, _) =
+        send_from(&site, "GET", "/", Some(&basic("made-up-new", "x")), attacker).await;
+    assert_eq!(status, StatusCode::TOO_MANY_REQUESTS);
+    assert_eq!(headers[header::RETRY_AFTER], "1");
+    // Another address is not slowed, and the attacker's address cost no hashing past five.
+    let (status, _, _) = send_from(
+        &site,
+        "GET",
+        "/",
+        Some(&basic("made-up-new", "x")),
+        Some("10.0.0.8:50000"),
+    )
+    .await;
+    assert_eq!(status, StatusCode::UNAUTHORIZED);
+    assert_eq!(
+        site.state.access().hash_checks().total,
+        u64::from(access::FREE_FAILURES) + 1
+    );
+    healthz_answers_ok_to_anyone(&site).await;
+}
+
+#[test]
+fn an_unknown_name_takes_as_long_as_a_wrong_password() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("yanhuo.toml");
+    std::fs::write(
+        &path,
+        format!(
+            "[[users]]\nname = \"wang\"\nrole = \"analyst\"\npassword_hash = \"{}\"\n",
+            access::hash_password("规划 plan").unwrap()
+        ),
+    )
+    .unwrap();
+    let access = Access::load(&path).unwrap();
+    // The fastest of a few tries each (under the free failures): the least disturbed by
+    // other tests on the machine.
+    let fastest = |name: &dyn Fn(usize) -> String| {
+        (0..4)
+            .map(|i| {
+                let started = Instant::now();
+                assert!(access.login(&name(i), "wrong").is_none());
+                started.elapsed()
+            })
+            .min()
+            .unwrap()
+    };
+    let known = fastest(&|_| "wang".to_string());
+    let unknown = fastest(&|i| format!("nobody{i}"));
+    let ratio = unknown.as_secs_f64() / known.as_secs_f64();
+    assert!(
+        (0.5..2.0).contains(&ratio),
+        "unknown {unknown:?}, known {known:?}"
+    );
+    assert_eq!(access.hash_checks().total, 8);
 }
 
 #[test]

@@ -1,12 +1,17 @@
 //! The web layer through its router, without a server (axum's `oneshot`): pages, filters,
-//! languages, downloads with ETags, errors, escaping, and reopening after an import.
+//! languages, downloads with ETags, errors, escaping, and reopening after an import; frame
+//! headers on every route; charts of values too large to draw; and, on a real server, the
+//! header-read timeout.
 
+use std::net::SocketAddr;
 use std::sync::Arc;
+use std::time::{Duration, Instant};
 
 use axum::body::Body;
 use axum::http::{Request, StatusCode, header};
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use yanhuo::config::Settings;
-use yanhuo::web::AppState;
+use yanhuo::web::{self, AppState};
 
 use crate::fixture::write_district;
 use crate::http::{Reply, send};
@@ -237,4 +242,133 @@ async fn a_bad_dashboard_file_names_the_file_the_panel_and_the_problem() {
         typo.starts_with("broken.toml: ") && typo.contains("pie"),
         "{typo}"
     );
+}
+
+/// A server on a port of its own with a short header timeout; the sender stops it.
+async fn serve(site: &Site, header_read: Duration) -> (SocketAddr, tokio::sync::oneshot::Sender<()>) {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+    tokio::spawn(web::serve_with(
+        listener,
+        site.state.clone(),
+        async move {
+            let _ = stopped.await;
+        },
+        web::Timeouts { header_read },
+    ));
+    (addr, stop)
+}
+
+/// One request on a new connection, the reply read to its end.
+async fn fetch(addr: SocketAddr, path: &str) -> String {
+    let mut stream = tokio::net::TcpStream::connect(addr).await.unwrap();
+    let request = format!("GET {path} HTTP/1.1\r\nHost: yanhuo\r\nConnection: close\r\n\r\n");
+    stream.write_all(request.as_bytes()).await.unwrap();
+    let mut reply = Vec::new();
+    stream.read_to_end(&mut reply).await.unwrap();
+    String::from_utf8_lossy(&reply).into_owned()
+}
+
+/// Reads until the server closes the connection; what it sent, and when it closed.
+async fn until_closed(stream: &mut tokio::net::TcpStream, started: Instant) -> (Vec<u8>, Duration) {
+    let mut got = Vec::new();
+    let closed = tokio::time::timeout(Duration::from_secs(10), stream.read_to_end(&mut got))
+        .await
+        .expect("the server closed the connection within 10 s");
+    // A reset is a close too.
+    let _ = closed;
+    (got, started.elapsed())
+}
+
+#[tokio::test]
+async fn a_half_sent_header_is_cut_off_after_the_header_timeout() {
+    let site = site().await;
+    let (addr, stop) = serve(&site, Duration::from_millis(500)).await;
+    let mut half = tokio::net::TcpStream::connect(addr).await.unwrap();
+    let started = Instant::now();
+    half.write_all(b"GET /healthz HTTP/1.1\r\nHost: yanhuo\r\nX-Slow: ")
+        .await
+        .unwrap();
+    let (got, after) = until_closed(&mut half, started).await;
+    assert!(after >= Duration::from_millis(500), "{after:?}");
+    assert!(after < Duration::from_secs(3), "{after:?}");
+    assert_eq!(String::from_utf8_lossy(&got), "");
+    // A connection that says nothing at all goes the same way.
+    let mut silent = tokio::net::TcpStream::connect(addr).await.unwrap();
+    let started = Instant::now();
+    let (got, after) = until_closed(&mut silent, started).await;
+    assert!(after < Duration::from_secs(3), "{after:?}");
+    assert_eq!(got, b"");
+    // The server still answers.
+    let reply = fetch(addr, "/healthz").await;
+    assert!(reply.starts_with("HTTP/1.1 200 OK\r\n"), "{reply}");
+    assert!(reply.ends_with("\"status\":\"ok\"}"), "{reply}");
+    stop.send(()).unwrap();
+}
+
+#[tokio::test]
+async fn no_page_but_an_embed_may_be_framed() {
+    let site = site().await;
+    let console = get(&site, "/sql", None).await;
+    assert_eq!(console.status, StatusCode::OK);
+    assert_eq!(console.headers[header::X_FRAME_OPTIONS], "DENY");
+    assert_eq!(
+        console.headers[header::CONTENT_SECURITY_POLICY],
+        "frame-ancestors 'none'"
+    );
+    let embed = get(&site, "/embed/recovery/footfall", None).await;
+    assert_eq!(embed.status, StatusCode::OK);
+    assert!(!embed.headers.contains_key(header::X_FRAME_OPTIONS));
+    let policies: Vec<_> = embed
+        .headers
+        .get_all(header::CONTENT_SECURITY_POLICY)
+        .iter()
+        .collect();
+    assert_eq!(policies, ["frame-ancestors *"]);
+    // Every route of the router, whatever it answers (404s included).
+    for route in web::routes() {
+        let uri = route.path.replace('{', "%7B").replace('}', "%7D");
+        let reply = get(&site, &uri, None).await;
+        let deny = reply.headers.get(header::X_FRAME_OPTIONS).map(|v| v.to_str().unwrap());
+        assert_eq!(deny, (!route.frameable).then_some("DENY"), "{uri}");
+    }
+    assert_eq!(get(&site, "/healthz", None).await.status, StatusCode::OK);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_console_chart_of_the_largest_floats_answers_quickly_with_a_notice() {
+    let site = site().await;
+    let sql = "SELECT * FROM (VALUES ('a', 1e308), ('b', -1e308), ('c', 1e308)) AS t(x, v)";
+    let encoded: String = sql
+        .bytes()
+        .map(|b| {
+            if b.is_ascii_alphanumeric() {
+                (b as char).to_string()
+            } else {
+                format!("%{b:02X}")
+            }
+        })
+        .collect();
+    // More at once than there are turns at drawing: none may hold up the others.
+    let started = Instant::now();
+    let mut charts = Vec::new();
+    for kind in ["line", "bar", "line", "bar"] {
+        let state = site.state.clone();
+        let uri = format!("/sql/chart.svg?q={encoded}&chart={kind}&x=x&y=v&lang=en");
+        charts.push(tokio::spawn(async move {
+            crate::http::get(&state, &uri).await
+        }));
+    }
+    for chart in charts {
+        let chart = chart.await.unwrap();
+        assert_eq!(chart.status, StatusCode::OK, "{}", chart.text());
+        assert!(
+            chart.text().contains("Values too large (or not finite) to draw"),
+            "{}",
+            chart.text()
+        );
+    }
+    assert!(started.elapsed() < Duration::from_secs(10), "{:?}", started.elapsed());
+    assert_eq!(get(&site, "/healthz", None).await.status, StatusCode::OK);
 }
