@@ -223,7 +223,10 @@ impl Throttle {
             if !counters.contains_key(key) && counters.len() >= COUNTERS {
                 counters.retain(|_, c| now.saturating_duration_since(c.last) < FORGET_AFTER);
                 if counters.len() >= COUNTERS {
-                    let oldest = counters.iter().min_by_key(|(_, c)| c.last).map(|(k, _)| k.clone());
+                    let oldest = counters
+                        .iter()
+                        .min_by_key(|(_, c)| c.last)
+                        .map(|(k, _)| k.clone());
                     if let Some(oldest) = oldest {
                         counters.remove(&oldest);
                     }
@@ -326,9 +329,10 @@ impl Access {
                 ));
             }
         }
-        let dummy = file.users.first().map(|u| {
-            dummy_hash(&u.password_hash).unwrap_or_else(|| DEFAULT_DUMMY.clone())
-        });
+        let dummy = file
+            .users
+            .first()
+            .map(|u| dummy_hash(&u.password_hash).unwrap_or_else(|| DEFAULT_DUMMY.clone()));
         Ok(Access {
             users: file.users,
             tokens: file.tokens,
@@ -371,15 +375,14 @@ impl Access {
         client: Option<IpAddr>,
     ) -> std::result::Result<Identity, Refused> {
         let user = self.users.iter().find(|u| u.name == name);
-        let key = user.map(|user| {
+        let key = user.map(|user| -> [u8; 32] {
             let mut key = Sha256::new();
             key.update(name.as_bytes());
             key.update([0]);
             key.update(password.as_bytes());
             key.update([0]);
             key.update(user.password_hash.as_bytes());
-            let key: [u8; 32] = key.finalize().into();
-            key
+            key.finalize().into()
         });
         // A password verified before costs no hashing, so it is let in even while the name
         // is locked: the person already signed in keeps working while someone guesses.
@@ -467,11 +470,7 @@ impl Access {
 
     /// The argon2 checks so far, for tests and for watching a server under guessing.
     pub fn hash_checks(&self) -> HashChecks {
-        self.gate
-            .checks
-            .lock()
-            .map(|c| *c)
-            .unwrap_or_default()
+        self.gate.checks.lock().map(|c| *c).unwrap_or_default()
     }
 }
 
@@ -546,19 +545,34 @@ mod tests {
     fn an_unknown_name_costs_one_argon2_check_like_a_wrong_password() {
         let access = one_user();
         assert_eq!(access.hash_checks().total, 0);
-        assert_eq!(access.check_password("li", "s3cret", None), Err(Refused::Wrong));
+        assert_eq!(
+            access.check_password("li", "s3cret", None),
+            Err(Refused::Wrong)
+        );
         assert_eq!(access.hash_checks().total, 1);
-        assert_eq!(access.check_password("wang", "nope", None), Err(Refused::Wrong));
+        assert_eq!(
+            access.check_password("wang", "nope", None),
+            Err(Refused::Wrong)
+        );
         assert_eq!(access.hash_checks().total, 2);
         // The dummy has the user's own parameters, so it costs the same.
         let user = PasswordHash::new(&access.users[0].password_hash).unwrap();
         let dummy_text = access.dummy.clone().unwrap();
         let dummy = PasswordHash::new(&dummy_text).unwrap();
-        assert_eq!(Params::try_from(&dummy).unwrap(), Params::try_from(&user).unwrap());
+        assert_eq!(
+            Params::try_from(&dummy).unwrap(),
+            Params::try_from(&user).unwrap()
+        );
         assert_eq!(dummy.algorithm, user.algorithm);
         // A right password is checked once, then answered from the cache.
-        assert_eq!(access.check_password("wang", "s3cret", None).unwrap().role, Role::Analyst);
-        assert_eq!(access.check_password("wang", "s3cret", None).unwrap().role, Role::Analyst);
+        assert_eq!(
+            access.check_password("wang", "s3cret", None).unwrap().role,
+            Role::Analyst
+        );
+        assert_eq!(
+            access.check_password("wang", "s3cret", None).unwrap().role,
+            Role::Analyst
+        );
         assert_eq!(access.hash_checks().total, 3);
     }
 
@@ -601,7 +615,13 @@ mod tests {
         // The newest are kept, the oldest went.
         let newest = Key::User(format!("user{}", COUNTERS + 499));
         assert!(throttle.counters.lock().unwrap().contains_key(&newest));
-        assert!(!throttle.counters.lock().unwrap().contains_key(&Key::User("user0".into())));
+        assert!(
+            !throttle
+                .counters
+                .lock()
+                .unwrap()
+                .contains_key(&Key::User("user0".into()))
+        );
     }
 
     #[test]

@@ -188,7 +188,9 @@ where
     match chart.kind {
         ChartKind::Line | ChartKind::Bar | ChartKind::StackedBar | ChartKind::Histogram => {
             match y_range(chart, stacked) {
-                Some(range) if chart.kind == ChartKind::Line => line::draw(chart, &body, scale, range),
+                Some(range) if chart.kind == ChartKind::Line => {
+                    line::draw(chart, &body, scale, range)
+                }
                 Some(range) => bar::draw(chart, &body, scale, range),
                 None => tile::draw_notice(chart, &body, scale),
             }

@@ -182,7 +182,11 @@ fn groups() -> [(Guard, bool, Routes); 5] {
         (Guard::Analyst, false, sql::router()),
         // The 401 page uses the stylesheet and the font; `/healthz` says "ok" and, to a
         // signed-in caller only, the data version.
-        (Guard::Public, false, assets::router().merge(pages::public())),
+        (
+            Guard::Public,
+            false,
+            assets::router().merge(pages::public()),
+        ),
     ]
 }
 
@@ -246,7 +250,10 @@ fn panicked(panic: Box<dyn std::any::Any + Send + 'static>) -> Response {
         .map(String::as_str)
         .or_else(|| panic.downcast_ref::<&str>().copied())
         .unwrap_or("(no message)");
-    WebError::Internal(crate::Error::Other(format!("a handler panicked: {message}"))).into_response()
+    WebError::Internal(crate::Error::Other(format!(
+        "a handler panicked: {message}"
+    )))
+    .into_response()
 }
 
 /// Charts of a planner's rows drawn at once. Drawing is CPU work on a blocking thread; a
@@ -267,9 +274,7 @@ pub(crate) async fn draw<T: Send + 'static>(
     work: impl FnOnce() -> Result<T> + Send + 'static,
 ) -> std::result::Result<T, WebError> {
     let busy = || {
-        WebError::Busy(
-            "图表正忙，请稍后再试 / Charts are busy; try again in a moment".to_string(),
-        )
+        WebError::Busy("图表正忙，请稍后再试 / Charts are busy; try again in a moment".to_string())
     };
     let turn = tokio::time::timeout(DRAW_QUEUE, state.drawing.clone().acquire_owned())
         .await
@@ -345,10 +350,12 @@ pub async fn serve_with(
             () = &mut shutdown => break,
         };
         // The client's address, for counting failed logins by address.
-        let service = app.clone().map_request(move |mut request: hyper::Request<hyper::body::Incoming>| {
-            request.extensions_mut().insert(ConnectInfo(peer));
-            request
-        });
+        let service =
+            app.clone()
+                .map_request(move |mut request: hyper::Request<hyper::body::Incoming>| {
+                    request.extensions_mut().insert(ConnectInfo(peer));
+                    request
+                });
         let connection =
             http.serve_connection(TokioIo::new(stream), TowerToHyperService::new(service));
         let mut closed = closed.clone();

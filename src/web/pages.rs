@@ -5,10 +5,10 @@ use std::collections::BTreeMap;
 use std::sync::Arc;
 
 use askama::Template;
+use axum::Json;
 use axum::extract::{Path, Query, State};
 use axum::response::{Html, IntoResponse, Response};
 use axum::routing::get;
-use axum::Json;
 
 use super::{AppState, Loaded, Routes, WebError};
 use crate::dashboards::{Dashboard, Filter, PanelKind};

@@ -9,12 +9,12 @@ use std::str::FromStr;
 use std::sync::Arc;
 
 use askama::Template;
+use axum::Json;
 use axum::extract::rejection::JsonRejection;
 use axum::extract::{Path, Query, State};
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{Html, IntoResponse, Response};
 use axum::routing::{get, post};
-use axum::Json;
 use datafusion::arrow::datatypes::DataType;
 use datafusion::scalar::ScalarValue;
 use serde::Deserialize;

@@ -195,11 +195,21 @@ async fn every_route_but_the_assets_and_healthz_needs_a_login() {
         .collect();
     assert_eq!(
         public,
-        ["/assets/style.css", "/assets/font.otf", "/favicon.ico", "/healthz"]
+        [
+            "/assets/style.css",
+            "/assets/font.otf",
+            "/favicon.ico",
+            "/healthz"
+        ]
     );
     // The ones that went without a login before: bundles and embeds.
     for path in ["/export/{name}/{file}", "/embed/{name}/{panel}"] {
-        assert!(routes.iter().any(|r| r.path == path && r.guard == Guard::Viewer), "{path}");
+        assert!(
+            routes
+                .iter()
+                .any(|r| r.path == path && r.guard == Guard::Viewer),
+            "{path}"
+        );
     }
     let bearer = format!("Bearer {}", site.token);
     for route in routes.iter().filter(|r| r.guard != Guard::Public) {
@@ -225,7 +235,11 @@ async fn every_route_but_the_assets_and_healthz_needs_a_login() {
         // With a login the same example reaches the data, so the 401 above was not a 404
         // in disguise.
         let uri = example(route.path);
-        let method = if route.path == "/api/sql" { "POST" } else { "GET" };
+        let method = if route.path == "/api/sql" {
+            "POST"
+        } else {
+            "GET"
+        };
         let (status, _, body) = send(&site, method, &uri, Some(&bearer)).await;
         assert_eq!(status, StatusCode::OK, "{method} {uri}: {body}");
     }
@@ -265,20 +279,33 @@ async fn parallel_wrong_passwords_hash_two_at_a_time_then_get_429() {
     // Five free failures; one more may have been hashing already when the fifth failed.
     let hashed = checks.total as usize;
     assert!(
-        (access::FREE_FAILURES as usize..access::FREE_FAILURES as usize + access::HASHING_AT_ONCE).contains(&hashed),
+        (access::FREE_FAILURES as usize..access::FREE_FAILURES as usize + access::HASHING_AT_ONCE)
+            .contains(&hashed),
         "{checks:?}"
     );
     let count = |status| statuses.iter().filter(|s| **s == status).count();
     assert_eq!(count(StatusCode::UNAUTHORIZED), hashed);
     assert_eq!(count(StatusCode::TOO_MANY_REQUESTS), 64 - hashed);
     // Now even the right password waits, and is told how long.
-    let (status, headers, body) =
-        send(&site, "GET", "/d/recovery", Some(&basic("wang", "规划 plan"))).await;
+    let (status, headers, body) = send(
+        &site,
+        "GET",
+        "/d/recovery",
+        Some(&basic("wang", "规划 plan")),
+    )
+    .await;
     assert_eq!(status, StatusCode::TOO_MANY_REQUESTS);
     let longest = 1u64 << (hashed - access::FREE_FAILURES as usize);
-    let retry: u64 = headers[header::RETRY_AFTER].to_str().unwrap().parse().unwrap();
+    let retry: u64 = headers[header::RETRY_AFTER]
+        .to_str()
+        .unwrap()
+        .parse()
+        .unwrap();
     assert!((1..=longest).contains(&retry), "{retry} of {longest}");
-    assert!(body.contains("Too many wrong passwords; try again in"), "{body}");
+    assert!(
+        body.contains("Too many wrong passwords; try again in"),
+        "{body}"
+    );
     assert_eq!(site.state.access().hash_checks().total as usize, hashed);
     // Another user is not locked out by wang's.
     let (status, _, _) = send(&site, "GET", "/d/recovery", Some(&basic("li", "view-only"))).await;
@@ -286,8 +313,13 @@ async fn parallel_wrong_passwords_hash_two_at_a_time_then_get_429() {
     healthz_answers_ok_to_anyone(&site).await;
     // Once the wait is over, the right password gets in and clears the count.
     tokio::time::sleep(Duration::from_secs(retry)).await;
-    let (status, _, _) =
-        send(&site, "GET", "/d/recovery", Some(&basic("wang", "规划 plan"))).await;
+    let (status, _, _) = send(
+        &site,
+        "GET",
+        "/d/recovery",
+        Some(&basic("wang", "规划 plan")),
+    )
+    .await;
     assert_eq!(status, StatusCode::OK);
 }
 
@@ -300,8 +332,14 @@ async fn many_names_from_one_address_are_slowed_by_the_address() {
         let (status, _, _) = send_from(&site, "GET", "/", Some(&auth), attacker).await;
         assert_eq!(status, StatusCode::UNAUTHORIZED, "{i}");
     }
-    let (status, headers, _) =
-        send_from(&site, "GET", "/", Some(&basic("made-up-new", "x")), attacker).await;
+    let (status, headers, _) = send_from(
+        &site,
+        "GET",
+        "/",
+        Some(&basic("made-up-new", "x")),
+        attacker,
+    )
+    .await;
     assert_eq!(status, StatusCode::TOO_MANY_REQUESTS);
     assert_eq!(headers[header::RETRY_AFTER], "1");
     // Another address is not slowed, and the attacker's address cost no hashing past five.
