@@ -8,6 +8,7 @@ mod auth;
 mod error;
 mod figures;
 mod pages;
+mod sent;
 mod sql;
 
 use std::sync::Arc;
@@ -16,6 +17,9 @@ use std::time::{Duration, Instant};
 use axum::{Router, middleware};
 use tokio::net::TcpListener;
 use tokio::sync::RwLock;
+use tower_http::CompressionLevel;
+use tower_http::compression::predicate::{DefaultPredicate, NotForContentType, Predicate};
+use tower_http::compression::CompressionLayer;
 use tower_http::trace::{DefaultMakeSpan, DefaultOnResponse, TraceLayer};
 use tracing::Level;
 
@@ -36,6 +40,8 @@ pub struct Loaded {
     pub drawn: figures::Drawn,
     /// The tables a planner's SQL sees (`orders` without `customer_ref`).
     pub tables: sandbox::Tables,
+    /// Rendered pages with their compressed forms, by address.
+    pub pages: sent::Pages,
     /// Recent console results by SQL, so paging and charting a result runs it once.
     pub answers: Bounded<Arc<sandbox::Answer>>,
 }
@@ -102,6 +108,7 @@ async fn load(settings: &Settings) -> Result<Loaded> {
         engine,
         study,
         drawn: figures::Drawn::default(),
+        pages: sent::Pages::default(),
         tables,
         answers: Bounded::new(ANSWERS),
     })
@@ -116,6 +123,21 @@ pub fn router(state: Arc<AppState>) -> Router {
         // Stylesheet, font and icon: nothing to hide, and the 401 page uses them.
         .merge(assets::router())
         .merge(figures::router())
+        // Text answers (SVG, CSV, JSON, table pages) gzipped when the browser takes it;
+        // dashboard pages come compressed already (`sent`), pictures and archives are
+        // compressed by their own format.
+        .layer(
+            CompressionLayer::new()
+                .quality(CompressionLevel::Fastest)
+                .compress_when(
+                    DefaultPredicate::new()
+                        .and(NotForContentType::const_new("application/zip"))
+                        .and(NotForContentType::const_new(
+                            "application/vnd.openxmlformats-officedocument",
+                        ))
+                        .and(NotForContentType::const_new("application/vnd.apache.parquet")),
+                ),
+        )
         // One log line per request at INFO: method, path, status, latency.
         .layer(
             TraceLayer::new_for_http()
