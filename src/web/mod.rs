@@ -13,6 +13,7 @@ mod auth;
 mod error;
 mod figures;
 mod pages;
+mod sent;
 mod sql;
 
 use std::sync::Arc;
@@ -28,7 +29,10 @@ use hyper_util::service::TowerToHyperService;
 use tokio::net::TcpListener;
 use tokio::sync::{RwLock, Semaphore};
 use tower::ServiceExt as _;
+use tower_http::CompressionLevel;
 use tower_http::catch_panic::CatchPanicLayer;
+use tower_http::compression::CompressionLayer;
+use tower_http::compression::predicate::{DefaultPredicate, NotForContentType, Predicate};
 use tower_http::set_header::SetResponseHeaderLayer;
 use tower_http::trace::{DefaultMakeSpan, DefaultOnResponse, TraceLayer};
 use tracing::Level;
@@ -50,6 +54,8 @@ pub struct Loaded {
     pub drawn: figures::Drawn,
     /// The tables a planner's SQL sees (`orders` without `customer_ref`).
     pub tables: sandbox::Tables,
+    /// Rendered pages with their compressed forms, by address.
+    pub pages: sent::Pages,
     /// Recent console results by SQL, so paging and charting a result runs it once.
     pub answers: Bounded<Arc<sandbox::Answer>>,
 }
@@ -119,6 +125,7 @@ async fn load(settings: &Settings) -> Result<Loaded> {
         engine,
         study,
         drawn: figures::Drawn::default(),
+        pages: sent::Pages::default(),
         tables,
         answers: Bounded::new(ANSWERS),
     })
@@ -236,7 +243,24 @@ pub fn router(state: Arc<AppState>) -> Router {
 /// a dropped connection, and one log line per request at INFO (method, path, status,
 /// latency), the 500s of panics included.
 fn with_layers<S: Clone + Send + Sync + 'static>(router: Router<S>) -> Router<S> {
-    router.layer(CatchPanicLayer::custom(panicked)).layer(
+    router
+        // Text answers (SVG, CSV, JSON, table pages) gzipped when the browser takes it;
+        // dashboard pages come compressed already (`sent`), pictures and archives are
+        // compressed by their own format.
+        .layer(
+            CompressionLayer::new()
+                .quality(CompressionLevel::Fastest)
+                .compress_when(
+                    DefaultPredicate::new()
+                        .and(NotForContentType::const_new("application/zip"))
+                        .and(NotForContentType::const_new(
+                            "application/vnd.openxmlformats-officedocument",
+                        ))
+                        .and(NotForContentType::const_new("application/vnd.apache.parquet")),
+                ),
+        )
+        .layer(CatchPanicLayer::custom(panicked))
+        .layer(
         TraceLayer::new_for_http()
             .make_span_with(DefaultMakeSpan::new().level(Level::INFO))
             .on_request(())

@@ -7,6 +7,7 @@ use std::sync::Arc;
 use askama::Template;
 use axum::Json;
 use axum::extract::{Path, Query, State};
+use axum::http::{HeaderMap, Uri};
 use axum::response::{Html, IntoResponse, Response};
 use axum::routing::get;
 
@@ -179,9 +180,25 @@ struct IndexPage {
 async fn index(
     State(state): State<Arc<AppState>>,
     Query(query): Query<BTreeMap<String, String>>,
+    uri: Uri,
+    headers: HeaderMap,
 ) -> Result<Response, WebError> {
     let loaded = state.current().await?;
-    let view = View::from_query(&query, &loaded)?;
+    let page = loaded
+        .pages
+        .get_or_render(&loaded.engine.version, &address(&uri), render_index(&loaded, &query))
+        .await?;
+    Ok(page.respond(&headers))
+}
+
+/// The path and query string a page is kept under.
+fn address(uri: &Uri) -> String {
+    uri.path_and_query()
+        .map_or_else(|| uri.path().to_string(), |pq| pq.as_str().to_string())
+}
+
+async fn render_index(loaded: &Loaded, query: &BTreeMap<String, String>) -> Result<String, WebError> {
+    let view = View::from_query(query, loaded)?;
     let lang = view.lang;
     let dashboards = loaded
         .engine
@@ -198,12 +215,13 @@ async fn index(
             )
         })
         .collect();
-    render_page(&IndexPage {
+    Ok(IndexPage {
         lang,
         dashboards,
         switch: language_switch(&view, "/"),
         version: loaded.engine.version.clone(),
-    })
+    }
+    .render()?)
 }
 
 fn language_switch(view: &View, path: &str) -> Link {
@@ -322,10 +340,28 @@ async fn dashboard(
     State(state): State<Arc<AppState>>,
     Path(name): Path<String>,
     Query(query): Query<BTreeMap<String, String>>,
+    uri: Uri,
+    headers: HeaderMap,
 ) -> Result<Response, WebError> {
     let loaded = state.current().await?;
-    let dashboard = find_dashboard(&loaded, &name)?;
-    let view = View::from_query(&query, &loaded)?;
+    let page = loaded
+        .pages
+        .get_or_render(
+            &loaded.engine.version,
+            &address(&uri),
+            render_dashboard(&loaded, &name, &query),
+        )
+        .await?;
+    Ok(page.respond(&headers))
+}
+
+async fn render_dashboard(
+    loaded: &Loaded,
+    name: &str,
+    query: &BTreeMap<String, String>,
+) -> Result<String, WebError> {
+    let dashboard = find_dashboard(loaded, name)?;
+    let view = View::from_query(query, loaded)?;
     let lang = view.lang;
     let path = format!("/d/{name}");
     let lockdown = view.filters.get(&Filter::Lockdown).map(String::as_str);
@@ -385,7 +421,7 @@ async fn dashboard(
         }
         panels.push(panel_view);
     }
-    render_page(&DashboardPage {
+    Ok(DashboardPage {
         lang,
         title: lang.pick(&dashboard.title).to_string(),
         description: lang.pick(&dashboard.description).to_string(),
@@ -409,7 +445,8 @@ async fn dashboard(
         },
         version: loaded.engine.version.clone(),
         source: source_line(lang),
-    })
+    }
+    .render()?)
 }
 
 use render::source_line;
@@ -525,7 +562,7 @@ async fn panel_table(
     State(state): State<Arc<AppState>>,
     Path((name, panel_id)): Path<(String, String)>,
     Query(query): Query<BTreeMap<String, String>>,
-    headers: axum::http::HeaderMap,
+    headers: HeaderMap,
 ) -> Result<Response, WebError> {
     // One route for `PANEL` (the table page) and `PANEL.svg` / `.png` / `.csv` (downloads):
     // axum matches whole path segments.

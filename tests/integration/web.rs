@@ -383,3 +383,81 @@ async fn a_console_chart_of_the_largest_floats_answers_quickly_with_a_notice() {
     );
     assert_eq!(get(&site, "/healthz", None).await.status, StatusCode::OK);
 }
+
+#[tokio::test]
+async fn a_dashboard_page_is_sent_compressed_and_revalidated_until_the_data_changes() {
+    let site = site().await;
+    let plain = get(&site, "/d/recovery", None).await;
+    assert_eq!(plain.status, StatusCode::OK);
+    assert_eq!(plain.headers.get(header::CONTENT_ENCODING), None);
+    assert_eq!(plain.headers[header::VARY], "accept-encoding");
+    let etag = plain.headers[header::ETAG].to_str().unwrap().to_string();
+    assert!(etag.starts_with("W/\""), "{etag}");
+
+    let browser = |encoding: &'static str| {
+        Request::builder()
+            .uri("/d/recovery")
+            .header(header::ACCEPT_ENCODING, encoding)
+            .body(Body::empty())
+            .unwrap()
+    };
+    // The bytes a browser gets are the page, smaller.
+    let br = send(&site.state, browser("gzip, deflate, br")).await;
+    assert_eq!(br.headers[header::CONTENT_ENCODING], "br");
+    assert_eq!(br.headers[header::ETAG].to_str().unwrap(), etag);
+    let mut unpacked = Vec::new();
+    brotli::BrotliDecompress(&mut br.body.as_slice(), &mut unpacked).unwrap();
+    assert_eq!(unpacked, plain.body);
+    assert!(br.body.len() * 4 < plain.body.len(), "{} of {}", br.body.len(), plain.body.len());
+
+    let gzip = send(&site.state, browser("gzip")).await;
+    assert_eq!(gzip.headers[header::CONTENT_ENCODING], "gzip");
+    let mut unzipped = Vec::new();
+    std::io::Read::read_to_end(
+        &mut flate2::read::GzDecoder::new(gzip.body.as_slice()),
+        &mut unzipped,
+    )
+    .unwrap();
+    assert_eq!(unzipped, plain.body);
+
+    // The browser that has it gets a 304 with no body; another view is another page.
+    let again = get(&site, "/d/recovery", Some(&etag)).await;
+    assert_eq!(again.status, StatusCode::NOT_MODIFIED);
+    assert!(again.body.is_empty());
+    let english = get(&site, "/d/recovery?lang=en", Some(&etag)).await;
+    assert_eq!(english.status, StatusCode::OK);
+    assert_ne!(english.headers[header::ETAG].to_str().unwrap(), etag);
+
+    // Other text answers are gzipped on the way out; PNGs are left as they are.
+    let svg = send(
+        &site.state,
+        Request::builder()
+            .uri("/d/recovery/footfall.svg")
+            .header(header::ACCEPT_ENCODING, "gzip")
+            .body(Body::empty())
+            .unwrap(),
+    )
+    .await;
+    assert_eq!(svg.status, StatusCode::OK);
+    assert_eq!(svg.headers[header::CONTENT_ENCODING], "gzip");
+    let png = send(
+        &site.state,
+        Request::builder()
+            .uri("/d/recovery/footfall.png")
+            .header(header::ACCEPT_ENCODING, "gzip")
+            .body(Body::empty())
+            .unwrap(),
+    )
+    .await;
+    assert_eq!(png.status, StatusCode::OK);
+    assert_eq!(png.headers.get(header::CONTENT_ENCODING), None);
+
+    // New data: the kept page is not sent again.
+    let shops = site.dir.path().join("shops.csv");
+    let text = std::fs::read_to_string(&shops).unwrap();
+    std::fs::write(&shops, format!("{text}s8,新店,dining,a,10,,\n")).unwrap();
+    tokio::time::sleep(std::time::Duration::from_millis(2100)).await;
+    let changed = get(&site, "/d/recovery", Some(&etag)).await;
+    assert_eq!(changed.status, StatusCode::OK);
+    assert_ne!(changed.headers[header::ETAG].to_str().unwrap(), etag);
+}
