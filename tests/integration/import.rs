@@ -415,9 +415,10 @@ fn import_killed_at(src: &Path, into: &Path, crash_at: &str) -> std::process::Ou
 async fn table_counts(dir: &Path) -> Vec<Vec<V>> {
     count(
         dir,
-        "SELECT (SELECT count(*) FROM communities), (SELECT count(*) FROM shops), \
-         (SELECT count(*) FROM lockdowns), (SELECT count(*) FROM shop_status), \
-         (SELECT count(*) FROM orders), (SELECT count(*) FROM calendar)",
+        "SELECT (SELECT count(*) FROM communities) AS communities, \
+         (SELECT count(*) FROM shops) AS shops, (SELECT count(*) FROM lockdowns) AS lockdowns, \
+         (SELECT count(*) FROM shop_status) AS shop_status, \
+         (SELECT count(*) FROM orders) AS orders, (SELECT count(*) FROM calendar) AS calendar",
     )
     .await
 }
@@ -460,17 +461,31 @@ async fn an_import_killed_before_its_swap_leaves_the_old_folder_and_opening_it_t
     let killed = import_killed_at(may.path(), &into, "built");
     assert!(!killed.status.success(), "{killed:?}");
     let pid = killed_pid(&into);
-    let leftover = into.parent().unwrap().join(format!(".data.importing-{pid}"));
-    assert_eq!(beside(&into), [format!(".data.importing-{pid}"), "data".into()]);
+    let leftover = into
+        .parent()
+        .unwrap()
+        .join(format!(".data.importing-{pid}"));
+    assert_eq!(
+        beside(&into),
+        [format!(".data.importing-{pid}"), "data".into()]
+    );
 
     // Opening the folder (as `serve` and `query` do) finds the old data whole, says what it
     // removed, and removes it.
     let query = crate::cli::yanhuo(
         &into,
-        &["query", "--format", "csv", "SELECT count(*) AS n FROM orders"],
+        &[
+            "query",
+            "--format",
+            "csv",
+            "SELECT count(*) AS n FROM orders",
+        ],
     );
     assert!(query.status.success(), "{query:?}");
-    assert_eq!(String::from_utf8_lossy(&query.stdout), format!("n\n{orders}\n"));
+    assert_eq!(
+        String::from_utf8_lossy(&query.stdout),
+        format!("n\n{orders}\n")
+    );
     let said = format!(
         "{}: removed an unfinished import (process {pid}, stopped before it was swapped in); \
          {} holds the data from before it",
@@ -506,7 +521,10 @@ async fn an_import_killed_after_its_swap_leaves_the_new_folder_and_the_next_impo
     let killed = import_killed_at(may.path(), &into, "swapped");
     assert!(!killed.status.success(), "{killed:?}");
     let pid = killed_pid(&into);
-    let leftover = into.parent().unwrap().join(format!(".data.importing-{pid}"));
+    let leftover = into
+        .parent()
+        .unwrap()
+        .join(format!(".data.importing-{pid}"));
     // The leftover is the old folder, the data folder the new one: both whole.
     assert_eq!(table_counts(&leftover).await, before);
     let mut after = before.clone();
