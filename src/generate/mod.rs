@@ -37,7 +37,7 @@ use indicatif::{ProgressBar, ProgressStyle};
 
 use crate::catalog::{self, TableSpec};
 use crate::error::{Error, Result};
-use crate::import::write_parquet;
+use crate::import::{swap, write_parquet};
 use activity::{Day, FootfallColumns, Model, OrderColumns};
 use district::{COMMUNITIES, STREET};
 use random::Stream;
@@ -189,7 +189,7 @@ pub fn generate(opts: &GenerateOptions) -> Result<GenerateSummary> {
             return Err(e);
         }
     };
-    swap_in(&staging, &opts.out)?;
+    swap::swap_in(&staging, &opts.out)?;
     Ok(GenerateSummary {
         out: opts.out.clone(),
         tables,
@@ -202,6 +202,8 @@ pub fn generate(opts: &GenerateOptions) -> Result<GenerateSummary> {
 const MARKER: &str = "# 合成数据 — synthetic data";
 
 fn prepare_staging(out: &Path) -> Result<PathBuf> {
+    // A killed earlier run may have left `out` missing, its generated folder aside.
+    swap::recover(out)?;
     if out.exists() {
         if !out.is_dir() {
             return Err(Error::DataFolder {
@@ -224,33 +226,9 @@ fn prepare_staging(out: &Path) -> Result<PathBuf> {
             });
         }
     }
-    let name = out.file_name().and_then(|n| n.to_str()).unwrap_or("data");
-    let parent = match out.parent() {
-        Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
-        _ => PathBuf::from("."),
-    };
-    fs::create_dir_all(&parent).map_err(|e| Error::io(&parent, e))?;
-    let staging = parent.join(format!(".{name}.generating-{}", std::process::id()));
-    if staging.exists() {
-        fs::remove_dir_all(&staging).map_err(|e| Error::io(&staging, e))?;
-    }
+    let staging = swap::staging(out, "generating")?;
     fs::create_dir_all(staging.join("orders")).map_err(|e| Error::io(&staging, e))?;
     Ok(staging)
-}
-
-fn swap_in(staging: &Path, out: &Path) -> Result<()> {
-    if out.exists() {
-        let old = staging.with_extension("replaced");
-        fs::rename(out, &old).map_err(|e| Error::io(out, e))?;
-        if let Err(e) = fs::rename(staging, out) {
-            let _ = fs::rename(&old, out);
-            return Err(Error::io(out, e));
-        }
-        fs::remove_dir_all(&old).map_err(|e| Error::io(&old, e))?;
-    } else {
-        fs::rename(staging, out).map_err(|e| Error::io(out, e))?;
-    }
-    Ok(())
 }
 
 fn spec(name: &str) -> &'static TableSpec {

@@ -1,12 +1,13 @@
 //! `yanhuo import`: raw CSV, Parquet and Excel files checked against the data contract and
 //! merged into a data folder.
 //!
-//! Nothing is half-done: the new folder is built aside and swapped in at the end, so a file
-//! that cannot be read leaves the data folder exactly as it was. Rows that break a rule are
+//! Nothing is half-done: the new folder is built aside and swapped in at the end in one step
+//! (`swap.rs`), so a file that cannot be read, or a kill, leaves the data folder as it was. Rows that break a rule are
 //! written to `rejects/TABLE.csv` with their file, line and rule; none is dropped silently.
 
 mod read;
 mod store;
+pub mod swap;
 mod validate;
 
 use std::collections::{BTreeMap, HashMap, HashSet};
@@ -204,6 +205,8 @@ fn check_sources(
 /// What an import did, table by table.
 #[derive(Debug, Default)]
 pub struct ImportReport {
+    /// What was repaired before the import: leftovers of an earlier run that was killed.
+    pub recovered: Vec<String>,
     pub tables: Vec<TableReport>,
     pub into: PathBuf,
     pub zone: String,
@@ -231,6 +234,9 @@ impl ImportReport {
 
 impl std::fmt::Display for ImportReport {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        for sentence in &self.recovered {
+            writeln!(f, "{sentence}")?;
+        }
         writeln!(
             f,
             "{:<16} {:>10} {:>10} {:>10} {:>10} {:>12}",
@@ -391,6 +397,9 @@ fn read_existing(
 
 /// Imports everything under `src` into the data folder `into`.
 pub fn import(src: &Path, into: &Path, zone: Tz) -> Result<ImportReport> {
+    // Before anything is read from `into`: a killed run may have left it missing (its old
+    // folder aside), and an import from nothing would forget the old tables.
+    let recovered = swap::recover(into)?;
     let sources = discover(src)?;
     if sources.is_empty() {
         return Err(Error::Other(format!(
@@ -407,6 +416,7 @@ pub fn import(src: &Path, into: &Path, zone: Tz) -> Result<ImportReport> {
     let mut existing_keys = Loaded::default();
     let mut merged_keys = Loaded::default();
     let mut report = ImportReport {
+        recovered,
         into: into.to_path_buf(),
         zone: zone.name().to_string(),
         ..Default::default()

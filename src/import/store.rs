@@ -1,5 +1,5 @@
 //! Writing a data folder: tables as Parquet (zstd), rejects as CSV, built aside and swapped
-//! in whole so a failed import changes nothing.
+//! in whole (`swap.rs`) so a failed or killed import changes nothing.
 
 use std::fs::{self, File};
 use std::path::{Path, PathBuf};
@@ -10,9 +10,10 @@ use datafusion::parquet::arrow::ArrowWriter;
 use datafusion::parquet::basic::{Compression, ZstdLevel};
 use datafusion::parquet::file::properties::WriterProperties;
 
-use super::{ImportReport, Reject};
+use super::{ImportReport, Reject, swap};
 use crate::catalog::{self, TABLES, TableSpec};
 use crate::error::{Error, Result};
+use crate::format::csv_text;
 
 /// Cells joined as one CSV line (RFC 4180 quoting), without the line break.
 pub fn csv_line(cells: &[String]) -> String {
@@ -61,12 +62,14 @@ fn write_rejects(path: &Path, rejects: &[Reject]) -> Result<()> {
         .write_record(["file", "line", "rule", "row"])
         .map_err(io)?;
     for r in rejects {
+        // The row is a planner's own data, shown in a spreadsheet: its text cells go through
+        // the same neutralising as every other CSV the project writes.
         writer
             .write_record([
-                r.file.as_str(),
+                csv_text(&r.file).as_ref(),
                 &r.line.to_string(),
-                r.rule.as_str(),
-                r.row.as_str(),
+                csv_text(&r.rule).as_ref(),
+                csv_text(&r.row).as_ref(),
             ])
             .map_err(io)?;
     }
@@ -83,7 +86,7 @@ fn table_paths(dir: &Path, spec: &TableSpec) -> [PathBuf; 3] {
     ]
 }
 
-/// Builds the new data folder beside `into`, then swaps it in.
+/// Builds the new data folder beside `into`, then swaps it in (`swap.rs`).
 pub fn write_folder(
     into: &Path,
     changed: &[(&'static TableSpec, Vec<RecordBatch>)],
@@ -91,24 +94,13 @@ pub fn write_folder(
     report: &ImportReport,
     zone: Tz,
 ) -> Result<()> {
-    let name = into
-        .file_name()
-        .and_then(|n| n.to_str())
-        .ok_or_else(|| Error::DataFolder {
-            path: into.to_path_buf(),
-            message: "needs a folder name".into(),
-        })?;
-    let parent = match into.parent() {
-        Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
-        _ => PathBuf::from("."),
-    };
-    let staging = parent.join(format!(".{name}.importing-{}", std::process::id()));
+    let staging = swap::staging(into, "importing")?;
     let result = build_staging(into, &staging, changed, rejects, report, zone);
     if let Err(e) = result {
         let _ = fs::remove_dir_all(&staging);
         return Err(e);
     }
-    swap_in(into, &staging, &parent, name)
+    swap::swap_in(&staging, into)
 }
 
 fn build_staging(
@@ -119,16 +111,12 @@ fn build_staging(
     report: &ImportReport,
     zone: Tz,
 ) -> Result<()> {
-    if staging.exists() {
-        fs::remove_dir_all(staging).map_err(|e| Error::io(staging, e))?;
-    }
-    fs::create_dir_all(staging).map_err(|e| Error::io(staging, e))?;
     // Keep everything that this import does not replace: other tables, notes, READMEs.
     if into.is_dir() {
         let replaced: Vec<PathBuf> = changed
             .iter()
             .flat_map(|(spec, _)| table_paths(into, spec))
-            .chain([into.join("rejects")])
+            .chain([into.join("rejects"), into.join(swap::UNFINISHED)])
             .collect();
         for entry in fs::read_dir(into).map_err(|e| Error::io(into, e))? {
             let path = entry.map_err(|e| Error::io(into, e))?.path();
@@ -184,22 +172,6 @@ fn link_or_copy(from: &Path, to: &Path) -> Result<()> {
     }
     if fs::hard_link(from, to).is_err() {
         fs::copy(from, to).map_err(|e| Error::io(from, e))?;
-    }
-    Ok(())
-}
-
-fn swap_in(into: &Path, staging: &Path, parent: &Path, name: &str) -> Result<()> {
-    if into.exists() {
-        let old = parent.join(format!(".{name}.replaced-{}", std::process::id()));
-        fs::rename(into, &old).map_err(|e| Error::io(into, e))?;
-        if let Err(e) = fs::rename(staging, into) {
-            // Put the old folder back rather than leave none.
-            let _ = fs::rename(&old, into);
-            return Err(Error::io(into, e));
-        }
-        fs::remove_dir_all(&old).map_err(|e| Error::io(&old, e))?;
-    } else {
-        fs::rename(staging, into).map_err(|e| Error::io(into, e))?;
     }
     Ok(())
 }

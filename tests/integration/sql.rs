@@ -75,7 +75,8 @@ async fn api(state: &Arc<AppState>, body: Value) -> Reply {
     .await
 }
 
-fn encode(text: &str) -> String {
+/// `text` percent-encoded for a query string.
+pub fn encode(text: &str) -> String {
     text.bytes()
         .map(|b| {
             if b.is_ascii_alphanumeric() {
