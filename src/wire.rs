@@ -58,8 +58,7 @@ use crate::web::AppState;
 const LOGIN_TIME: Duration = Duration::from_secs(60);
 
 /// What a client that has not logged in is told, whatever it sent.
-const LOG_IN_FIRST: &str =
-    "log in first: nothing but the startup message and a password is answered before a login succeeds";
+const LOG_IN_FIRST: &str = "log in first: nothing but the startup message and a password is answered before a login succeeds";
 
 /// Accepts connections until the process ends; each runs on its own task.
 pub async fn serve(listener: TcpListener, state: Arc<AppState>) {
@@ -138,7 +137,11 @@ async fn connection(tcp: TcpStream, handler: Arc<Handler>) -> std::io::Result<()
             _ => {}
         }
         if before_login && !is_login_step(socket.state(), &message) {
-            return end(&mut socket, ErrorInfo::new("FATAL".into(), "28000".into(), LOG_IN_FIRST.into())).await;
+            return end(
+                &mut socket,
+                ErrorInfo::new("FATAL".into(), "28000".into(), LOG_IN_FIRST.into()),
+            )
+            .await;
         }
         let extended = match socket.state() {
             PgWireConnectionState::CopyInProgress(extended) => extended,
@@ -159,7 +162,12 @@ async fn connection(tcp: TcpStream, handler: Arc<Handler>) -> std::io::Result<()
             if info.is_fatal() || !signed_in(&socket) {
                 return end(&mut socket, info).await;
             }
-            process_error(&mut socket, PgWireError::UserError(Box::new(info)), extended).await?;
+            process_error(
+                &mut socket,
+                PgWireError::UserError(Box::new(info)),
+                extended,
+            )
+            .await?;
         }
     }
 }

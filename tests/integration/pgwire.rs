@@ -394,7 +394,10 @@ impl Raw {
     fn login(port: u16, user: (&str, &str)) -> Raw {
         let mut raw = Raw::start(port, user.0);
         let asked = raw.next().expect("a password request");
-        assert_eq!((asked.tag, asked.body.as_slice()), (b'R', CLEARTEXT_PASSWORD));
+        assert_eq!(
+            (asked.tag, asked.body.as_slice()),
+            (b'R', CLEARTEXT_PASSWORD)
+        );
         raw.send(&password_message(user.1)).unwrap();
         let (messages, closed) = raw.until_ready();
         assert!(!closed, "{messages:?}");
@@ -422,7 +425,10 @@ fn assert_refused_and_closed(mut raw: Raw, code: &str, message: &str) {
         messages[0].error(),
         ("FATAL".to_string(), code.to_string(), message.to_string())
     );
-    assert!(closed, "no ReadyForQuery after a FATAL: the connection ends");
+    assert!(
+        closed,
+        "no ReadyForQuery after a FATAL: the connection ends"
+    );
     let _ = raw.send(&query_message(SLOW));
     let (after, closed) = raw.until_ready();
     assert!(closed);
@@ -439,7 +445,8 @@ async fn healthz(server: &Server) -> String {
         server.state.clone(),
         std::future::pending(),
     ));
-    let basic = base64::engine::general_purpose::STANDARD.encode(format!("{}:{}", VIEWER.0, VIEWER.1));
+    let basic =
+        base64::engine::general_purpose::STANDARD.encode(format!("{}:{}", VIEWER.0, VIEWER.1));
     tokio::task::spawn_blocking(move || {
         let mut stream = TcpStream::connect(("127.0.0.1", port)).unwrap();
         stream
@@ -527,7 +534,11 @@ async fn the_wire_refuses_a_query_string_of_two_statements() {
     let port = server.port;
     tokio::task::spawn_blocking(move || {
         let mut raw = Raw::login(port, ANALYST);
-        for sql in ["SET x = 1; SELECT 1", "SELECT 1; SELECT 2;", "BEGIN; SELECT 1"] {
+        for sql in [
+            "SET x = 1; SELECT 1",
+            "SELECT 1; SELECT 2;",
+            "BEGIN; SELECT 1",
+        ] {
             let answer = raw.query(sql);
             assert_eq!(tags(&answer), "EZ", "{sql}: {answer:?}");
             assert_eq!(
