@@ -805,7 +805,7 @@ mod tests {
             left: 4,
             over: false,
         };
-        assert!(write!(text, "{}", "abcdefgh").is_err());
+        assert!(write!(text, "abcdefgh").is_err());
         assert!(text.over);
         assert_eq!(text.text, "");
     }
