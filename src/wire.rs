@@ -14,6 +14,7 @@
 //! `BEGIN`, `DISCARD ALL`): it is acknowledged and ignored, since every statement is read
 //! only and no session setting reaches the sandbox. A query string holds one statement: a
 //! second one would otherwise hide behind a `SET` that is acknowledged unread.
+
 use std::collections::BTreeMap;
 use std::fmt::{Debug, Write as _};
 use std::sync::Arc;
