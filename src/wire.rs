@@ -5,20 +5,29 @@
 //! limits; logging in asks for a user of the config file (or a token as the password) with
 //! the analyst role or above. Results travel as text, which every client reads.
 //!
+//! The connection loop is yanhuo's own, not `pgwire::tokio::process_socket`: after a FATAL
+//! error that loop sends ReadyForQuery, shuts only its sending side and goes on running what
+//! the client sends, so a failed login could still query. Here nothing but the login steps
+//! is read before a login succeeds, and a FATAL ends the connection.
+//!
 //! Clients open sessions with chatter that changes nothing here (`SET extra_float_digits`,
 //! `BEGIN`, `DISCARD ALL`): it is acknowledged and ignored, since every statement is read
-//! only and no session setting reaches the sandbox.
+//! only and no session setting reaches the sandbox. A query string holds one statement: a
+//! second one would otherwise hide behind a `SET` that is acknowledged unread.
 
 use std::collections::BTreeMap;
-use std::fmt::Debug;
+use std::fmt::{Debug, Write as _};
 use std::sync::Arc;
+use std::time::Duration;
 
 use async_trait::async_trait;
-use datafusion::arrow::array::Array;
+use datafusion::arrow::array::{Array, AsArray, RecordBatch};
 use datafusion::arrow::datatypes::{DataType, SchemaRef};
 use datafusion::arrow::util::display::{ArrayFormatter, FormatOptions};
 use datafusion::scalar::ScalarValue;
-use futures::{Sink, SinkExt, stream};
+use datafusion::sql::sqlparser::dialect::PostgreSqlDialect;
+use datafusion::sql::sqlparser::tokenizer::{Token, Tokenizer};
+use futures::{Sink, SinkExt, StreamExt, TryStreamExt, stream};
 use pgwire::api::auth::{
     DefaultServerParameterProvider, StartupHandler, finish_authentication, protocol_negotiation,
     save_startup_parameters_to_metadata,
@@ -32,29 +41,35 @@ use pgwire::api::results::{
 use pgwire::api::stmt::{QueryParser, StoredStatement};
 use pgwire::api::store::PortalStore;
 use pgwire::api::{
-    ClientInfo, ClientPortalStore, METADATA_USER, PgWireConnectionState, PgWireServerHandlers, Type,
+    ClientInfo, ClientPortalStore, METADATA_USER, NoopHandler, PgWireConnectionState, Type,
 };
 use pgwire::error::{ErrorInfo, PgWireError, PgWireResult};
+use pgwire::messages::data::DataRow;
 use pgwire::messages::startup::Authentication;
 use pgwire::messages::{PgWireBackendMessage, PgWireFrontendMessage};
-use tokio::net::TcpListener;
+use pgwire::tokio::server::{negotiate_tls, process_error, process_message};
+use tokio::net::{TcpListener, TcpStream};
 
 use crate::access::Role;
 use crate::error::Error;
 use crate::queries::QueryResult;
 use crate::web::AppState;
 
+/// How long a client may take from connecting to a successful login, as pgwire allows.
+const LOGIN_TIME: Duration = Duration::from_secs(60);
+
+/// What a client that has not logged in is told, whatever it sent.
+const LOG_IN_FIRST: &str = "log in first: nothing but the startup message and a password is answered before a login succeeds";
+
 /// Accepts connections until the process ends; each runs on its own task.
 pub async fn serve(listener: TcpListener, state: Arc<AppState>) {
-    let handlers = Arc::new(Handlers {
-        handler: Arc::new(Handler { state }),
-    });
+    let handler = Arc::new(Handler { state });
     loop {
         match listener.accept().await {
             Ok((socket, peer)) => {
-                let handlers = handlers.clone();
+                let handler = handler.clone();
                 tokio::spawn(async move {
-                    if let Err(e) = pgwire::tokio::process_socket(socket, None, handlers).await {
+                    if let Err(e) = connection(socket, handler).await {
                         tracing::debug!(%peer, error = %e, "Postgres connection ended");
                     }
                 });
@@ -64,22 +79,125 @@ pub async fn serve(listener: TcpListener, state: Arc<AppState>) {
     }
 }
 
-struct Handlers {
-    handler: Arc<Handler>,
+/// Marks a connection whose login succeeded; only [`Handler::on_startup`] sets it. Kept in
+/// the session's typed extensions, which a client cannot write (startup parameters land in
+/// the metadata map instead), because pgwire's own state reads "ready for query" after a
+/// failed login too.
+struct SignedIn;
+
+fn signed_in(client: &impl ClientInfo) -> bool {
+    client.session_extensions().get::<SignedIn>().is_some()
 }
 
-impl PgWireServerHandlers for Handlers {
-    fn simple_query_handler(&self) -> Arc<impl SimpleQueryHandler> {
-        self.handler.clone()
+/// The handlers' own check, for a message that reached them without the connection loop's.
+fn require_login(client: &impl ClientInfo) -> PgWireResult<()> {
+    if signed_in(client) {
+        Ok(())
+    } else {
+        Err(user_error("FATAL", "28000", LOG_IN_FIRST.into()))
     }
+}
 
-    fn extended_query_handler(&self) -> Arc<impl ExtendedQueryHandler> {
-        self.handler.clone()
+/// pgwire's message loop (`process_socket`), except: before a login succeeds only the
+/// startup message and a password are read, any error then ends the connection, and a
+/// FATAL error is the last thing sent before the socket is closed.
+async fn connection(tcp: TcpStream, handler: Arc<Handler>) -> std::io::Result<()> {
+    let deadline = tokio::time::sleep(LOGIN_TIME);
+    tokio::pin!(deadline);
+    // Answers an SSL request with "no" (there is no TLS here) and sets up the framing.
+    let negotiated = tokio::select! {
+        _ = &mut deadline => return Ok(()),
+        negotiated = negotiate_tls::<String>(tcp, None) => negotiated?,
+    };
+    let Some(mut socket) = negotiated else {
+        return Ok(());
+    };
+    let (copy, cancel) = (Arc::new(NoopHandler), Arc::new(NoopHandler));
+    loop {
+        let before_login = !signed_in(&socket);
+        let message = if before_login {
+            tokio::select! {
+                _ = &mut deadline => None,
+                message = socket.next() => message,
+            }
+        } else {
+            socket.next().await
+        };
+        let message = match message {
+            Some(Ok(message)) => message,
+            Some(Err(e)) => {
+                tracing::debug!(error = %e, "an unreadable Postgres message");
+                return Ok(());
+            }
+            None => return Ok(()),
+        };
+        match message {
+            PgWireFrontendMessage::Terminate(_) => return Ok(()),
+            // Nothing here can be cancelled from outside: the time limit stops queries.
+            PgWireFrontendMessage::CancelRequest(_) => return Ok(()),
+            _ => {}
+        }
+        if before_login && !is_login_step(socket.state(), &message) {
+            return end(
+                &mut socket,
+                ErrorInfo::new("FATAL".into(), "28000".into(), LOG_IN_FIRST.into()),
+            )
+            .await;
+        }
+        let extended = match socket.state() {
+            PgWireConnectionState::CopyInProgress(extended) => extended,
+            _ => message.is_extended_query(),
+        };
+        let handled = process_message(
+            message,
+            &mut socket,
+            handler.clone(),
+            handler.clone(),
+            handler.clone(),
+            copy.clone(),
+            cancel.clone(),
+        )
+        .await;
+        if let Err(error) = handled {
+            let info = ErrorInfo::from(error);
+            if info.is_fatal() || !signed_in(&socket) {
+                return end(&mut socket, info).await;
+            }
+            process_error(
+                &mut socket,
+                PgWireError::UserError(Box::new(info)),
+                extended,
+            )
+            .await?;
+        }
     }
+}
 
-    fn startup_handler(&self) -> Arc<impl StartupHandler> {
-        self.handler.clone()
-    }
+/// The messages a client sends to log in, each in its turn.
+fn is_login_step(state: PgWireConnectionState, message: &PgWireFrontendMessage) -> bool {
+    matches!(
+        (state, message),
+        (
+            PgWireConnectionState::AwaitingStartup,
+            PgWireFrontendMessage::Startup(_)
+        ) | (
+            PgWireConnectionState::AuthenticationInProgress,
+            PgWireFrontendMessage::PasswordMessageFamily(_)
+        )
+    )
+}
+
+/// Sends `info` as a FATAL error and closes: the caller returns, dropping the socket, so
+/// nothing the client sends afterwards is read.
+async fn end<S>(socket: &mut S, mut info: ErrorInfo) -> std::io::Result<()>
+where
+    S: Sink<PgWireBackendMessage, Error = std::io::Error> + Unpin,
+{
+    info.severity = "FATAL".into();
+    socket
+        .send(PgWireBackendMessage::ErrorResponse(info.into()))
+        .await?;
+    socket.close().await
 }
 
 struct Handler {
@@ -139,6 +257,7 @@ impl StartupHandler for Handler {
                 if access.is_open() {
                     finish_authentication(client, &DefaultServerParameterProvider::default())
                         .await?;
+                    client.session_extensions().insert(SignedIn);
                 } else {
                     client.set_state(PgWireConnectionState::AuthenticationInProgress);
                     client
@@ -177,17 +296,55 @@ impl StartupHandler for Handler {
                     Some(_) => {
                         finish_authentication(client, &DefaultServerParameterProvider::default())
                             .await?;
+                        client.session_extensions().insert(SignedIn);
                     }
                 }
             }
-            _ => {}
+            _ => return Err(user_error("FATAL", "28000", LOG_IN_FIRST.into())),
         }
         Ok(())
     }
 }
 
-/// Session chatter of clients and drivers, acknowledged with its command tag.
+/// How many statements `sql` holds, by its tokens, so a `;` inside quotes or a comment
+/// does not count; None when it does not tokenize (the sandbox then says why).
+fn statements(sql: &str) -> Option<usize> {
+    let tokens = Tokenizer::new(&PostgreSqlDialect {}, sql).tokenize().ok()?;
+    let mut count = 0;
+    let mut inside = false;
+    for token in tokens {
+        match token {
+            Token::Whitespace(_) | Token::EOF => {}
+            Token::SemiColon => inside = false,
+            _ if !inside => {
+                count += 1;
+                inside = true;
+            }
+            _ => {}
+        }
+    }
+    Some(count)
+}
+
+/// Refuses a query string of several statements. pgwire hands the whole string over, and
+/// the chatter below is known by its first word: `SET x = 1; SELECT …` would be
+/// acknowledged and its SELECT dropped unread.
+fn one_statement(sql: &str) -> PgWireResult<()> {
+    match statements(sql) {
+        Some(n) if n > 1 => Err(sql_error(Error::Refused(format!(
+            "{n} statements in one query string: the Postgres wire runs one statement at a time, \
+             SET and BEGIN included; send them one by one"
+        )))),
+        _ => Ok(()),
+    }
+}
+
+/// Session chatter of clients and drivers, acknowledged with its command tag; only ever a
+/// single statement.
 fn chatter(sql: &str) -> Option<&'static str> {
+    if statements(sql) != Some(1) {
+        return None;
+    }
     let first = sql
         .trim_start()
         .split(|c: char| c.is_whitespace() || c == ';')
@@ -222,7 +379,7 @@ impl Handler {
                 "a Postgres result was cut at the export row cap"
             );
         }
-        encode(&answer.result)
+        Ok(encode(answer.result, sandbox.limits.memory))
     }
 
     async fn describe(&self, sql: &str) -> PgWireResult<(Vec<FieldInfo>, Vec<Type>)> {
@@ -243,13 +400,15 @@ impl Handler {
 
 #[async_trait]
 impl SimpleQueryHandler for Handler {
-    async fn do_query<C>(&self, _client: &mut C, query: &str) -> PgWireResult<Vec<Response>>
+    async fn do_query<C>(&self, client: &mut C, query: &str) -> PgWireResult<Vec<Response>>
     where
         C: ClientInfo + ClientPortalStore + Sink<PgWireBackendMessage> + Unpin + Send + Sync,
         C::PortalStore: PortalStore,
         C::Error: Debug,
         PgWireError: From<<C as Sink<PgWireBackendMessage>>::Error>,
     {
+        require_login(client)?;
+        one_statement(query)?;
         if let Some(tag) = chatter(query) {
             return Ok(vec![Response::Execution(Tag::new(tag))]);
         }
@@ -268,13 +427,15 @@ impl QueryParser for Parser {
 
     async fn parse_sql<C>(
         &self,
-        _client: &C,
+        client: &C,
         sql: &str,
         _types: &[Option<Type>],
     ) -> PgWireResult<Option<String>>
     where
         C: ClientInfo + Unpin + Send + Sync,
     {
+        require_login(client)?;
+        one_statement(sql)?;
         Ok(Some(sql.to_string()))
     }
 
@@ -302,7 +463,7 @@ impl ExtendedQueryHandler for Handler {
 
     async fn do_describe_statement<C>(
         &self,
-        _client: &mut C,
+        client: &mut C,
         target: &StoredStatement<String>,
     ) -> PgWireResult<DescribeStatementResponse>
     where
@@ -311,6 +472,7 @@ impl ExtendedQueryHandler for Handler {
         C::Error: Debug,
         PgWireError: From<<C as Sink<PgWireBackendMessage>>::Error>,
     {
+        require_login(client)?;
         if chatter(&target.statement).is_some() {
             return Ok(DescribeStatementResponse::no_data());
         }
@@ -325,7 +487,7 @@ impl ExtendedQueryHandler for Handler {
 
     async fn do_describe_portal<C>(
         &self,
-        _client: &mut C,
+        client: &mut C,
         portal: &Portal<String>,
     ) -> PgWireResult<DescribePortalResponse>
     where
@@ -334,6 +496,7 @@ impl ExtendedQueryHandler for Handler {
         C::Error: Debug,
         PgWireError: From<<C as Sink<PgWireBackendMessage>>::Error>,
     {
+        require_login(client)?;
         if chatter(&portal.statement.statement).is_some() {
             return Ok(DescribePortalResponse::no_data());
         }
@@ -343,7 +506,7 @@ impl ExtendedQueryHandler for Handler {
 
     async fn do_query<C>(
         &self,
-        _client: &mut C,
+        client: &mut C,
         portal: &Portal<String>,
         _max_rows: usize,
     ) -> PgWireResult<Response>
@@ -353,7 +516,9 @@ impl ExtendedQueryHandler for Handler {
         C::Error: Debug,
         PgWireError: From<<C as Sink<PgWireBackendMessage>>::Error>,
     {
+        require_login(client)?;
         let sql = &portal.statement.statement;
+        one_statement(sql)?;
         if let Some(tag) = chatter(sql) {
             return Ok(Response::Execution(Tag::new(tag)));
         }
@@ -440,39 +605,209 @@ fn fields(schema: &SchemaRef) -> Vec<FieldInfo> {
         .collect()
 }
 
-/// Rows as Postgres text: ISO dates, timestamps with their offset, `t`/`f`, NULL as NULL.
-fn encode(result: &QueryResult) -> PgWireResult<QueryResponse> {
+/// Rows of encoded text held at once: the client reads a chunk before the next is made.
+const CHUNK_BYTES: usize = 1 << 20;
+
+/// Rows as Postgres text (ISO dates, timestamps with their offset, `t`/`f`, NULL as NULL),
+/// made as the client reads them: pgwire pulls the stream and writes to the socket as its
+/// buffer fills, so the text of a large result is never whole in memory. The text is
+/// counted against the query's memory limit, `budget` bytes: past it the client gets an
+/// error instead of the rest.
+fn encode(result: QueryResult, budget: usize) -> QueryResponse {
     let schema = Arc::new(fields(&result.schema));
-    let options = FormatOptions::default()
-        .with_date_format(Some("%Y-%m-%d"))
-        .with_timestamp_tz_format(Some("%Y-%m-%d %H:%M:%S%.f%:z"))
-        .with_timestamp_format(Some("%Y-%m-%d %H:%M:%S%.f"));
-    let mut rows = Vec::with_capacity(result.num_rows());
-    for batch in &result.batches {
+    let mut rows = Rows {
+        batches: result.batches.into_iter(),
+        batch: None,
+        row: 0,
+        schema: schema.clone(),
+        budget,
+        left: budget,
+        failed: false,
+    };
+    let chunks = stream::iter(std::iter::from_fn(move || rows.next_chunk()));
+    let rows = chunks
+        .map_ok(|chunk| stream::iter(chunk.into_iter().map(Ok)))
+        .try_flatten();
+    QueryResponse::new(schema, rows)
+}
+
+struct Rows {
+    batches: std::vec::IntoIter<RecordBatch>,
+    /// The batch being encoded, and its next row.
+    batch: Option<RecordBatch>,
+    row: usize,
+    schema: Arc<Vec<FieldInfo>>,
+    budget: usize,
+    /// Bytes of text the rest of the result may take.
+    left: usize,
+    /// An error ends the stream: pgwire sends it in place of the command's completion.
+    failed: bool,
+}
+
+impl Rows {
+    fn next_chunk(&mut self) -> Option<PgWireResult<Vec<DataRow>>> {
+        if self.failed {
+            return None;
+        }
+        while self.batch.as_ref().is_none_or(|b| self.row >= b.num_rows()) {
+            self.batch = Some(self.batches.next()?);
+            self.row = 0;
+        }
+        // Cheap: a batch's columns are shared, not copied.
+        let batch = self.batch.clone()?;
+        let chunk = self.encode_rows(&batch);
+        self.failed = chunk.is_err();
+        Some(chunk)
+    }
+
+    fn encode_rows(&mut self, batch: &RecordBatch) -> PgWireResult<Vec<DataRow>> {
+        let options = FormatOptions::default()
+            .with_date_format(Some("%Y-%m-%d"))
+            .with_timestamp_tz_format(Some("%Y-%m-%d %H:%M:%S%.f%:z"))
+            .with_timestamp_format(Some("%Y-%m-%d %H:%M:%S%.f"));
         let formatters = batch
             .columns()
             .iter()
             .map(|c| ArrayFormatter::try_new(c.as_ref(), &options))
             .collect::<Result<Vec<_>, _>>()
             .map_err(|e| user_error("ERROR", "XX000", e.to_string()))?;
-        for row in 0..batch.num_rows() {
-            let mut encoder = DataRowEncoder::new(schema.clone());
+        let mut encoder = DataRowEncoder::new(self.schema.clone());
+        let mut chunk = Vec::new();
+        let mut bytes = 0;
+        while self.row < batch.num_rows() && bytes < CHUNK_BYTES {
+            let row = self.row;
+            let before = self.left;
             for (column, formatter) in batch.columns().iter().zip(&formatters) {
                 let text = if column.is_null(row) {
                     None
-                } else if column.data_type() == &DataType::Boolean {
-                    Some(if formatter.value(row).to_string() == "true" {
-                        "t".to_string()
-                    } else {
-                        "f".to_string()
-                    })
                 } else {
-                    Some(formatter.value(row).to_string())
+                    Some(self.text(column.as_ref(), formatter, row)?)
                 };
                 encoder.encode_field(&text)?;
             }
-            rows.push(Ok(encoder.take_row()));
+            chunk.push(encoder.take_row());
+            bytes += before - self.left;
+            self.row += 1;
+        }
+        Ok(chunk)
+    }
+
+    /// One value as text, refused before it is written out when it would pass the budget.
+    fn text(
+        &mut self,
+        column: &dyn Array,
+        formatter: &ArrayFormatter,
+        row: usize,
+    ) -> PgWireResult<String> {
+        if column.data_type() == &DataType::Boolean {
+            let value = column.as_boolean().value(row);
+            return self.take(if value { "t" } else { "f" }.to_string());
+        }
+        // A long string is measured where it lies, not copied first.
+        let known = match column.data_type() {
+            DataType::Utf8 => Some(column.as_string::<i32>().value(row).len()),
+            DataType::LargeUtf8 => Some(column.as_string::<i64>().value(row).len()),
+            DataType::Utf8View => Some(column.as_string_view().value(row).len()),
+            _ => None,
+        };
+        if known.is_some_and(|len| len > self.left) {
+            return Err(self.too_large());
+        }
+        let mut text = Bounded {
+            text: String::new(),
+            left: self.left,
+            over: false,
+        };
+        match write!(text, "{}", formatter.value(row)) {
+            Ok(()) => self.take(text.text),
+            Err(_) if text.over => Err(self.too_large()),
+            Err(_) => Err(user_error(
+                "ERROR",
+                "XX000",
+                "a value could not be written as text".into(),
+            )),
         }
     }
-    Ok(QueryResponse::new(schema, stream::iter(rows)))
+
+    fn take(&mut self, text: String) -> PgWireResult<String> {
+        match self.left.checked_sub(text.len()) {
+            Some(left) => {
+                self.left = left;
+                Ok(text)
+            }
+            None => Err(self.too_large()),
+        }
+    }
+
+    fn too_large(&self) -> PgWireError {
+        sql_error(Error::MemoryLimit {
+            limit_mib: self.budget >> 20,
+            message: "the result, as text for the Postgres wire, is larger than that; \
+                      select fewer rows or columns, or shorter values"
+                .into(),
+        })
+    }
+}
+
+/// A `fmt::Write` that stops once the text would pass `left` bytes, so a huge value is
+/// never formatted whole.
+struct Bounded {
+    text: String,
+    left: usize,
+    /// Why writing stopped: the budget, not the formatter.
+    over: bool,
+}
+
+impl std::fmt::Write for Bounded {
+    fn write_str(&mut self, s: &str) -> std::fmt::Result {
+        if s.len() > self.left {
+            self.over = true;
+            return Err(std::fmt::Error);
+        }
+        self.left -= s.len();
+        self.text.push_str(s);
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn statements_are_counted_by_their_tokens() {
+        assert_eq!(statements("SELECT 1"), Some(1));
+        assert_eq!(statements("SELECT 1;"), Some(1));
+        assert_eq!(statements(" ; SELECT 1 ;; "), Some(1));
+        assert_eq!(statements("SELECT ';' -- ; SELECT 2\n"), Some(1));
+        assert_eq!(statements("SELECT 1 /* ; */ ; "), Some(1));
+        assert_eq!(statements("SET x = 1; SELECT 1"), Some(2));
+        assert_eq!(statements("BEGIN;COMMIT;ROLLBACK"), Some(3));
+        assert_eq!(statements(""), Some(0));
+        assert_eq!(statements("SELECT 'unterminated; SELECT 2"), None);
+    }
+
+    #[test]
+    fn chatter_is_one_statement_known_by_its_first_word() {
+        assert_eq!(chatter("SET extra_float_digits = 3"), Some("SET"));
+        assert_eq!(chatter("  begin;"), Some("BEGIN"));
+        assert_eq!(chatter("DISCARD ALL"), Some("DISCARD ALL"));
+        assert_eq!(chatter("SET x = 1; SELECT 1"), None);
+        assert_eq!(chatter("SET x = 'unterminated"), None);
+        assert_eq!(chatter("SELECT 1"), None);
+        assert!(one_statement("SET x = 1; SELECT 1").is_err());
+        assert!(one_statement("SELECT 1;").is_ok());
+    }
+
+    #[test]
+    fn a_long_value_is_not_formatted_past_the_budget() {
+        let mut text = Bounded {
+            text: String::new(),
+            left: 4,
+            over: false,
+        };
+        assert!(write!(text, "abcdefgh").is_err());
+        assert!(text.over);
+        assert_eq!(text.text, "");
+    }
 }
