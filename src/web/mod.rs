@@ -20,7 +20,7 @@ use tower_http::trace::{DefaultMakeSpan, DefaultOnResponse, TraceLayer};
 use tracing::Level;
 
 use crate::config::Settings;
-use crate::engine::{self, Bounded, Engine};
+use crate::engine::{self, Engine};
 use crate::error::Result;
 use crate::panels::Study;
 use crate::sandbox::{self, Sandbox};
@@ -37,7 +37,7 @@ pub struct Loaded {
     /// The tables a planner's SQL sees (`orders` without `customer_ref`).
     pub tables: sandbox::Tables,
     /// Recent console results by SQL, so paging and charting a result runs it once.
-    pub answers: Bounded<Arc<sandbox::Answer>>,
+    pub answers: sql::Answers,
 }
 
 pub struct AppState {
@@ -48,8 +48,8 @@ pub struct AppState {
     pub sandbox: Sandbox,
 }
 
-/// Console results kept: each is at most a page's row cap.
-const ANSWERS: usize = 16;
+/// Bytes of rows the console's recent results may hold.
+const ANSWER_BYTES: usize = 64 << 20;
 
 /// How often the data folder is looked at for changes.
 const CHECK_EVERY: Duration = Duration::from_secs(2);
@@ -103,7 +103,7 @@ async fn load(settings: &Settings) -> Result<Loaded> {
         study,
         drawn: figures::Drawn::default(),
         tables,
-        answers: Bounded::new(ANSWERS),
+        answers: sql::Answers::new(ANSWER_BYTES),
     })
 }
 
