@@ -117,11 +117,14 @@ fn statement(rng: &mut ChaCha8Rng) -> String {
             format!("SELECT {}1{}", "(".repeat(n), ")".repeat(close))
         }
         // Nested expressions over a table.
-        2 | 3 => format!(
-            "SELECT {} AS a FROM generate_series(1, {}) LIMIT 5",
-            expr(rng, rng.random_range(1..6)),
-            rng.random_range(1..20_000)
-        ),
+        2 | 3 => {
+            let depth = rng.random_range(1..6);
+            let rows = rng.random_range(1..20_000);
+            format!(
+                "SELECT {} AS a FROM generate_series(1, {rows}) LIMIT 5",
+                expr(rng, depth)
+            )
+        }
         // Token soup.
         4 => (0..rng.random_range(1..60))
             .map(|_| word(rng))
