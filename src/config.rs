@@ -140,7 +140,10 @@ impl SandboxArgs {
                 ),
             ));
         }
-        for (name, rows) in [("sql-rows", self.page_rows), ("sql-export-rows", self.export_rows)] {
+        for (name, rows) in [
+            ("sql-rows", self.page_rows),
+            ("sql-export-rows", self.export_rows),
+        ] {
             if rows == 0 {
                 return Err(bad(name, "0 rows: give at least 1".into()));
             }

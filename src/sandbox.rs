@@ -190,9 +190,12 @@ impl Tables {
 /// The ways a plan may print `dir`, longest first.
 fn hidden_paths(dir: &Path) -> Vec<String> {
     let mut paths = Vec::new();
-    for path in [std::fs::canonicalize(dir).ok(), std::path::absolute(dir).ok()]
-        .into_iter()
-        .flatten()
+    for path in [
+        std::fs::canonicalize(dir).ok(),
+        std::path::absolute(dir).ok(),
+    ]
+    .into_iter()
+    .flatten()
     {
         let text = path.to_string_lossy().trim_end_matches('/').to_string();
         if text.len() > 1 {
@@ -294,7 +297,7 @@ impl Sandbox {
         params: &BTreeMap<String, ScalarValue>,
         row_cap: usize,
     ) -> Result<Answer> {
-        self.check(sql).await?;
+        bound(sql)?;
         let slot = tokio::time::timeout(self.limits.wait, self.slots.clone().acquire_owned())
             .await
             .map_err(|_| Error::Busy {
@@ -321,6 +324,10 @@ impl Sandbox {
                 // is dropped only when its current call returns, and until then it still
                 // holds the threads and the memory the next query would get.
                 let _slot: OwnedSemaphorePermit = slot;
+                // Checked here, on the sandbox's stacks (see `Sandbox::check`), and after the
+                // slot: a busy sandbox answers "busy" within its wait, not after the query
+                // that keeps it busy.
+                check(&sql)?;
                 collect(&ctx, &sql, params, row_cap, flag, &hidden)
                     .await
                     .map_err(|e| explain(memory, e))
@@ -796,6 +803,32 @@ mod tests {
     #[test]
     fn a_second_statement_is_refused() {
         assert!(refused("SELECT 1; DROP TABLE shops").contains("2 statements"));
+    }
+
+    #[test]
+    fn explain_shows_the_data_folder_as_data() {
+        let dir = tempfile::tempdir().unwrap();
+        let hidden = hidden_paths(dir.path());
+        let real = std::fs::canonicalize(dir.path()).unwrap();
+        let real = real.to_str().unwrap();
+        let plan = format!(
+            "DataSourceExec: file_groups={{1 group: [[{}/shops.parquet]]}}, file:///{}/orders",
+            real.trim_start_matches('/'),
+            real.trim_start_matches('/')
+        );
+        let schema = Arc::new(datafusion::arrow::datatypes::Schema::new(vec![
+            datafusion::arrow::datatypes::Field::new("plan", DataType::Utf8, false),
+        ]));
+        let batch = RecordBatch::try_new(
+            schema,
+            vec![Arc::new(StringArray::from(vec![plan.as_str()])) as ArrayRef],
+        )
+        .unwrap();
+        let shown = hide_paths(&batch, &hidden).unwrap();
+        assert_eq!(
+            shown.column(0).as_string::<i32>().value(0),
+            "DataSourceExec: file_groups={1 group: [[<data>/shops.parquet]]}, file://<data>/orders"
+        );
     }
 
     #[test]

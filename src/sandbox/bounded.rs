@@ -92,12 +92,15 @@ pub fn register(ctx: &mut SessionContext, caps: Caps) -> Result<()> {
         let Ok(inner) = ctx.udf(name) else { continue };
         let mut signature = inner.signature().clone();
         signature.volatility = Volatility::Volatile;
-        SessionContext::register_udf(ctx, ScalarUDF::new_from_impl(Bounded {
-            inner: inner.as_ref().clone(),
-            signature,
-            growth,
-            caps,
-        }));
+        SessionContext::register_udf(
+            ctx,
+            ScalarUDF::new_from_impl(Bounded {
+                inner: inner.as_ref().clone(),
+                signature,
+                growth,
+                caps,
+            }),
+        );
     }
     let op = Arc::new(ScalarUDF::new_from_impl(ConcatOp::new(caps)));
     ctx.register_expr_planner(Arc::new(ConcatPlanner { op }))
@@ -130,7 +133,10 @@ impl ScalarUDFImpl for Bounded {
         self.inner.return_type(arg_types)
     }
 
-    fn return_field_from_args(&self, args: ReturnFieldArgs) -> Result<datafusion::arrow::datatypes::FieldRef> {
+    fn return_field_from_args(
+        &self,
+        args: ReturnFieldArgs,
+    ) -> Result<datafusion::arrow::datatypes::FieldRef> {
         self.inner.return_field_from_args(args)
     }
 
@@ -146,7 +152,13 @@ impl ScalarUDFImpl for Bounded {
     // unbounded concat.
 
     fn invoke_with_args(&self, args: ScalarFunctionArgs) -> Result<ColumnarValue> {
-        check(self.name(), self.growth, &args.args, args.number_rows, self.caps)?;
+        check(
+            self.name(),
+            self.growth,
+            &args.args,
+            args.number_rows,
+            self.caps,
+        )?;
         self.inner.invoke_with_args(args)
     }
 }
@@ -196,7 +208,9 @@ fn check(
             let all = (0..args.len()).map(bytes).collect::<Result<Vec<_>>>()?;
             let gaps = args.len().saturating_sub(2) as u64;
             Box::new(move |r| {
-                let parts = all[1..].iter().fold(0u64, |s, a| s.saturating_add(at(a, r)));
+                let parts = all[1..]
+                    .iter()
+                    .fold(0u64, |s, a| s.saturating_add(at(a, r)));
                 parts.saturating_add(gaps.saturating_mul(at(&all[0], r)))
             })
         }
@@ -284,9 +298,9 @@ fn scalar_len(s: &ScalarValue) -> Option<u64> {
         return None;
     }
     Some(match s {
-        ScalarValue::Utf8(Some(t)) | ScalarValue::LargeUtf8(Some(t)) | ScalarValue::Utf8View(Some(t)) => {
-            t.len() as u64
-        }
+        ScalarValue::Utf8(Some(t))
+        | ScalarValue::LargeUtf8(Some(t))
+        | ScalarValue::Utf8View(Some(t)) => t.len() as u64,
         ScalarValue::Binary(Some(b))
         | ScalarValue::LargeBinary(Some(b))
         | ScalarValue::BinaryView(Some(b)) => b.len() as u64,
@@ -315,7 +329,9 @@ fn array_lengths(a: &ArrayRef) -> Result<Vec<Option<u64>>> {
 fn integers(arg: &ColumnarValue) -> Result<Values<u64>> {
     Ok(match signed_integers(arg)? {
         Values::One(v) => Values::One(v.map(|n| n.max(0) as u64)),
-        Values::Each(v) => Values::Each(v.into_iter().map(|n| n.map(|n| n.max(0) as u64)).collect()),
+        Values::Each(v) => {
+            Values::Each(v.into_iter().map(|n| n.map(|n| n.max(0) as u64)).collect())
+        }
     })
 }
 
@@ -381,15 +397,18 @@ impl ScalarUDFImpl for ConcatOp {
     }
 
     fn schema_name(&self, args: &[Expr]) -> Result<String> {
-        let names: Vec<String> = args
-            .iter()
-            .map(|e| e.schema_name().to_string())
-            .collect();
+        let names: Vec<String> = args.iter().map(|e| e.schema_name().to_string()).collect();
         Ok(names.join(" || "))
     }
 
     fn invoke_with_args(&self, args: ScalarFunctionArgs) -> Result<ColumnarValue> {
-        check("||", Growth::Concat, &args.args, args.number_rows, self.caps)?;
+        check(
+            "||",
+            Growth::Concat,
+            &args.args,
+            args.number_rows,
+            self.caps,
+        )?;
         let [left, right] = args.args.as_slice() else {
             return Err(DataFusionError::Internal("|| takes two sides".into()));
         };

@@ -307,7 +307,11 @@ fn serve_refuses_sandbox_settings_out_of_range_before_starting() {
             "1",
             "setting sql-memory: 1 MiB is out of range: give from 16 MiB to 1048576 MiB (1 TiB)",
         ),
-        ("--sql-rows", "0", "setting sql-rows: 0 rows: give at least 1"),
+        (
+            "--sql-rows",
+            "0",
+            "setting sql-rows: 0 rows: give at least 1",
+        ),
         (
             "--sql-export-rows",
             "0",
@@ -319,10 +323,7 @@ fn serve_refuses_sandbox_settings_out_of_range_before_starting() {
             "setting sql-concurrency: 0 queries at once is out of range: give from 1 to 1024",
         ),
     ] {
-        let output = yanhuo(
-            dir.path(),
-            &["serve", "--addr", "127.0.0.1:0", flag, value],
-        );
+        let output = yanhuo(dir.path(), &["serve", "--addr", "127.0.0.1:0", flag, value]);
         assert!(!output.status.success(), "{flag} {value} started");
         assert_eq!(
             String::from_utf8_lossy(&output.stderr),

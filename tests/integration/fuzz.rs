@@ -23,15 +23,99 @@ use crate::fixture::write_district;
 use crate::http::{get, send};
 
 const WORDS: &[&str] = &[
-    "SELECT", "FROM", "WHERE", "GROUP", "BY", "ORDER", "LIMIT", "JOIN", "ON", "USING", "AS",
-    "WITH", "UNION", "ALL", "CASE", "WHEN", "THEN", "ELSE", "END", "NOT", "AND", "OR", "IN",
-    "IS", "NULL", "LIKE", "BETWEEN", "EXPLAIN", "VALUES", "CAST", "INTERVAL", "DISTINCT",
-    "shops", "orders", "footfall", "shop_status", "shop_day_customers", "shop_id", "name",
-    "amount_cny", "value", "generate_series", "range", "unnest", "count", "sum", "repeat",
-    "lpad", "rpad", "replace", "concat", "string_agg", "array_agg", "array_repeat", "*", "+",
-    "-", "/", "%", "||", "::", "=", "<>", "<=", "(", ")", "[", "]", ",", ";", ".", "'", "\"",
-    "--", "/*", "*/", "$1", "$x", "1", "0", "-1", "1e308", "9223372036854775807", "'é'",
-    "'中文'", "'\0'", "\0", "\u{202e}", "\u{1F600}", "DROP", "COPY", "SET", "'/etc/passwd'",
+    "SELECT",
+    "FROM",
+    "WHERE",
+    "GROUP",
+    "BY",
+    "ORDER",
+    "LIMIT",
+    "JOIN",
+    "ON",
+    "USING",
+    "AS",
+    "WITH",
+    "UNION",
+    "ALL",
+    "CASE",
+    "WHEN",
+    "THEN",
+    "ELSE",
+    "END",
+    "NOT",
+    "AND",
+    "OR",
+    "IN",
+    "IS",
+    "NULL",
+    "LIKE",
+    "BETWEEN",
+    "EXPLAIN",
+    "VALUES",
+    "CAST",
+    "INTERVAL",
+    "DISTINCT",
+    "shops",
+    "orders",
+    "footfall",
+    "shop_status",
+    "shop_day_customers",
+    "shop_id",
+    "name",
+    "amount_cny",
+    "value",
+    "generate_series",
+    "range",
+    "unnest",
+    "count",
+    "sum",
+    "repeat",
+    "lpad",
+    "rpad",
+    "replace",
+    "concat",
+    "string_agg",
+    "array_agg",
+    "array_repeat",
+    "*",
+    "+",
+    "-",
+    "/",
+    "%",
+    "||",
+    "::",
+    "=",
+    "<>",
+    "<=",
+    "(",
+    ")",
+    "[",
+    "]",
+    ",",
+    ";",
+    ".",
+    "'",
+    "\"",
+    "--",
+    "/*",
+    "*/",
+    "$1",
+    "$x",
+    "1",
+    "0",
+    "-1",
+    "1e308",
+    "9223372036854775807",
+    "'é'",
+    "'中文'",
+    "'\0'",
+    "\0",
+    "\u{202e}",
+    "\u{1F600}",
+    "DROP",
+    "COPY",
+    "SET",
+    "'/etc/passwd'",
 ];
 
 fn word(rng: &mut ChaCha8Rng) -> &'static str {
@@ -81,7 +165,15 @@ fn op(rng: &mut ChaCha8Rng) -> &'static str {
 }
 
 fn ty(rng: &mut ChaCha8Rng) -> &'static str {
-    ["INT", "BIGINT", "TEXT", "DOUBLE", "DATE", "TIMESTAMP", "DECIMAL(38,10)"][rng.random_range(0..7)]
+    [
+        "INT",
+        "BIGINT",
+        "TEXT",
+        "DOUBLE",
+        "DATE",
+        "TIMESTAMP",
+        "DECIMAL(38,10)",
+    ][rng.random_range(0..7)]
 }
 
 /// Text with the characters that break things: quotes, NUL, right-to-left marks, emoji.
@@ -97,7 +189,13 @@ fn text(rng: &mut ChaCha8Rng) -> String {
             5 => char::from_u32(rng.random_range(0x20..0x2FFFF)).unwrap_or('?'),
             _ => char::from(rng.random_range(b'a'..=b'z')),
         })
-        .map(|c| if c == '\'' { "''".to_string() } else { c.to_string() })
+        .map(|c| {
+            if c == '\'' {
+                "''".to_string()
+            } else {
+                c.to_string()
+            }
+        })
         .collect()
 }
 
@@ -113,7 +211,11 @@ fn statement(rng: &mut ChaCha8Rng) -> String {
         // Deep brackets, balanced or not.
         1 => {
             let n = rng.random_range(0..80);
-            let close = if rng.random_bool(0.8) { n } else { rng.random_range(0..80) };
+            let close = if rng.random_bool(0.8) {
+                n
+            } else {
+                rng.random_range(0..80)
+            };
             format!("SELECT {}1{}", "(".repeat(n), ")".repeat(close))
         }
         // Nested expressions over a table.
@@ -141,7 +243,10 @@ fn statement(rng: &mut ChaCha8Rng) -> String {
         _ => {
             let base = "SELECT s.category, COUNT(*) AS n FROM orders o JOIN shops s USING (shop_id) WHERE o.status = 'completed' GROUP BY s.category ORDER BY n DESC";
             let cut = rng.random_range(0..base.len());
-            let cut = (0..=cut).rev().find(|i| base.is_char_boundary(*i)).unwrap_or(0);
+            let cut = (0..=cut)
+                .rev()
+                .find(|i| base.is_char_boundary(*i))
+                .unwrap_or(0);
             let (a, b) = base.split_at(cut);
             if rng.random_bool(0.5) {
                 format!("{a}{}", &b[b.len().min(rng.random_range(0..8))..])
@@ -195,13 +300,19 @@ async fn random_sql_never_takes_the_server_down() {
                 )
                 .await;
                 assert!(
-                    [StatusCode::OK, StatusCode::BAD_REQUEST].contains(&reply.status),
+                    [
+                        StatusCode::OK,
+                        StatusCode::BAD_REQUEST,
+                        StatusCode::TOO_MANY_REQUESTS
+                    ]
+                    .contains(&reply.status),
                     "case {case}: {sql:?}: {} {}",
                     reply.status,
                     reply.text()
                 );
             }
-            1 => {
+            // A URL past 8 KB is refused by browsers and by the test's HTTP types alike.
+            1 if sql.len() < 2_000 => {
                 let reply = get(&state, &format!("/sql?q={}", encode(&sql))).await;
                 assert_eq!(reply.status, StatusCode::OK, "case {case}: {sql:?}");
             }
@@ -212,9 +323,13 @@ async fn random_sql_never_takes_the_server_down() {
             {
                 Ok(_) => answered += 1,
                 Err(Error::Refused(_)) => refused += 1,
-                Err(Error::Sql(_) | Error::TimeLimit { .. } | Error::MemoryLimit { .. }) => {
-                    failed += 1
-                }
+                // Busy: a query past its time limit keeps its slot until its work stops.
+                Err(
+                    Error::Sql(_)
+                    | Error::TimeLimit { .. }
+                    | Error::MemoryLimit { .. }
+                    | Error::Busy { .. },
+                ) => failed += 1,
                 Err(other) => panic!("case {case}: {sql:?}: {other:?}"),
             },
         }
