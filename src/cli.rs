@@ -180,20 +180,14 @@ pub struct SqlLimitArgs {
 
 impl SqlLimitArgs {
     fn limits(&self) -> Result<yanhuo::sandbox::Limits> {
-        if !(self.sql_timeout.is_finite() && self.sql_timeout > 0.0) {
-            return Err(Error::Setting {
-                name: "sql-timeout".into(),
-                message: format!("{} is not a positive number of seconds", self.sql_timeout),
-            });
+        yanhuo::config::SandboxArgs {
+            timeout_secs: self.sql_timeout,
+            memory_mib: self.sql_memory,
+            page_rows: self.sql_rows,
+            export_rows: self.sql_export_rows,
+            concurrent: self.sql_concurrency,
         }
-        Ok(yanhuo::sandbox::Limits {
-            timeout: std::time::Duration::from_secs_f64(self.sql_timeout),
-            memory: self.sql_memory.max(1) << 20,
-            page_rows: self.sql_rows.max(1),
-            export_rows: self.sql_export_rows.max(1),
-            concurrent: self.sql_concurrency.max(1),
-            ..Default::default()
-        })
+        .check()
     }
 }
 

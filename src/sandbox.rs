@@ -16,26 +16,44 @@
 //! - **Limits**: a time limit that stops the work (the query runs in its own task, aborted
 //!   when the limit passes or the caller goes away: dropping DataFusion's stream cancels its
 //!   tasks), a memory pool per query with spilling to disk switched off (over it, a clear
-//!   error), a row cap, and a semaphore so at most N ad-hoc queries run at once.
+//!   error), a row cap, and a semaphore so at most N ad-hoc queries run at once. The slot
+//!   is held by the query's task, so it is free again only once the work has stopped.
+//! - **Bounded before parsing** ([`front`]): length, tokens and bracket depth, so no tree is
+//!   deeper than the big stacks of the sandbox's threads hold; parsing, planning and running
+//!   all happen on those threads, never on the server's.
+//! - **Memory that operators do not count** ([`bounded`]): functions that build strings or
+//!   lists (`repeat`, `lpad`, `||`, …) refuse past a size; every batch between two operators
+//!   and the collected result are counted in the query's pool.
+//! - **`EXPLAIN` without the server's paths**: the data folder reads as `<data>`.
+
+mod bounded;
+mod front;
+
+pub use bounded::VALUE_BYTES;
+pub use front::{MAX_BYTES, MAX_DEPTH, MAX_TOKENS, bound};
 
 use std::collections::BTreeMap;
+use std::path::Path;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 
 use chrono_tz::Tz;
+use datafusion::arrow::array::{Array, ArrayRef, AsArray, RecordBatch, StringArray};
 use datafusion::arrow::datatypes::{DataType, SchemaRef};
 use datafusion::catalog::TableProvider;
 use datafusion::error::DataFusionError;
 use datafusion::execution::disk_manager::{DiskManagerBuilder, DiskManagerMode};
+use datafusion::execution::memory_pool::MemoryConsumer;
 use datafusion::execution::runtime_env::RuntimeEnvBuilder;
+use datafusion::logical_expr::LogicalPlan;
 use datafusion::physical_plan::execute_stream;
 use datafusion::prelude::{SQLOptions, SessionConfig, SessionContext};
 use datafusion::scalar::ScalarValue;
 use datafusion::sql::parser::{DFParser, Statement as DfStatement};
 use datafusion::sql::sqlparser::ast::{SetExpr, Statement as SqlStatement};
 use futures::StreamExt;
-use tokio::sync::Semaphore;
+use tokio::sync::{OwnedSemaphorePermit, Semaphore};
 
 use crate::catalog;
 use crate::engine::Engine;
@@ -61,6 +79,12 @@ pub struct Limits {
     pub wait: Duration,
 }
 
+/// The stack of each thread that parses, plans and runs untrusted SQL. A chain of
+/// [`MAX_TOKENS`] tokens is at most 1,000 operators deep; 2,000 terms overflowed 2 MiB
+/// (tokio's default) and aborted the server, while these stacks planned 5,000 terms without
+/// overflowing. Reserved, not used: the pages are touched only by a deep plan.
+pub const STACK_BYTES: usize = 256 << 20;
+
 impl Default for Limits {
     fn default() -> Self {
         Limits {
@@ -80,6 +104,9 @@ impl Default for Limits {
 pub struct Tables {
     zone: Tz,
     list: Vec<(String, Arc<dyn TableProvider>)>,
+    /// The data folder as DataFusion prints it in a plan (absolute, with and without its
+    /// leading `/`), longest first: `EXPLAIN` shows `<data>` instead.
+    hidden_paths: Vec<String>,
 }
 
 /// The column of `orders` that never leaves the sandbox row by row.
@@ -130,7 +157,11 @@ impl Tables {
             let customers = scratch.sql(CUSTOMERS_SQL).await?.into_view();
             list.push((CUSTOMERS_VIEW.to_string(), customers));
         }
-        Ok(Tables { zone, list })
+        Ok(Tables {
+            zone,
+            list,
+            hidden_paths: hidden_paths(&engine.settings.data_dir),
+        })
     }
 
     /// Table names, for the console's sidebar.
@@ -147,12 +178,34 @@ impl Tables {
     }
 
     fn context(&self, memory: usize, threads: usize) -> Result<SessionContext> {
-        let ctx = new_context(self.zone, Some((memory, threads)))?;
+        let mut ctx = new_context(self.zone, Some((memory, threads)))?;
+        bounded::register(&mut ctx, bounded::Caps::for_memory(memory))?;
         for (name, table) in &self.list {
             ctx.register_table(name.as_str(), table.clone())?;
         }
         Ok(ctx)
     }
+}
+
+/// The ways a plan may print `dir`, longest first.
+fn hidden_paths(dir: &Path) -> Vec<String> {
+    let mut paths = Vec::new();
+    for path in [
+        std::fs::canonicalize(dir).ok(),
+        std::path::absolute(dir).ok(),
+    ]
+    .into_iter()
+    .flatten()
+    {
+        let text = path.to_string_lossy().trim_end_matches('/').to_string();
+        if text.len() > 1 {
+            paths.push(text.trim_start_matches('/').to_string());
+            paths.push(text);
+        }
+    }
+    paths.sort_by_key(|p| std::cmp::Reverse(p.len()));
+    paths.dedup();
+    paths
 }
 
 /// A context like [`catalog::new_context`]'s, with no disk to spill to (a planner's query
@@ -183,6 +236,17 @@ pub struct Answer {
     pub elapsed: Duration,
 }
 
+impl Answer {
+    /// Bytes the rows hold in memory (a cut batch still holds its whole buffers).
+    pub fn memory_size(&self) -> usize {
+        self.result
+            .batches
+            .iter()
+            .map(RecordBatch::get_array_memory_size)
+            .sum()
+    }
+}
+
 /// The limits, the slots and the threads for ad-hoc queries; one per server, across
 /// reloads of the data.
 pub struct Sandbox {
@@ -209,6 +273,9 @@ impl Sandbox {
         let threads = std::thread::available_parallelism().map_or(1, |n| (n.get() / 2).max(1));
         let runtime = tokio::runtime::Builder::new_multi_thread()
             .worker_threads(threads)
+            .thread_stack_size(STACK_BYTES)
+            // Blocking threads (file reads) get the same stacks; a few are enough.
+            .max_blocking_threads(16)
             .thread_name("yanhuo-sql")
             .enable_all()
             .build()
@@ -230,8 +297,8 @@ impl Sandbox {
         params: &BTreeMap<String, ScalarValue>,
         row_cap: usize,
     ) -> Result<Answer> {
-        check(sql)?;
-        let _slot = tokio::time::timeout(self.limits.wait, self.slots.clone().acquire_owned())
+        bound(sql)?;
+        let slot = tokio::time::timeout(self.limits.wait, self.slots.clone().acquire_owned())
             .await
             .map_err(|_| Error::Busy {
                 running: self.limits.concurrent,
@@ -241,32 +308,40 @@ impl Sandbox {
         let sql = sql.to_string();
         let params: Vec<(String, ScalarValue)> =
             params.iter().map(|(k, v)| (k.clone(), v.clone())).collect();
+        let hidden = tables.hidden_paths.clone();
+        let memory = self.limits.memory;
         let started = Instant::now();
         // A task on the sandbox's threads, so the time limit fires even while DataFusion is
         // busy. Aborting a task takes effect only when it yields, and DataFusion yields
         // rarely inside a join that multiplies rows (a cross join's output never passes
         // through a cooperative scan), so every operator also checks a stop flag between
         // batches (see `stop`); dropping the stream then stops DataFusion's own tasks.
-        let runtime = self
-            .runtime
-            .as_ref()
-            .ok_or_else(|| Error::Other("the sandbox is closed".into()))?;
         let stop = Arc::new(AtomicBool::new(false));
         let flag = stop.clone();
         let mut task = AbortOnDrop {
-            task: runtime.spawn(async move { collect(&ctx, &sql, params, row_cap, flag).await }),
+            task: self.runtime()?.spawn(async move {
+                // The slot goes with the work, not with the caller: a task that has timed out
+                // is dropped only when its current call returns, and until then it still
+                // holds the threads and the memory the next query would get.
+                let _slot: OwnedSemaphorePermit = slot;
+                // Checked here, on the sandbox's stacks (see `Sandbox::check`), and after the
+                // slot: a busy sandbox answers "busy" within its wait, not after the query
+                // that keeps it busy.
+                check(&sql)?;
+                collect(&ctx, &sql, params, row_cap, flag, &hidden)
+                    .await
+                    .map_err(|e| explain(memory, e))
+            }),
             stop,
         };
         let limit = self.limits.timeout;
-        let outcome = tokio::time::timeout(limit, &mut task.task).await;
-        let (result, truncated) = match outcome {
+        let (result, truncated) = match tokio::time::timeout(limit, &mut task.task).await {
             Err(_) => {
                 return Err(Error::TimeLimit {
                     seconds: limit.as_secs_f64(),
                 });
             }
-            Ok(Err(join)) => return Err(Error::Other(format!("the query's task failed: {join}"))),
-            Ok(Ok(done)) => done.map_err(|e| self.explain(e))?,
+            Ok(joined) => joined.map_err(failed)??,
         };
         Ok(Answer {
             result,
@@ -283,35 +358,69 @@ impl Sandbox {
         tables: &Tables,
         sql: &str,
     ) -> Result<(SchemaRef, Vec<Option<DataType>>)> {
-        check(sql)?;
+        self.check(sql).await?;
         let ctx = tables.context(self.limits.memory, self.threads)?;
-        let planned =
-            tokio::time::timeout(self.limits.timeout, ctx.sql_with_options(sql, options()))
+        let sql = sql.to_string();
+        let memory = self.limits.memory;
+        let planning = self.runtime()?.spawn(async move {
+            let planned = ctx
+                .sql_with_options(&sql, options())
                 .await
-                .map_err(|_| Error::TimeLimit {
-                    seconds: self.limits.timeout.as_secs_f64(),
-                })?
-                .map_err(|e| self.explain(e))?;
-        let types = planned
-            .logical_plan()
-            .get_parameter_types()
-            .map_err(|e| self.explain(e))?;
-        let params = (1..=types.len())
-            .map(|i| types.get(&format!("${i}")).cloned().flatten())
-            .collect();
-        Ok((planned.schema().inner().clone(), params))
+                .map_err(|e| explain(memory, e))?;
+            let types = planned
+                .logical_plan()
+                .get_parameter_types()
+                .map_err(|e| explain(memory, e))?;
+            let params = (1..=types.len())
+                .map(|i| types.get(&format!("${i}")).cloned().flatten())
+                .collect();
+            Ok((planned.schema().inner().clone(), params))
+        });
+        let planning = AbortOnDrop {
+            task: planning,
+            stop: Arc::new(AtomicBool::new(false)),
+        };
+        tokio::time::timeout(self.limits.timeout, planning.wait())
+            .await
+            .map_err(|_| Error::TimeLimit {
+                seconds: self.limits.timeout.as_secs_f64(),
+            })?
     }
 
-    /// DataFusion's error as the user should read it: the memory pool's refusal becomes a
-    /// memory-limit error, everything else DataFusion's innermost message.
-    fn explain(&self, e: DataFusionError) -> Error {
-        match e.find_root() {
-            DataFusionError::ResourcesExhausted(message) => Error::MemoryLimit {
-                limit_mib: self.limits.memory >> 20,
-                message: message.clone(),
-            },
-            root => Error::Sql(root.to_string()),
-        }
+    /// [`bound`], then [`check`] on the sandbox's threads: the parser's tree is walked and
+    /// dropped by recursion, which their stacks hold.
+    async fn check(&self, sql: &str) -> Result<()> {
+        bound(sql)?;
+        let sql = sql.to_string();
+        let checking = AbortOnDrop {
+            task: self.runtime()?.spawn(async move { check(&sql) }),
+            stop: Arc::new(AtomicBool::new(false)),
+        };
+        checking.wait().await
+    }
+
+    fn runtime(&self) -> Result<&tokio::runtime::Runtime> {
+        self.runtime
+            .as_ref()
+            .ok_or_else(|| Error::Other("the sandbox is closed".into()))
+    }
+}
+
+/// A task of the sandbox that panicked (DataFusion's bug, not the planner's): the server
+/// goes on, the caller gets a server error.
+fn failed(join: tokio::task::JoinError) -> Error {
+    Error::Other(format!("the query's task failed: {join}"))
+}
+
+/// DataFusion's error as the user should read it: the memory pool's refusal (or a bounded
+/// function's) becomes a memory-limit error, everything else DataFusion's innermost message.
+fn explain(memory: usize, e: DataFusionError) -> Error {
+    match e.find_root() {
+        DataFusionError::ResourcesExhausted(message) => Error::MemoryLimit {
+            limit_mib: memory >> 20,
+            message: message.clone(),
+        },
+        root => Error::Sql(root.to_string()),
     }
 }
 
@@ -320,6 +429,12 @@ impl Sandbox {
 struct AbortOnDrop<T> {
     task: tokio::task::JoinHandle<T>,
     stop: Arc<AtomicBool>,
+}
+
+impl<T> AbortOnDrop<Result<T>> {
+    async fn wait(mut self) -> Result<T> {
+        (&mut self.task).await.map_err(failed)?
+    }
 }
 
 impl<T> Drop for AbortOnDrop<T> {
@@ -342,29 +457,70 @@ async fn collect(
     params: Vec<(String, ScalarValue)>,
     row_cap: usize,
     stop: Arc<AtomicBool>,
+    hidden_paths: &[String],
 ) -> std::result::Result<(QueryResult, bool), DataFusionError> {
     let mut df = ctx.sql_with_options(sql, options()).await?;
     if !params.is_empty() {
         df = df.with_param_values(params)?;
     }
+    let explain = matches!(df.logical_plan(), LogicalPlan::Explain(_));
     let schema: SchemaRef = df.schema().inner().clone();
     let task_ctx = Arc::new(df.task_ctx());
+    // The rows kept count in the query's pool: a wide result fails at the memory limit
+    // instead of growing past it.
+    let kept = MemoryConsumer::new("the result's rows").register(task_ctx.memory_pool());
     let plan = stop::stoppable(df.create_physical_plan().await?, &stop)?;
     let mut stream = execute_stream(plan, task_ctx)?;
     let mut batches = Vec::new();
     let mut rows = 0;
     let mut truncated = false;
     while let Some(batch) = stream.next().await {
-        let batch = batch?;
+        let mut batch = batch?;
         if rows + batch.num_rows() > row_cap {
-            batches.push(batch.slice(0, row_cap - rows));
+            batch = batch.slice(0, row_cap - rows);
             truncated = true;
+        }
+        kept.try_grow(batch.get_array_memory_size())?;
+        rows += batch.num_rows();
+        if explain {
+            batch = hide_paths(&batch, hidden_paths)?;
+        }
+        batches.push(batch);
+        if truncated {
             break;
         }
-        rows += batch.num_rows();
-        batches.push(batch);
     }
     Ok((QueryResult { schema, batches }, truncated))
+}
+
+/// A plan's text with the data folder as `<data>`: where the server keeps its files is not
+/// a planner's business, and not an attacker's.
+fn hide_paths(
+    batch: &RecordBatch,
+    hidden: &[String],
+) -> std::result::Result<RecordBatch, DataFusionError> {
+    let columns: Vec<ArrayRef> = batch
+        .columns()
+        .iter()
+        .map(|column| match column.data_type() {
+            DataType::Utf8 => {
+                let text: StringArray = column
+                    .as_string::<i32>()
+                    .iter()
+                    .map(|v| {
+                        v.map(|v| {
+                            hidden
+                                .iter()
+                                .fold(v.to_string(), |t, path| t.replace(path.as_str(), "<data>"))
+                        })
+                    })
+                    .collect();
+                Arc::new(text) as ArrayRef
+            }
+            _ => column.clone(),
+        })
+        .collect();
+    Ok(RecordBatch::try_new(batch.schema(), columns)?)
 }
 
 mod stop {
@@ -376,6 +532,7 @@ mod stop {
     use datafusion::common::tree_node::TreeNodeRecursion;
     use datafusion::error::{DataFusionError, Result};
     use datafusion::execution::TaskContext;
+    use datafusion::execution::memory_pool::MemoryConsumer;
     use datafusion::physical_expr::PhysicalExpr;
     use datafusion::physical_plan::stream::RecordBatchStreamAdapter;
     use datafusion::physical_plan::{
@@ -486,16 +643,22 @@ mod stop {
             context: Arc<TaskContext>,
         ) -> Result<SendableRecordBatchStream> {
             let stop = self.stop.clone();
+            // The batch passing here counts in the query's pool until the next one: a
+            // projection's output is counted by no operator, so a huge value a function
+            // built shows here, at the latest at the next operator.
+            let passing = MemoryConsumer::new(format!("{}'s output", self.input.name()))
+                .register(context.memory_pool());
             let input = self.input.execute(partition, context)?;
             let schema = input.schema();
             let checked = input.map(move |batch| {
                 if stop.load(Ordering::Relaxed) {
-                    Err(DataFusionError::Execution(
+                    return Err(DataFusionError::Execution(
                         "stopped: the query ran past its time limit".into(),
-                    ))
-                } else {
-                    batch
+                    ));
                 }
+                let batch = batch?;
+                passing.try_resize(batch.get_array_memory_size())?;
+                Ok(batch)
             });
             Ok(Box::pin(RecordBatchStreamAdapter::new(schema, checked)))
         }
@@ -640,6 +803,32 @@ mod tests {
     #[test]
     fn a_second_statement_is_refused() {
         assert!(refused("SELECT 1; DROP TABLE shops").contains("2 statements"));
+    }
+
+    #[test]
+    fn explain_shows_the_data_folder_as_data() {
+        let dir = tempfile::tempdir().unwrap();
+        let hidden = hidden_paths(dir.path());
+        let real = std::fs::canonicalize(dir.path()).unwrap();
+        let real = real.to_str().unwrap();
+        let plan = format!(
+            "DataSourceExec: file_groups={{1 group: [[{}/shops.parquet]]}}, file:///{}/orders",
+            real.trim_start_matches('/'),
+            real.trim_start_matches('/')
+        );
+        let schema = Arc::new(datafusion::arrow::datatypes::Schema::new(vec![
+            datafusion::arrow::datatypes::Field::new("plan", DataType::Utf8, false),
+        ]));
+        let batch = RecordBatch::try_new(
+            schema,
+            vec![Arc::new(StringArray::from(vec![plan.as_str()])) as ArrayRef],
+        )
+        .unwrap();
+        let shown = hide_paths(&batch, &hidden).unwrap();
+        assert_eq!(
+            shown.column(0).as_string::<i32>().value(0),
+            "DataSourceExec: file_groups={1 group: [[<data>/shops.parquet]]}, file://<data>/orders"
+        );
     }
 
     #[test]

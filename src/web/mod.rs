@@ -38,7 +38,7 @@ use tower_http::trace::{DefaultMakeSpan, DefaultOnResponse, TraceLayer};
 use tracing::Level;
 
 use crate::config::Settings;
-use crate::engine::{self, Bounded, Engine};
+use crate::engine::{self, Engine};
 use crate::error::Result;
 use crate::panels::Study;
 use crate::sandbox::{self, Sandbox};
@@ -57,7 +57,7 @@ pub struct Loaded {
     /// Rendered pages with their compressed forms, by address.
     pub pages: sent::Pages,
     /// Recent console results by SQL, so paging and charting a result runs it once.
-    pub answers: Bounded<Arc<sandbox::Answer>>,
+    pub answers: sql::Answers,
 }
 
 pub struct AppState {
@@ -70,8 +70,8 @@ pub struct AppState {
     drawing: Arc<Semaphore>,
 }
 
-/// Console results kept: each is at most a page's row cap.
-const ANSWERS: usize = 16;
+/// Bytes of rows the console's recent results may hold.
+const ANSWER_BYTES: usize = 64 << 20;
 
 /// How often the data folder is looked at for changes.
 const CHECK_EVERY: Duration = Duration::from_secs(2);
@@ -127,7 +127,7 @@ async fn load(settings: &Settings) -> Result<Loaded> {
         drawn: figures::Drawn::default(),
         pages: sent::Pages::default(),
         tables,
-        answers: Bounded::new(ANSWERS),
+        answers: sql::Answers::new(ANSWER_BYTES),
     })
 }
 

@@ -4,17 +4,19 @@
 //! Every planner-written statement runs through [`crate::sandbox`]; canned queries are the
 //! project's own SQL with checked parameters and run through the engine (and its cache).
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, VecDeque};
 use std::str::FromStr;
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 
 use askama::Template;
 use axum::Json;
+use axum::body::{Body, Bytes};
 use axum::extract::rejection::JsonRejection;
 use axum::extract::{Path, Query, State};
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{Html, IntoResponse, Response};
 use axum::routing::{get, post};
+use datafusion::arrow::array::RecordBatch;
 use datafusion::arrow::datatypes::DataType;
 use datafusion::scalar::ScalarValue;
 use serde::Deserialize;
@@ -165,7 +167,7 @@ async fn canned(
         );
     }
     let result = loaded.engine.run(name, &params).await?;
-    Ok(download(&result, format, name, false)?)
+    Ok(download(result, format, name, false, usize::MAX)?)
 }
 
 /// `NAME.EXT` → the name and a download format.
@@ -183,17 +185,40 @@ fn split_file(file: &str) -> Result<(&str, OutputFormat), WebError> {
     Ok((name, format))
 }
 
+/// A result as a file. CSV and JSON are written a batch at a time as the client reads, so
+/// the body never exists whole; xlsx and Parquet are built whole, and refused past
+/// `built_cap` bytes of rows (the sandbox's memory for planners' results).
 fn download(
-    result: &QueryResult,
+    result: Arc<QueryResult>,
     format: OutputFormat,
     name: &str,
     truncated: bool,
+    built_cap: usize,
 ) -> Result<Response, WebError> {
-    let mut body = format::to_bytes(result, format)?;
-    if format == OutputFormat::Csv {
-        // Excel reads UTF-8 CSV as Chinese only with a byte-order mark.
-        body.splice(0..0, "\u{feff}".bytes());
-    }
+    let rows = result.num_rows();
+    let body = match format {
+        OutputFormat::Csv => Body::from_stream(csv_chunks(result)?),
+        OutputFormat::Json => Body::from_stream(json_chunks(result)),
+        _ => {
+            let held: usize = result
+                .batches
+                .iter()
+                .map(RecordBatch::get_array_memory_size)
+                .sum();
+            if held > built_cap {
+                return Err(WebError::Query {
+                    kind: "memory_limit",
+                    message: format!(
+                        "the result holds {:.1} MiB, more than the {} MiB a {} file may be built from here; download it as CSV, which is written as it is read",
+                        held as f64 / f64::from(1 << 20),
+                        built_cap >> 20,
+                        format.name()
+                    ),
+                });
+            }
+            Body::from(format::to_bytes(&result, format)?)
+        }
+    };
     let mut response = (StatusCode::OK, body).into_response();
     let headers = response.headers_mut();
     if let Ok(value) = HeaderValue::from_str(format.content_type()) {
@@ -208,11 +233,143 @@ fn download(
     if truncated {
         headers.insert(
             "x-yanhuo-truncated",
-            HeaderValue::from_str(&result.num_rows().to_string())
-                .unwrap_or(HeaderValue::from_static("yes")),
+            HeaderValue::from_str(&rows.to_string()).unwrap_or(HeaderValue::from_static("yes")),
         );
     }
     Ok(response)
+}
+
+type Chunk = Result<Bytes, crate::Error>;
+
+/// One batch of `result` on its own, for a writer that takes whole results.
+fn one_batch(result: &QueryResult, i: usize) -> QueryResult {
+    QueryResult {
+        schema: result.schema.clone(),
+        batches: result.batches[i..=i].to_vec(),
+    }
+}
+
+/// The CSV a batch at a time: the header (after Excel's byte-order mark, without which it
+/// reads UTF-8 as the wrong Chinese) once, then each batch's rows.
+fn csv_chunks(
+    result: Arc<QueryResult>,
+) -> Result<impl futures::Stream<Item = Chunk> + Send + 'static, WebError> {
+    let empty = QueryResult {
+        schema: result.schema.clone(),
+        batches: Vec::new(),
+    };
+    let header = format::to_bytes(&empty, OutputFormat::Csv)?;
+    let mut first = "\u{feff}".as_bytes().to_vec();
+    first.extend_from_slice(&header);
+    let batches = result.batches.len();
+    let rows = (0..batches).map(move |i| {
+        let text = format::to_bytes(&one_batch(&result, i), OutputFormat::Csv)?;
+        Ok(Bytes::from(
+            text.strip_prefix(header.as_slice())
+                .map(<[u8]>::to_vec)
+                .unwrap_or(text),
+        ))
+    });
+    Ok(futures::stream::iter(
+        std::iter::once(Ok(Bytes::from(first))).chain(rows),
+    ))
+}
+
+/// The JSON array a batch at a time: each batch's objects, joined by commas.
+fn json_chunks(result: Arc<QueryResult>) -> impl futures::Stream<Item = Chunk> + Send + 'static {
+    let batches = result.batches.len();
+    let mut written = false;
+    let objects = (0..batches).filter_map(move |i| {
+        let text = match format::to_bytes(&one_batch(&result, i), OutputFormat::Json) {
+            Ok(text) => text,
+            Err(e) => return Some(Err(e)),
+        };
+        let inner = text.trim_ascii_end();
+        let inner = inner
+            .strip_prefix(b"[")
+            .and_then(|t| t.strip_suffix(b"]"))
+            .unwrap_or(inner);
+        if inner.is_empty() {
+            return None;
+        }
+        let mut chunk = Vec::with_capacity(inner.len() + 1);
+        if written {
+            chunk.push(b',');
+        }
+        written = true;
+        chunk.extend_from_slice(inner);
+        Some(Ok(Bytes::from(chunk)))
+    });
+    futures::stream::iter(
+        std::iter::once(Ok(Bytes::from_static(b"[")))
+            .chain(objects)
+            .chain(std::iter::once(Ok(Bytes::from_static(b"]\n")))),
+    )
+}
+
+// ---------------------------------------------------------------------------------------
+// Recent console results
+
+/// Console results kept at most, whatever their size.
+const ANSWERS: usize = 16;
+
+/// Recent console results by SQL, so paging and charting a result runs it once; bounded by
+/// the bytes their rows hold (16 entries kept 1.7 GB of two wide results), oldest out first.
+pub struct Answers {
+    budget: usize,
+    entries: Mutex<VecDeque<(String, Arc<Answer>, usize)>>,
+}
+
+impl Answers {
+    /// At most `budget` bytes of rows; a result larger than that is not kept.
+    pub fn new(budget: usize) -> Answers {
+        Answers {
+            budget,
+            entries: Mutex::new(VecDeque::new()),
+        }
+    }
+
+    fn get(&self, sql: &str) -> Option<Arc<Answer>> {
+        let entries = self.entries.lock().ok()?;
+        entries
+            .iter()
+            .find(|(key, _, _)| key == sql)
+            .map(|(_, answer, _)| answer.clone())
+    }
+
+    fn put(&self, sql: String, answer: Arc<Answer>) {
+        let bytes = answer.memory_size();
+        let Ok(mut entries) = self.entries.lock() else {
+            return;
+        };
+        entries.retain(|(key, _, _)| *key != sql);
+        if bytes > self.budget {
+            return;
+        }
+        entries.push_back((sql, answer, bytes));
+        while entries.len() > ANSWERS
+            || entries.iter().map(|(_, _, b)| b).sum::<usize>() > self.budget
+        {
+            entries.pop_front();
+        }
+    }
+
+    /// Results held now.
+    pub fn len(&self) -> usize {
+        self.entries.lock().map(|e| e.len()).unwrap_or(0)
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// Bytes of rows held now.
+    pub fn bytes(&self) -> usize {
+        self.entries
+            .lock()
+            .map(|e| e.iter().map(|(_, _, b)| b).sum())
+            .unwrap_or(0)
+    }
 }
 
 // ---------------------------------------------------------------------------------------
@@ -440,7 +597,13 @@ async fn console_file(
                 )
                 .await
                 .map_err(WebError::from_sandbox)?;
-            download(&answer.result, format, "query", answer.truncated)
+            download(
+                Arc::new(answer.result),
+                format,
+                "query",
+                answer.truncated,
+                state.sandbox.limits.memory / 4,
+            )
         }
     }
 }

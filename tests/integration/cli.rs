@@ -280,3 +280,55 @@ fn engine_names_what_it_expects_and_a_cluster_wants_parquet() {
         "{message}"
     );
 }
+
+#[test]
+fn serve_refuses_sandbox_settings_out_of_range_before_starting() {
+    let dir = tempfile::tempdir().unwrap();
+    write_district(dir.path());
+    for (flag, value, message) in [
+        // 1e20 s panicked in Duration::from_secs_f64; 2^44 MiB wrapped to 0 bytes.
+        (
+            "--sql-timeout",
+            "1e20",
+            "setting sql-timeout: 100000000000000000000 s is more than a day: give at most 86400 seconds",
+        ),
+        (
+            "--sql-timeout",
+            "0",
+            "setting sql-timeout: 0 is not a positive number of seconds",
+        ),
+        (
+            "--sql-memory",
+            "17592186044416",
+            "setting sql-memory: 17592186044416 MiB is out of range: give from 16 MiB to 1048576 MiB (1 TiB)",
+        ),
+        (
+            "--sql-memory",
+            "1",
+            "setting sql-memory: 1 MiB is out of range: give from 16 MiB to 1048576 MiB (1 TiB)",
+        ),
+        (
+            "--sql-rows",
+            "0",
+            "setting sql-rows: 0 rows: give at least 1",
+        ),
+        (
+            "--sql-export-rows",
+            "0",
+            "setting sql-export-rows: 0 rows: give at least 1",
+        ),
+        (
+            "--sql-concurrency",
+            "0",
+            "setting sql-concurrency: 0 queries at once is out of range: give from 1 to 1024",
+        ),
+    ] {
+        let output = yanhuo(dir.path(), &["serve", "--addr", "127.0.0.1:0", flag, value]);
+        assert!(!output.status.success(), "{flag} {value} started");
+        assert_eq!(
+            String::from_utf8_lossy(&output.stderr),
+            format!("yanhuo: {message}\n"),
+            "{flag} {value}"
+        );
+    }
+}

@@ -7,6 +7,8 @@
 //! - `browser`: the served overview and the SQL console in headless Chromium, at phone and
 //!   desktop widths.
 //! - `http`: requests through the router without a server, and their replies.
+//! - `fuzz`: random SQL at the sandbox's front door (nesting, chains, Unicode, NUL bytes)
+//!   must never take the process down.
 //! - `fixture`: the hand-built district every metric test reads, and helpers to read results.
 //! - `metrics`: each query file of queries/ against values worked out by hand.
 //! - `import`: `yanhuo import` end to end: rules, rejects, idempotence, append, corrupt files.
@@ -22,6 +24,7 @@ mod ballista;
 mod browser;
 mod cli;
 mod fixture;
+mod fuzz;
 mod http;
 mod import;
 mod metrics;

@@ -495,3 +495,206 @@ async fn the_console_shows_refusals_and_escapes_what_it_echoes() {
     assert!(!text.contains("<b>x</b>"));
     assert!(text.contains("alert(1)"));
 }
+
+// ---------------------------------------------------------------------------------------
+// What untrusted SQL could do to the process (issue 14): stacks, memory, slots, paths.
+
+/// `SELECT 1+1+…+1 AS n` with `terms` ones.
+fn chain(terms: usize) -> String {
+    format!("SELECT {} AS n", vec!["1"; terms].join("+"))
+}
+
+#[tokio::test]
+async fn chains_are_planned_on_big_stacks_and_long_ones_refused_before_parsing() {
+    let site = site().await;
+    // 999 terms and `AS n`: 2,000 tokens, the most let in.
+    let reply = api(&site.state, json!({ "sql": chain(999) })).await;
+    assert_eq!(reply.status, StatusCode::OK, "{}", reply.text());
+    assert_eq!(reply.json()["rows"], json!([{ "n": 999 }]));
+    let page = get(&site, &format!("/sql?lang=en&q={}", encode(&chain(500)))).await;
+    assert_eq!(page.status, StatusCode::OK);
+    assert!(page.text().contains("<td>500</td>"), "{}", page.text());
+
+    // 2,000 terms overflowed the SQL thread's stack and aborted the process.
+    let reply = api(&site.state, json!({ "sql": chain(2_000) })).await;
+    assert_eq!(reply.status, StatusCode::BAD_REQUEST);
+    assert_eq!(reply.error_kind(), "refused");
+    assert_eq!(
+        reply.error_message(),
+        "the statement has 4002 tokens (words, numbers, operators); at most 2000 may be sent: a long chain such as 1+1+…+1 cannot be planned safely"
+    );
+    let page = get(&site, &format!("/sql?lang=en&q={}", encode(&chain(2_000)))).await;
+    assert_eq!(page.status, StatusCode::OK);
+    assert!(
+        page.text().contains("the statement has 4002 tokens"),
+        "{}",
+        page.text()
+    );
+    let long = api(&site.state, json!({ "sql": chain(100_000) })).await;
+    assert_eq!(long.error_kind(), "refused");
+    assert_eq!(
+        long.error_message(),
+        "the statement is 200011 bytes long; at most 65536 bytes (64 KiB) may be sent"
+    );
+    let nested = format!("SELECT {}1{} AS n", "(".repeat(40), ")".repeat(40));
+    let deep = get(&site, &format!("/sql?lang=en&q={}", encode(&nested))).await;
+    assert_eq!(deep.status, StatusCode::OK);
+    assert!(
+        deep.text().contains(
+            "brackets nest more than 32 deep; at most 32 levels of ( ) or [ ] may be used"
+        ),
+        "{}",
+        deep.text()
+    );
+    assert_eq!(get(&site, "/healthz").await.status, StatusCode::OK);
+}
+
+#[tokio::test]
+async fn functions_that_build_huge_values_are_refused_before_they_build() {
+    let site = site().await;
+    for (sql, message) in [
+        (
+            "SELECT length(repeat('x', 1000000000)) AS n",
+            "repeat would build a value of 1000000000 bytes; one value may be at most 16 MiB",
+        ),
+        (
+            "SELECT length(lpad('x', 1500000000)) AS n",
+            "lpad would build a value of 1500000001 bytes; one value may be at most 16 MiB",
+        ),
+        (
+            "SELECT length(rpad('x', 20000000, 'é')) AS n",
+            "rpad would build a value of 40000001 bytes; one value may be at most 16 MiB",
+        ),
+        (
+            "SELECT length(replace(repeat('x', 1000000), '', repeat('y', 100))) AS n",
+            "replace would build a value of 101000100 bytes; one value may be at most 16 MiB",
+        ),
+        (
+            "SELECT length(s || s) AS n FROM (SELECT repeat('x', 10000000) AS s)",
+            "|| would build a value of 20000000 bytes; one value may be at most 16 MiB",
+        ),
+        (
+            "SELECT length(repeat('x', 1000000)) AS n FROM generate_series(1, 1000)",
+            "repeat would build more than 128 MiB in one batch of 1000 rows",
+        ),
+    ] {
+        let reply = api(&site.state, json!({ "sql": sql })).await;
+        assert_eq!(
+            reply.status,
+            StatusCode::BAD_REQUEST,
+            "{sql}: {}",
+            reply.text()
+        );
+        assert_eq!(reply.error_kind(), "memory_limit", "{sql}");
+        assert_eq!(
+            reply.error_message(),
+            format!("the query needed more memory than one query may use (512 MiB): {message}"),
+            "{sql}"
+        );
+    }
+    assert_eq!(get(&site, "/healthz").await.status, StatusCode::OK);
+}
+
+#[tokio::test]
+async fn bounded_functions_answer_as_datafusion_does() {
+    let site = site().await;
+    let sql = "SELECT repeat('ab', 3) || 'c', 'a' || NULL, concat('a', NULL, 'b'), \
+         concat_ws('-', 'a', 'b'), lpad('7', 3, '0'), rpad('中', 3, '文'), \
+         replace('abc', 'b', 'xx'), overlay('abcdef' PLACING 'XY' FROM 2 FOR 3), \
+         length(repeat('x', 16000000)) AS long, s.name || '/' || s.shop_id AS named \
+         FROM shops s WHERE s.shop_id = 's1'";
+    let reply = api(&site.state, json!({ "sql": sql })).await;
+    assert_eq!(reply.status, StatusCode::OK, "{}", reply.text());
+    assert_eq!(reply.json()["rows"], trusted(&site, sql).await);
+    assert_eq!(reply.json()["rows"][0]["long"], json!(16000000));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_result_kept_counts_in_the_query_memory() {
+    let site = site_with(Limits {
+        memory: 32 << 20,
+        ..Limits::default()
+    })
+    .await;
+    // 40 batches of 1 MB strings: each call is small, the result is not.
+    let reply = api(
+        &site.state,
+        json!({ "sql": "SELECT repeat('x', 1000000) AS s FROM generate_series(1, 40) CROSS JOIN (VALUES (1)) v(one)" }),
+    )
+    .await;
+    assert_eq!(reply.status, StatusCode::BAD_REQUEST, "{}", reply.text());
+    assert_eq!(reply.error_kind(), "memory_limit", "{}", reply.text());
+    assert!(
+        reply
+            .error_message()
+            .starts_with("the query needed more memory than one query may use (32 MiB): "),
+        "{}",
+        reply.error_message()
+    );
+    assert_eq!(get(&site, "/healthz").await.status, StatusCode::OK);
+}
+
+#[tokio::test]
+async fn the_console_keeps_recent_results_by_their_bytes() {
+    let site = site().await;
+    // Ten results of ten 1 MB strings: 64 MiB holds six of them.
+    for i in 0..10 {
+        let sql = format!("SELECT repeat('x', 1000000) AS s, {i} AS i FROM generate_series(1, 10)");
+        let page = get(&site, &format!("/sql?q={}", encode(&sql))).await;
+        assert_eq!(page.status, StatusCode::OK, "{}", page.text());
+    }
+    let loaded = site.state.current().await.unwrap();
+    let held = loaded.answers.bytes();
+    assert!(
+        (60_000_000..=64 << 20).contains(&held),
+        "the recent results hold {held} bytes"
+    );
+    assert_eq!(loaded.answers.len(), 6);
+}
+
+#[tokio::test]
+async fn downloads_are_written_a_batch_at_a_time_and_big_workbooks_refused() {
+    let site = site_with(Limits {
+        memory: 32 << 20,
+        ..Limits::default()
+    })
+    .await;
+    // Three batches of DataFusion's 8,192 rows: the header once, every row once.
+    let sql = "SELECT repeat('x', 100) AS s, value FROM generate_series(1, 20000) ORDER BY value";
+    let csv = get(&site, &format!("/sql/result.csv?q={}", encode(sql))).await;
+    assert_eq!(csv.status, StatusCode::OK);
+    let text = csv.text();
+    let mut want = String::from("\u{feff}s,value\n");
+    for i in 1..=20_000 {
+        want.push_str(&format!("{},{i}\n", "x".repeat(100)));
+    }
+    assert_eq!(text.len(), want.len());
+    assert!(text == want, "the CSV differs");
+    let json = get(&site, &format!("/sql/result.json?q={}", encode(sql))).await;
+    assert_eq!(json.status, StatusCode::OK);
+    assert_eq!(json.json(), trusted(&site, sql).await);
+    let empty = get(
+        &site,
+        &format!("/sql/result.json?q={}", encode("SELECT 1 AS a WHERE false")),
+    )
+    .await;
+    assert_eq!(empty.text(), "[]\n");
+
+    // Two batches of 5 MB, each under a call's quarter of the query's 32 MiB; together over
+    // the quarter a workbook may be built from.
+    let wide = "SELECT repeat('x', 500000) AS s FROM generate_series(1, 10) \
+         UNION ALL SELECT repeat('y', 500000) AS s FROM generate_series(1, 10)";
+    let xlsx = get(&site, &format!("/sql/result.xlsx?q={}", encode(wide))).await;
+    assert_eq!(xlsx.status, StatusCode::BAD_REQUEST, "{}", xlsx.text());
+    assert!(
+        xlsx.text().contains(
+            "the result holds 9.5 MiB, more than the 8 MiB a xlsx file may be built from here; download it as CSV, which is written as it is read"
+        ),
+        "{}",
+        xlsx.text()
+    );
+    let csv = get(&site, &format!("/sql/result.csv?q={}", encode(wide))).await;
+    assert_eq!(csv.status, StatusCode::OK);
+    assert_eq!(csv.body.len(), 3 + 2 + 20 * 500_001);
+    assert_eq!(get(&site, "/healthz").await.status, StatusCode::OK);
+}
