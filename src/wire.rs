@@ -50,7 +50,7 @@ use pgwire::messages::{PgWireBackendMessage, PgWireFrontendMessage};
 use pgwire::tokio::server::{negotiate_tls, process_error, process_message};
 use tokio::net::{TcpListener, TcpStream};
 
-use crate::access::Role;
+use crate::access::{Refused, Role};
 use crate::error::Error;
 use crate::queries::QueryResult;
 use crate::web::AppState;
@@ -276,13 +276,26 @@ impl StartupHandler for Handler {
                     .unwrap_or_default();
                 let (access, name) = (access.clone(), user.clone());
                 // argon2 is slow on purpose: keep it off the threads that serve.
-                let who = tokio::task::spawn_blocking(move || access.login(&name, &password))
-                    .await
-                    .ok()
-                    .flatten();
+                // Failures count against the client's address too, as over HTTP.
+                let peer = client.socket_addr().ip();
+                let who = tokio::task::spawn_blocking(move || {
+                    access.login_from(&name, &password, Some(peer))
+                })
+                .await
+                .unwrap_or(Err(Refused::Wrong));
                 match who {
-                    None => return Err(PgWireError::InvalidPassword(user)),
-                    Some(who) if who.role < Role::Analyst => {
+                    Err(Refused::Wrong) => return Err(PgWireError::InvalidPassword(user)),
+                    Err(Refused::Wait(wait)) => {
+                        return Err(user_error(
+                            "FATAL",
+                            "28000",
+                            format!(
+                                "too many failed logins for {user} or from this address: try again in {} s",
+                                wait.as_secs().max(1)
+                            ),
+                        ));
+                    }
+                    Ok(who) if who.role < Role::Analyst => {
                         return Err(user_error(
                             "FATAL",
                             "28000",
@@ -293,7 +306,7 @@ impl StartupHandler for Handler {
                             ),
                         ));
                     }
-                    Some(_) => {
+                    Ok(_) => {
                         finish_authentication(client, &DefaultServerParameterProvider::default())
                             .await?;
                         client.session_extensions().insert(SignedIn);

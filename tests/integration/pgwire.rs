@@ -614,3 +614,37 @@ async fn a_result_larger_than_the_memory_limit_as_text_is_refused_on_the_wire() 
     .await
     .unwrap();
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn guessing_a_password_on_the_wire_is_slowed_like_over_http() {
+    let server = server().await;
+    let port = server.port;
+    tokio::task::spawn_blocking(move || {
+        let attempt = |password: &str| {
+            let mut raw = Raw::start(port, ANALYST.0);
+            raw.next().expect("a password request");
+            raw.send(&password_message(password)).unwrap();
+            raw
+        };
+        // A person mistyping gets five goes, each checked.
+        for _ in 0..5 {
+            assert_refused_and_closed(
+                attempt("guess"),
+                "28P01",
+                "Password authentication failed for user \"wang\"",
+            );
+        }
+        // Then the name waits, whatever the password: nothing is checked.
+        assert_refused_and_closed(
+            attempt(ANALYST.1),
+            "28000",
+            "too many failed logins for wang or from this address: try again in 1 s",
+        );
+        std::thread::sleep(std::time::Duration::from_millis(1_100));
+        let mut raw = Raw::login(port, ANALYST);
+        assert_eq!(tags(&raw.query("SELECT 1 AS one")), "TDCZ");
+    })
+    .await
+    .unwrap();
+    assert_eq!(healthz(&server).await, "HTTP/1.1 200 OK");
+}
