@@ -256,16 +256,18 @@ fn with_layers<S: Clone + Send + Sync + 'static>(router: Router<S>) -> Router<S>
                         .and(NotForContentType::const_new(
                             "application/vnd.openxmlformats-officedocument",
                         ))
-                        .and(NotForContentType::const_new("application/vnd.apache.parquet")),
+                        .and(NotForContentType::const_new(
+                            "application/vnd.apache.parquet",
+                        )),
                 ),
         )
         .layer(CatchPanicLayer::custom(panicked))
         .layer(
-        TraceLayer::new_for_http()
-            .make_span_with(DefaultMakeSpan::new().level(Level::INFO))
-            .on_request(())
-            .on_response(DefaultOnResponse::new().level(Level::INFO)),
-    )
+            TraceLayer::new_for_http()
+                .make_span_with(DefaultMakeSpan::new().level(Level::INFO))
+                .on_request(())
+                .on_response(DefaultOnResponse::new().level(Level::INFO)),
+        )
 }
 
 fn panicked(panic: Box<dyn std::any::Any + Send + 'static>) -> Response {

@@ -186,7 +186,11 @@ async fn index(
     let loaded = state.current().await?;
     let page = loaded
         .pages
-        .get_or_render(&loaded.engine.version, &address(&uri), render_index(&loaded, &query))
+        .get_or_render(
+            &loaded.engine.version,
+            &address(&uri),
+            render_index(&loaded, &query),
+        )
         .await?;
     Ok(page.respond(&headers))
 }
@@ -197,7 +201,10 @@ fn address(uri: &Uri) -> String {
         .map_or_else(|| uri.path().to_string(), |pq| pq.as_str().to_string())
 }
 
-async fn render_index(loaded: &Loaded, query: &BTreeMap<String, String>) -> Result<String, WebError> {
+async fn render_index(
+    loaded: &Loaded,
+    query: &BTreeMap<String, String>,
+) -> Result<String, WebError> {
     let view = View::from_query(query, loaded)?;
     let lang = view.lang;
     let dashboards = loaded

@@ -10,8 +10,8 @@
 use std::io::Write;
 use std::sync::Arc;
 
-use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::body::Bytes;
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use sha2::{Digest, Sha256};
 
@@ -214,13 +214,19 @@ mod tests {
 
     fn accepting(value: &str) -> HeaderMap {
         let mut headers = HeaderMap::new();
-        headers.insert(header::ACCEPT_ENCODING, HeaderValue::from_str(value).unwrap());
+        headers.insert(
+            header::ACCEPT_ENCODING,
+            HeaderValue::from_str(value).unwrap(),
+        );
         headers
     }
 
     #[test]
     fn browsers_get_brotli_then_gzip_and_q0_refuses() {
-        assert_eq!(encoding(&accepting("gzip, deflate, br, zstd")), Encoding::Br);
+        assert_eq!(
+            encoding(&accepting("gzip, deflate, br, zstd")),
+            Encoding::Br
+        );
         assert_eq!(encoding(&accepting("gzip, deflate")), Encoding::Gzip);
         assert_eq!(encoding(&accepting("br;q=0, gzip;q=0.5")), Encoding::Gzip);
         assert_eq!(encoding(&accepting("identity")), Encoding::Identity);
@@ -233,7 +239,10 @@ mod tests {
         let page = Page::new(etag("v1", "/d/recovery"), html.clone());
         let (plain, gzip, br) = page.sizes();
         assert_eq!(plain, html.len());
-        assert!(gzip < plain / 10 && br < plain / 10, "{gzip} {br} of {plain}");
+        assert!(
+            gzip < plain / 10 && br < plain / 10,
+            "{gzip} {br} of {plain}"
+        );
 
         let mut unzipped = String::new();
         std::io::Read::read_to_string(
@@ -250,7 +259,10 @@ mod tests {
         assert_eq!(response.status(), StatusCode::OK);
         assert_eq!(response.headers()[header::CONTENT_ENCODING], "gzip");
         assert_eq!(response.headers()[header::VARY], "accept-encoding");
-        let tag = response.headers()[header::ETAG].to_str().unwrap().to_string();
+        let tag = response.headers()[header::ETAG]
+            .to_str()
+            .unwrap()
+            .to_string();
         assert!(tag.starts_with("W/\""), "{tag}");
 
         let mut again = accepting("br");

@@ -408,7 +408,12 @@ async fn a_dashboard_page_is_sent_compressed_and_revalidated_until_the_data_chan
     let mut unpacked = Vec::new();
     brotli::BrotliDecompress(&mut br.body.as_slice(), &mut unpacked).unwrap();
     assert_eq!(unpacked, plain.body);
-    assert!(br.body.len() * 4 < plain.body.len(), "{} of {}", br.body.len(), plain.body.len());
+    assert!(
+        br.body.len() * 4 < plain.body.len(),
+        "{} of {}",
+        br.body.len(),
+        plain.body.len()
+    );
 
     let gzip = send(&site.state, browser("gzip")).await;
     assert_eq!(gzip.headers[header::CONTENT_ENCODING], "gzip");
