@@ -409,7 +409,7 @@ async fn render_dashboard(
                 panel_view.header = header;
                 panel_view.rows = drill_down_rows(panel, &result, rows, &view);
                 // A table prints as a picture too.
-                panel_view.downloads = downloads(&view, &name, &panel.id);
+                panel_view.downloads = downloads(&view, name, &panel.id);
             }
             _ => {
                 let mut chart = render::panel_chart(panel, &result, &loaded.study, lang, lockdown)?;
@@ -419,7 +419,7 @@ async fn render_dashboard(
                 chart.source = None;
                 panel_view.svg = Some(render::svg(&chart)?);
                 panel_view.svg_narrow = Some(render::svg_narrow(&chart)?);
-                panel_view.downloads = downloads(&view, &name, &panel.id);
+                panel_view.downloads = downloads(&view, name, &panel.id);
                 panel_view.embed = Some(Link {
                     text: if lang.is_en() { "embed" } else { "嵌入" }.into(),
                     href: view.href(&format!("/embed/{name}/{}", panel.id), lang, None),
@@ -432,7 +432,7 @@ async fn render_dashboard(
         lang,
         title: lang.pick(&dashboard.title).to_string(),
         description: lang.pick(&dashboard.description).to_string(),
-        selects: selects(dashboard, &view, &loaded),
+        selects: selects(dashboard, &view, loaded),
         tiles,
         panels,
         switch: language_switch(&view, &path),

@@ -339,7 +339,7 @@ async fn random_sql_never_takes_the_server_down() {
             },
         }
         slowest.push((began.elapsed(), sql.chars().take(160).collect()));
-        slowest.sort_by(|a, b| b.0.cmp(&a.0));
+        slowest.sort_by_key(|s| std::cmp::Reverse(s.0));
         slowest.truncate(8);
     }
     for (took, sql) in &slowest {
