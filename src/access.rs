@@ -416,8 +416,9 @@ impl Access {
         let verified = PasswordHash::new(hash)
             .ok()
             .is_some_and(|hash| Argon2::default().verify_password(candidate, &hash).is_ok());
-        drop(turn);
-        match (user, key) {
+        // The outcome is counted before the turn is given up: the next in the queue must
+        // see this failure when it checks the lock again.
+        let outcome = match (user, key) {
             (Some(user), Some(key)) if verified => {
                 if let Ok(mut cache) = self.verified.lock() {
                     cache.insert(key, user.role);
@@ -432,7 +433,9 @@ impl Access {
                 self.throttle.failed(&keys, Instant::now());
                 Err(Refused::Wrong)
             }
-        }
+        };
+        drop(turn);
+        outcome
     }
 
     /// The role of a bearer token.
