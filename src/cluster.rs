@@ -41,7 +41,7 @@ fn only_parquet(dir: &std::path::Path) -> Result<()> {
             path: dir.to_path_buf(),
             message: format!(
                 "table {} {problem}: a Ballista cluster reads every table from Parquet files \
-                 (write the folder with `yanhuo import RAW --out DIR`; an optional table may be \
+                 (write the folder with `yanhuo import RAW --into DIR`; an optional table may be \
                  an empty {}.parquet)",
                 spec.name, spec.name
             ),

@@ -164,7 +164,9 @@ fn data_files(dir: &Path) -> Result<Vec<std::path::PathBuf>> {
 /// Files larger than this are identified by name, size and time rather than read whole.
 const HASH_LIMIT: u64 = 64 << 20;
 
-/// A content hash of the data files: the same data gives the same version on any machine.
+/// A hash of the data files: the same files give the same version on any machine, except
+/// that files over [`HASH_LIMIT`] count by name, size and modification time, so a copy of a
+/// large folder gets a version of its own.
 pub fn content_version(dir: &Path) -> Result<String> {
     let mut hasher = Sha256::new();
     for path in data_files(dir)? {

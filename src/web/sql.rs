@@ -43,7 +43,7 @@ pub fn router() -> super::Routes {
 /// Rows on one page of the console's table.
 const PAGE_SIZE: usize = 100;
 
-/// The formats a result downloads in; xlsx answers once `OutputFormat` knows it.
+/// The formats a result downloads in.
 const DOWNLOADS: [&str; 4] = ["csv", "xlsx", "json", "parquet"];
 
 // ---------------------------------------------------------------------------------------

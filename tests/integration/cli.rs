@@ -276,7 +276,7 @@ fn engine_names_what_it_expects_and_a_cluster_wants_parquet() {
     assert!(
         message.contains("table communities is CSV")
             && message.contains("a Ballista cluster reads every table from Parquet files")
-            && message.contains("yanhuo import RAW --out DIR"),
+            && message.contains("yanhuo import RAW --into DIR"),
         "{message}"
     );
 }

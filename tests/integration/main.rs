@@ -17,6 +17,7 @@
 //! - `pgwire`: the Postgres wire with real clients: psql and Python's psycopg.
 //! - `sql`: ad-hoc SQL: the sandbox's refusals and limits, the API, canned queries, the console.
 //! - `web`: pages, filters, downloads and errors through the router, without a server.
+//! - `tools`: the outside programs some tests drive, and what a missing one means.
 
 mod access;
 #[cfg(feature = "ballista")]
@@ -31,4 +32,5 @@ mod metrics;
 mod pgwire;
 mod publish;
 mod sql;
+mod tools;
 mod web;

@@ -83,6 +83,20 @@ async fn filters_narrow_the_figures_and_link_the_drill_downs() {
         b.contains("<option value=\"b\" selected>永丰社区</option>"),
         "{b}"
     );
+    let footfall = |page: &str| {
+        let start = page
+            .find("<section class=\"panel\" id=\"footfall\">")
+            .unwrap();
+        let end = start + page[start..].find("</section>").unwrap();
+        page[start..end].to_string()
+    };
+    // Unfiltered, two lines with a legend: a in the palette's first colour, b in its
+    // second (c has no footfall). Filtered to b: b's line alone, so no legend.
+    let (all_chart, b_chart) = (footfall(&all), footfall(&b));
+    assert!(all_chart.contains("黎园社区") && all_chart.contains("永丰社区"));
+    assert!(all_chart.contains("stroke=\"#0072B2\"") && all_chart.contains("stroke=\"#E69F00\""));
+    assert!(!b_chart.contains("黎园社区") && !b_chart.contains("stroke=\"#0072B2\""));
+    assert!(b_chart.contains("stroke=\"#E69F00\""), "{b_chart}");
     let overview = get(&site, "/d/recovery", None).await.text();
     assert!(overview.contains("href=\"/d/community?community=a\""));
     // A later lockdown: the figures change.
@@ -184,11 +198,24 @@ async fn results_are_cached_and_an_import_reopens_the_data() {
         "a second view ran queries"
     );
 
-    // New data: a shop more. The server notices within its check interval.
+    assert!(
+        get(&site, "/d/recovery", None)
+            .await
+            .text()
+            .contains("<div class=\"value\">6</div>")
+    );
+    // New data: a shop more, closed by the lockdown. The server notices within its check
+    // interval, and the tile of shops closed counts it: 6 + 1.
     let shops = std::fs::read_to_string(site.dir.path().join("shops.csv")).unwrap();
     std::fs::write(
         site.dir.path().join("shops.csv"),
         format!("{shops}s8,新店,dining,a,10,,\n"),
+    )
+    .unwrap();
+    let status = std::fs::read_to_string(site.dir.path().join("shop_status.csv")).unwrap();
+    std::fs::write(
+        site.dir.path().join("shop_status.csv"),
+        format!("{status}s8,2022-04-23T02:00:00+08:00,closed,level2_response\n"),
     )
     .unwrap();
     tokio::time::sleep(std::time::Duration::from_millis(2100)).await;
@@ -200,7 +227,7 @@ async fn results_are_cached_and_an_import_reopens_the_data() {
         get(&site, "/d/recovery", None)
             .await
             .text()
-            .contains("<div class=\"value\">6</div>")
+            .contains("<div class=\"value\">7</div>")
     );
 }
 
