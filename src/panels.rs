@@ -65,7 +65,9 @@ pub struct Study {
     pub communities: Vec<(String, String, String)>,
     /// lockdown_id, first and last lockdown date, in start order.
     pub lockdowns: Vec<(String, NaiveDate, NaiveDate)>,
-    pub holidays: Vec<(NaiveDate, String)>,
+    /// Days the calendar marks: date, name, and whether it is an adjusted workday (调休)
+    /// rather than a holiday.
+    pub holidays: Vec<(NaiveDate, String, bool)>,
 }
 
 impl Study {
@@ -95,14 +97,16 @@ impl Study {
         }
         let holidays = run_sql(
             &engine.ctx,
-            "SELECT date, name FROM calendar WHERE kind = 'holiday' ORDER BY date",
+            "SELECT date, name, kind FROM calendar WHERE kind IN ('holiday', 'adjusted_workday') ORDER BY date",
         )
         .await?;
         for row in text_rows(&holidays) {
-            if let [date, name] = row.as_slice()
+            if let [date, name, kind] = row.as_slice()
                 && let Ok(date) = date.parse()
             {
-                study.holidays.push((date, name.clone()));
+                study
+                    .holidays
+                    .push((date, name.clone(), kind == "adjusted_workday"));
             }
         }
         Ok(study)

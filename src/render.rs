@@ -10,7 +10,7 @@ use datafusion::arrow::datatypes::DataType;
 
 use crate::catalog::{CATEGORIES, CHANNELS, NEEDS};
 pub use crate::charts::FONT;
-use crate::charts::{self, Chart, ChartKind, Series, XAxis};
+use crate::charts::{self, Chart, ChartKind, Layout, Series, XAxis};
 use crate::config::Settings;
 use crate::dashboards::{self, Dashboard, Filter, Panel, PanelKind};
 use crate::engine::Engine;
@@ -19,10 +19,12 @@ use crate::labels::Lang;
 use crate::panels::{self, Filters, Study};
 use crate::queries::QueryResult;
 
-/// Inline charts on pages: CSS pixels, scaled to the screen's width.
+/// Inline charts on pages: CSS pixels (the plot; words add to the height), scaled to the
+/// screen's width.
 pub const SVG_SIZE: (u32, u32) = (720, 405);
-/// Downloads: drawn at this size times the scale (2: 1600 × 900 for print).
-pub const PNG_SIZE: (u32, u32) = (800, 450);
+/// Downloads: drawn at this size times the scale (2: 1600 wide for print); the title,
+/// description, notes and source line add to the height.
+pub const PNG_SIZE: (u32, u32) = (800, 400);
 
 impl From<charts::ChartError> for Error {
     fn from(e: charts::ChartError) -> Self {
@@ -30,18 +32,31 @@ impl From<charts::ChartError> for Error {
     }
 }
 
-/// Inline charts on phones: fewer pixels, so the same type reads larger at 375 px.
-pub const SVG_NARROW_SIZE: (u32, u32) = (420, 400);
+/// Inline charts on phones are drawn as wide as a 375 px phone's column (375 less the
+/// page's and the panel's padding and border: 12 + 12 + 1 on each side), so a size in the
+/// drawing is the size read.
+pub const NARROW_WIDTH: u32 = 325;
+/// The plot's height on a phone, before a legend below it.
+const NARROW_PLOT: u32 = 250;
 
 pub fn svg(chart: &Chart) -> Result<String> {
     Ok(charts::render_svg(chart, SVG_SIZE.0, SVG_SIZE.1)?)
 }
 
+/// The phone's drawing: taller than wide once the legend (two columns) is under the plot.
 pub fn svg_narrow(chart: &Chart) -> Result<String> {
+    let mut chart = chart.clone();
+    chart.layout = Layout::Narrow;
+    let rows = if chart.series.len() > 1 {
+        chart.series.len().div_ceil(2) as u32
+    } else {
+        0
+    };
+    let legend = if rows > 0 { rows * 19 + 12 } else { 0 };
     Ok(charts::render_svg(
-        chart,
-        SVG_NARROW_SIZE.0,
-        SVG_NARROW_SIZE.1,
+        &chart,
+        NARROW_WIDTH,
+        NARROW_PLOT + legend,
     )?)
 }
 
@@ -78,6 +93,19 @@ pub fn panel_chart(
     study: &Study,
     lang: Lang,
     lockdown: Option<&str>,
+) -> Result<Chart> {
+    panel_chart_withheld(panel, result, study, lang, lockdown, &|_, _| false)
+}
+
+/// [`panel_chart`] of published rows: `hidden(row, column)` says which values were withheld,
+/// and the chart marks each where it would have been.
+pub fn panel_chart_withheld(
+    panel: &Panel,
+    result: &QueryResult,
+    study: &Study,
+    lang: Lang,
+    lockdown: Option<&str>,
+    hidden: &dyn Fn(usize, &str) -> bool,
 ) -> Result<Chart> {
     let kind = match panel.kind {
         PanelKind::Kpi => ChartKind::Kpi,
@@ -144,7 +172,8 @@ pub fn panel_chart(
             let y = panel.y.first().map(String::as_str).unwrap_or_default();
             let values = panels::numbers(result, y);
             let mut by_key: Vec<(String, Vec<Option<f64>>)> = Vec::new();
-            for ((key, x), value) in keys.iter().zip(&xs).zip(values) {
+            let mut withheld: Vec<(String, usize)> = Vec::new();
+            for (row, ((key, x), value)) in keys.iter().zip(&xs).zip(values).enumerate() {
                 let slot = match by_key.iter().position(|(k, _)| k == key) {
                     Some(i) => i,
                     None => {
@@ -154,12 +183,20 @@ pub fn panel_chart(
                 };
                 if let Some(&i) = position.get(x.as_str()) {
                     by_key[slot].1[i] = value;
+                    if hidden(row, y) {
+                        withheld.push((key.clone(), i));
+                    }
                 }
             }
             // Series in the contract's order where it has one: in store at the bottom of a
             // stack, communities as the communities table lists them.
             by_key
                 .sort_by_key(|(key, _)| color_of(series_column, key, study).unwrap_or(usize::MAX));
+            for (key, i) in withheld {
+                if let Some(j) = by_key.iter().position(|(k, _)| *k == key) {
+                    chart.hidden.push((j, i));
+                }
+            }
             for (n, (key, values)) in by_key.into_iter().enumerate() {
                 chart.series.push(Series {
                     label: study.label(series_column, &key, lang),
@@ -172,9 +209,12 @@ pub fn panel_chart(
         None => {
             for (n, y) in panel.y.iter().enumerate() {
                 let mut values = vec![None; order.len()];
-                for (x, value) in xs.iter().zip(panels::numbers(result, y)) {
+                for (row, (x, value)) in xs.iter().zip(panels::numbers(result, y)).enumerate() {
                     if let Some(&i) = position.get(x.as_str()) {
                         values[i] = value;
+                        if hidden(row, y) {
+                            chart.hidden.push((n, i));
+                        }
                     }
                 }
                 // One series of categories or communities: each bar in its own colour.
@@ -215,10 +255,34 @@ pub fn panel_chart(
             ));
         }
         if panel.mark_holidays {
-            chart.markers = study.holidays.clone();
+            chart.markers = study
+                .holidays
+                .iter()
+                .map(|(date, name, workday)| (*date, day_label(name, *workday, lang)))
+                .collect();
         }
     }
     Ok(chart)
+}
+
+/// What a marked day is called on a chart: the holiday's name, or 调休 for a weekend day
+/// worked in exchange for one (its name in the calendar is the holiday's, e.g. 清明节调休).
+fn day_label(name: &str, workday: bool, lang: Lang) -> String {
+    match (lang, workday) {
+        (Lang::Zh, true) => "调休".into(),
+        (Lang::Zh, false) => name.to_string(),
+        (Lang::En, true) => "workday".into(),
+        (Lang::En, false) => match name {
+            "元旦" => "New Year".into(),
+            "春节" => "Spring Festival".into(),
+            "清明节" => "Qingming".into(),
+            "劳动节" => "Labour Day".into(),
+            "端午节" => "Dragon Boat".into(),
+            "中秋节" => "Mid-Autumn".into(),
+            "国庆节" => "National Day".into(),
+            other => other.to_string(),
+        },
+    }
 }
 
 /// KEY=VALUE pairs of `yanhuo render` as dashboard filters.

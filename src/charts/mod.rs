@@ -7,6 +7,7 @@
 
 mod alt;
 mod bar;
+pub mod frame;
 mod line;
 pub mod style;
 mod tile;
@@ -30,6 +31,17 @@ impl<E: std::error::Error + Send + Sync> From<DrawingAreaErrorKind<E>> for Chart
     fn from(e: DrawingAreaErrorKind<E>) -> Self {
         ChartError::Draw(e.to_string())
     }
+}
+
+/// The screen a chart is drawn for: the page chooses with CSS, without JavaScript.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Layout {
+    /// Desktops, print and downloads: 16:9, the legend beside the plot.
+    #[default]
+    Wide,
+    /// A phone's column: as wide as it, taller, the legend below, fewer ticks, no text
+    /// under 13 px.
+    Narrow,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -96,6 +108,11 @@ pub struct Chart {
     pub kind: ChartKind,
     pub lang: Lang,
     pub title: String,
+    /// The description under the title, a paragraph an entry: what the figure shows, what
+    /// it is filtered to, which lockdown.
+    pub subtitle: Vec<String>,
+    /// Notes above the source line: the period, the data version, what is not published.
+    pub notes: Vec<String>,
     /// The data source, printed under the chart.
     pub source: Option<String>,
     pub x: XAxis,
@@ -112,6 +129,11 @@ pub struct Chart {
     pub kpi: Option<String>,
     /// Tables: header and rows.
     pub table: Option<(Vec<String>, Vec<Vec<String>>)>,
+    /// Values withheld for privacy, as (series, x index): marked ×, never drawn as 0.
+    pub hidden: Vec<(usize, usize)>,
+    /// Bars carry their value written at their end (print).
+    pub value_labels: bool,
+    pub layout: Layout,
 }
 
 impl Chart {
@@ -120,6 +142,8 @@ impl Chart {
             kind,
             lang,
             title: title.into(),
+            subtitle: Vec::new(),
+            notes: Vec::new(),
             source: None,
             x: XAxis::Categories(Vec::new()),
             y_label: String::new(),
@@ -130,7 +154,24 @@ impl Chart {
             reference: None,
             kpi: None,
             table: None,
+            hidden: Vec::new(),
+            value_labels: false,
+            layout: Layout::Wide,
         }
+    }
+
+    /// The plot alone, for a page that carries the words as text around it.
+    pub fn bare(mut self) -> Chart {
+        self.title.clear();
+        self.subtitle.clear();
+        self.notes.clear();
+        self.source = None;
+        self
+    }
+
+    /// Whether (series, x) is withheld.
+    pub fn is_hidden(&self, series: usize, x: usize) -> bool {
+        self.hidden.contains(&(series, x))
     }
 
     /// Sentences saying what the chart shows, written from its numbers, for `alt` text,
@@ -151,39 +192,15 @@ where
 {
     style::register_font();
     root.fill(&WHITE)?;
-    let (width, height) = root.dim_in_pixel();
-    let title_size = 22.0 * scale;
-    let source_size = 12.0 * scale;
-    // Pages show the title in HTML above an inline chart; downloads carry it in the image.
-    let top = if chart.title.is_empty() {
-        (8.0 * scale) as u32
-    } else {
-        (title_size * 1.8) as u32
-    };
-    let bottom = if chart.source.is_some() {
-        (source_size * 2.0) as u32
-    } else {
-        0
-    };
-    if !chart.title.is_empty() {
-        root.draw(&Text::new(
-            chart.title.clone(),
-            ((12.0 * scale) as i32, (title_size * 0.5) as i32),
-            style::font(title_size).color(&style::INK),
-        ))?;
-    }
-    if let Some(source) = &chart.source {
-        root.draw(&Text::new(
-            source.clone(),
-            (
-                (12.0 * scale) as i32,
-                height as i32 - (source_size * 1.5) as i32,
-            ),
-            style::font(source_size).color(&style::MUTED),
-        ))?;
-    }
-    let body = root.margin(top, bottom, 0, 0);
-    let _ = width;
+    let (width, _) = root.dim_in_pixel();
+    let frame = frame::Frame::of(chart, f64::from(width) / scale);
+    frame.draw(root, scale)?;
+    let body = root.margin(
+        (frame.header() * scale) as u32,
+        (frame.footer() * scale) as u32,
+        0,
+        0,
+    );
     let stacked = chart.kind == ChartKind::StackedBar;
     match chart.kind {
         ChartKind::Line | ChartKind::Bar | ChartKind::StackedBar | ChartKind::Histogram => {
@@ -202,17 +219,25 @@ where
     Ok(())
 }
 
-/// The chart as an SVG document, `width` × `height` CSS pixels.
+/// The height of the whole image for a plot `height` CSS pixels high: the words above and
+/// below it take what they need.
+pub fn full_height(chart: &Chart, width: u32, height: u32) -> u32 {
+    let frame = frame::Frame::of(chart, f64::from(width));
+    height + (frame.header() + frame.footer()).ceil() as u32
+}
+
+/// The chart as an SVG document `width` CSS pixels wide, its plot `height` high.
 pub fn render_svg(chart: &Chart, width: u32, height: u32) -> Result<String, ChartError> {
     let mut out = String::new();
     {
-        let root = SVGBackend::with_string(&mut out, (width, height)).into_drawing_area();
+        let size = (width, full_height(chart, width, height));
+        let root = SVGBackend::with_string(&mut out, size).into_drawing_area();
         draw(chart, &root, 1.0)?;
     }
     Ok(style::finish_svg(&out, chart))
 }
 
-/// The chart as a PNG, `width` × `height` at `scale` (2 for print).
+/// The chart as a PNG, `width` wide with its plot `height` high, at `scale` (2 for print).
 pub fn render_png(
     chart: &Chart,
     width: u32,
@@ -220,9 +245,10 @@ pub fn render_png(
     scale: u32,
 ) -> Result<Vec<u8>, ChartError> {
     let scale = scale.clamp(1, 4);
-    let (w, h) = (width * scale, height * scale);
+    let (w, h) = (width * scale, full_height(chart, width, height) * scale);
     let mut pixels = vec![0u8; (w * h * 3) as usize];
     {
+        let _text = style::BitmapText::begin();
         let root = BitMapBackend::with_buffer(&mut pixels, (w, h)).into_drawing_area();
         draw(chart, &root, f64::from(scale))?;
     }

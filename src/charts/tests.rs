@@ -252,7 +252,8 @@ fn png_is_twice_the_size_and_draws_chinese_glyphs() {
     second.title = "客流恢复天数".into();
     let (a, a_ink, size) = ink(&render_png(&first, 800, 450, 2).unwrap(), 0..80);
     let (b, b_ink, _) = ink(&render_png(&second, 800, 450, 2).unwrap(), 0..80);
-    assert_eq!(size, (1600, 900));
+    // 450 for the plot, and the title's line: 8 + 22 × 1.45 + 6 = 46.
+    assert_eq!(size, (1600, 2 * (450 + 46)));
     // Both titles have ink, and different characters make different ink: missing glyphs
     // would draw nothing, or the same empty boxes for both.
     assert!(a_ink > 500 && b_ink > 500, "{a_ink} {b_ink}");
@@ -316,4 +317,94 @@ fn large_but_drawable_values_keep_a_span_the_floats_can_step_through() {
     let chart = line_of(vec![Some(3.0), Some(3.0)]);
     let (lo, hi) = y_range(&chart, false).unwrap();
     assert_eq!((lo, hi), (3.0 - 0.08, 4.0 + 0.08));
+}
+
+/// Every text of an SVG: (font-size, x, y, text).
+fn texts_of(svg: &str) -> Vec<(f64, f64, f64, String)> {
+    let doc = roxmltree::Document::parse(svg).unwrap();
+    doc.descendants()
+        .filter(|n| n.has_tag_name("text"))
+        .map(|n| {
+            let f = |a: &str| {
+                n.attribute(a)
+                    .and_then(|v| v.parse::<f64>().ok())
+                    .unwrap_or(0.0)
+            };
+            let text = n.text().unwrap_or_default().trim().to_string();
+            (f("font-size"), f("x"), f("y"), text)
+        })
+        .collect()
+}
+
+#[test]
+fn a_phone_drawing_has_no_text_under_13_px_and_its_legend_below() {
+    let mut chart = footfall(Lang::Zh).bare();
+    chart.layout = Layout::Narrow;
+    chart.series = (0..12)
+        .map(|c| Series {
+            label: format!("社区{c}"),
+            color: c,
+            bar_colors: Vec::new(),
+            values: vec![Some(c as f64); 30],
+        })
+        .collect();
+    chart.markers = vec![
+        (date(2), "调休".into()),
+        (date(3), "清明节".into()),
+        (date(4), "清明节".into()),
+        (date(5), "清明节".into()),
+    ];
+    // 325 wide, as the column of a 375 px phone: a size in the drawing is the size read.
+    let svg = render_svg(&chart, 325, 250 + 6 * 19 + 12).unwrap();
+    let texts = texts_of(&svg);
+    assert!(!texts.is_empty());
+    for (size, _, _, text) in &texts {
+        assert!(*size >= 12.99, "{text:?} at {size} px");
+    }
+    // The legend: two columns under the plot, six rows, every name inside the drawing.
+    let legend: Vec<_> = texts.iter().filter(|t| t.3.starts_with("社区")).collect();
+    assert_eq!(legend.len(), 12);
+    let columns: std::collections::BTreeSet<i64> = legend.iter().map(|t| t.1 as i64).collect();
+    assert_eq!(columns.len(), 2);
+    assert!(
+        legend.iter().all(|t| t.1 < 325.0 && t.2 > 200.0),
+        "{legend:?}"
+    );
+    // The holidays are named, a run of days once: 调休 and 清明节, each one time.
+    let named = |name: &str| texts.iter().filter(|t| t.3 == name).count();
+    assert_eq!((named("调休"), named("清明节")), (1, 1));
+    // Four dates at most along the axis.
+    let dates = texts.iter().filter(|t| t.3.starts_with("04-")).count();
+    assert!((2..=5).contains(&dates), "{dates}");
+}
+
+#[test]
+fn a_withheld_bar_is_a_marked_stub_and_printed_bars_carry_their_values() {
+    let mut chart = Chart::new(ChartKind::Bar, Lang::Zh, "各类店铺线上找回的销售");
+    chart.x = XAxis::Categories(vec!["餐饮".into(), "理发".into(), "诊所".into()]);
+    chart.unit = Unit::Share;
+    chart.series = vec![Series {
+        label: "recovery_rate".into(),
+        color: 0,
+        bar_colors: Vec::new(),
+        values: vec![Some(0.5), None, Some(0.25)],
+    }];
+    chart.hidden = vec![(0, 1)];
+    chart.value_labels = true;
+    chart.subtitle = vec!["范围：黎园社区".into()];
+    chart.notes = vec!["× 数据不公布：为保护单个店铺，1个数值未公布。".into()];
+    let svg = render_svg(&chart, 800, 400).unwrap();
+    let texts: Vec<String> = texts_of(&svg).into_iter().map(|t| t.3).collect();
+    // The withheld bar: one ×, and the notes say what it means; the others' values.
+    assert_eq!(texts.iter().filter(|t| *t == "×").count(), 1);
+    assert!(texts.iter().any(|t| t == "50.0%") && texts.iter().any(|t| t == "25.0%"));
+    for words in [
+        "各类店铺线上找回的销售",
+        "范围：黎园社区",
+        "× 数据不公布：为保护单个店铺，1个数值未公布。",
+    ] {
+        assert!(texts.iter().any(|t| t == words), "{words} in {texts:?}");
+    }
+    // No bar is drawn for 理发: two bars of the series' colour.
+    assert_eq!(rects_of(&svg, style::PALETTE[0]).len(), 2);
 }

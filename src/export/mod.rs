@@ -84,12 +84,31 @@ impl Figure {
         let result = engine.run(&panel.query, &params).await?;
         let published = cells::publish(engine, file, &params, &result, &row_filters).await?;
         let lockdown = filters.get(&Filter::Lockdown).map(String::as_str);
-        let mut chart = render::panel_chart(panel, &published.result, study, lang, lockdown)?;
+        let mut chart = render::panel_chart_withheld(
+            panel,
+            &published.result,
+            study,
+            lang,
+            lockdown,
+            &|row, column| published.is_hidden(row, column).is_some(),
+        )?;
         let source = render::source_line(lang).to_string();
-        chart.source = Some(match suppression_line(&published, lang) {
-            Some(line) => format!("{source}  {line}"),
-            None => source.clone(),
-        });
+        chart.source = Some(source.clone());
+        let caption = lang.pick(&panel.caption).to_string();
+        // As a reporter prints it: what it shows, what it is filtered to, which lockdown;
+        // under the plot the period, the data version and what is withheld.
+        chart.subtitle = [caption.clone(), scope(study, filters, lockdown, lang)]
+            .into_iter()
+            .filter(|s| !s.is_empty())
+            .collect();
+        chart.notes = [
+            Some(period_line(&chart, study, lockdown, &engine.version, lang)),
+            suppression_line(&published, lang),
+        ]
+        .into_iter()
+        .flatten()
+        .collect();
+        chart.value_labels = true;
         if panel.kind == PanelKind::Kpi
             && let Some(column) = &panel.value
             && let Some(why) = published.is_hidden(0, column)
@@ -108,7 +127,7 @@ impl Figure {
             params,
             sql,
             title: lang.pick(&panel.title).to_string(),
-            caption: lang.pick(&panel.caption).to_string(),
+            caption,
             source,
             definition: file.description.clone(),
             data_version: engine.version.clone(),
@@ -429,14 +448,75 @@ fn suppression_notes(published: &Published, lang: Lang) -> Vec<String> {
         .collect()
 }
 
+/// What a figure is filtered to, in words: the community and kind of shop (or all of
+/// them) and the lockdown with its dates.
+fn scope(study: &Study, filters: &Filters, lockdown: Option<&str>, lang: Lang) -> String {
+    let en = lang.is_en();
+    let community = match filters.get(&Filter::Community) {
+        Some(id) => study.label("community_id", id, lang),
+        None if en => "all communities".into(),
+        None => "全部社区".into(),
+    };
+    let category = match filters.get(&Filter::Category) {
+        Some(code) => study.label("category", code, lang),
+        None if en => "all kinds of shop".into(),
+        None => "全部店铺类型".into(),
+    };
+    let mut parts = vec![community, category];
+    if let Some((_, first, last)) = study.lockdown(lockdown) {
+        parts.push(if en {
+            format!(
+                "lockdown {} to {}",
+                first.format("%-d %b %Y"),
+                last.format("%-d %b %Y")
+            )
+        } else {
+            format!(
+                "封控期 {}至{}",
+                first.format("%Y年%-m月%-d日"),
+                last.format("%-m月%-d日")
+            )
+        });
+    }
+    let scope = parts.join(" · ");
+    if en {
+        format!("Showing: {scope}")
+    } else {
+        format!("范围：{scope}")
+    }
+}
+
+/// The dates the figure covers (its axis, or the lockdown for a figure of the lockdown as a
+/// whole) and the data version it was computed from.
+fn period_line(
+    chart: &Chart,
+    study: &Study,
+    lockdown: Option<&str>,
+    version: &str,
+    lang: Lang,
+) -> String {
+    let en = lang.is_en();
+    let dates = match &chart.x {
+        crate::charts::XAxis::Dates(d) => d.first().zip(d.last()).map(|(a, b)| (*a, *b)),
+        crate::charts::XAxis::Categories(_) => study.lockdown(lockdown).map(|(_, a, b)| (*a, *b)),
+    };
+    let version: String = version.chars().take(12).collect();
+    match (dates, en) {
+        (Some((a, b)), true) => format!("Period: {a} to {b} · data version {version}"),
+        (Some((a, b)), false) => format!("统计期：{a} 至 {b} · 数据版本 {version}"),
+        (None, true) => format!("Data version {version}"),
+        (None, false) => format!("数据版本 {version}"),
+    }
+}
+
 /// The line under a chart that lost values.
 fn suppression_line(published: &Published, lang: Lang) -> Option<String> {
     let n = published.hidden.len();
     (n > 0).then(|| {
         if lang.is_en() {
-            format!("{n} value(s) suppressed to protect single shops.")
+            format!("× not published: {n} value(s) suppressed to protect single shops.")
         } else {
-            format!("为保护单个店铺，{n}个数值未公布。")
+            format!("× 数据不公布：为保护单个店铺，{n}个数值未公布。")
         }
     })
 }

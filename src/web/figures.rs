@@ -218,10 +218,9 @@ async fn embed(
     let loaded = state.current().await?;
     let view = View::from_query(&query, &loaded)?;
     let figure = figure(&loaded, &name, &panel, &view).await?;
-    let mut chart = figure.chart.clone();
-    // The page carries the title and source as text, where readers and search engines see it.
-    chart.title.clear();
-    chart.source = None;
+    // The page carries the title, description, notes and source as text, where readers and
+    // search engines see it.
+    let chart = figure.chart.clone().bare();
     let page = EmbedPage {
         lang: view.lang,
         title: figure.title.clone(),

@@ -412,11 +412,10 @@ async fn render_dashboard(
                 panel_view.downloads = downloads(&view, name, &panel.id);
             }
             _ => {
-                let mut chart = render::panel_chart(panel, &result, &loaded.study, lang, lockdown)?;
+                let chart = render::panel_chart(panel, &result, &loaded.study, lang, lockdown)?;
                 panel_view.alt = chart.alt_text();
                 // The page's heading and footer carry the title and source.
-                chart.title.clear();
-                chart.source = None;
+                let chart = chart.bare();
                 panel_view.svg = Some(render::svg(&chart)?);
                 panel_view.svg_narrow = Some(render::svg_narrow(&chart)?);
                 panel_view.downloads = downloads(&view, name, &panel.id);

@@ -204,12 +204,9 @@ async fn cells_exactly_on_the_thresholds_are_published_and_just_over_are_hidden(
     // only the published bars.
     let rates: Vec<Option<f64>> = figure.chart.series[0].values.clone();
     assert_eq!(rates, [None, Some(1.0 / 7.0), Some(1.0 / 7.0), None]);
-    assert!(
-        figure
-            .chart
-            .source
-            .as_deref()
-            .is_some_and(|s| s.ends_with("为保护单个店铺，10个数值未公布。"))
+    assert_eq!(
+        figure.chart.notes.last().map(String::as_str),
+        Some("× 数据不公布：为保护单个店铺，10个数值未公布。")
     );
     assert_eq!(
         figure.alt_text(),

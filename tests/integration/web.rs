@@ -146,7 +146,15 @@ async fn downloads_carry_strong_etags_and_answer_304() {
     assert_eq!(png.headers[header::CONTENT_TYPE], "image/png");
     let decoder = png::Decoder::new(std::io::Cursor::new(png.body));
     let info = decoder.read_info().unwrap();
-    assert_eq!((info.info().width, info.info().height), (1600, 900));
+    // 800 × 2 wide. High: the plot's 400; above it 8 + the title (22 px type, 32 apart) +
+    // the caption and the scope line (14 px, 20 apart each) + 6 = 86; below it 6 + the
+    // period line, the line on what is not published (the fixture's communities have too
+    // few shops for their footfall) and the source line (12 px, 17 apart each) + 4 = 61;
+    // all times 2.
+    assert_eq!(
+        (info.info().width, info.info().height),
+        (1600, 2 * (400 + 86 + 61))
+    );
 
     let csv = get(&site, "/d/recovery/recovery_by_community.csv", None)
         .await
