@@ -271,6 +271,8 @@ pub struct ImportReport {
     pub dry_run: bool,
     /// Files and sheets no table matched, by name or header.
     pub skipped: Vec<String>,
+    /// Sheets with nothing in them, skipped.
+    pub empty: Vec<String>,
     /// In a dry run, the rows that would be rejected (the first [`DRY_RUN_REJECTS`]).
     pub rejects: Vec<Reject>,
     pub into: PathBuf,
@@ -386,6 +388,9 @@ impl std::fmt::Display for ImportReport {
         }) {
             write_source(f, file)?;
         }
+        for label in &self.empty {
+            writeln!(f, "{label}: empty, skipped")?;
+        }
         for label in &self.skipped {
             writeln!(
                 f,
@@ -455,10 +460,21 @@ pub fn table_for_name(stem: &str) -> Option<&'static TableSpec> {
         .or_else(|| vocabulary::table_for_chinese_name(stem).and_then(catalog::table))
 }
 
+/// What the top of a source says its table is.
+enum ByHeader {
+    Table(&'static TableSpec),
+    /// Nothing in it (WPS's Sheet2, Sheet3).
+    Empty,
+    Unknown,
+}
+
 /// The table whose header the top of `source` holds, when its name says nothing: the one
 /// that maps the most columns, every required one among them.
-fn table_by_header(source: &Source, map: &Mapping) -> Result<Option<&'static TableSpec>> {
+fn table_by_header(source: &Source, map: &Mapping) -> Result<ByHeader> {
     let rows = read::top_rows(source, layout::HEADER_SEARCH + 1)?;
+    if rows.is_empty() {
+        return Ok(ByHeader::Empty);
+    }
     let rules = map.for_source(source);
     let mut best: Option<(&'static TableSpec, usize)> = None;
     for spec in TABLES {
@@ -468,7 +484,7 @@ fn table_by_header(source: &Source, map: &Mapping) -> Result<Option<&'static Tab
             best = Some((spec, score));
         }
     }
-    Ok(best.map(|(spec, _)| spec))
+    Ok(best.map_or(ByHeader::Unknown, |(spec, _)| ByHeader::Table(spec)))
 }
 
 /// What [`discover`] found: each table's sources, and the files no table matched.
@@ -476,6 +492,17 @@ fn table_by_header(source: &Source, map: &Mapping) -> Result<Option<&'static Tab
 pub struct Found {
     pub tables: BTreeMap<&'static str, Vec<Source>>,
     pub skipped: Vec<Source>,
+    pub empty: Vec<Source>,
+}
+
+impl Found {
+    fn add(&mut self, by: ByHeader, source: Source) {
+        match by {
+            ByHeader::Table(spec) => self.tables.entry(spec.name).or_default().push(source),
+            ByHeader::Empty => self.empty.push(source),
+            ByHeader::Unknown => self.skipped.push(source),
+        }
+    }
 }
 
 /// Finds the sources of each table under `src` (a folder, or a single file): by the map
@@ -495,13 +522,10 @@ pub fn discover(src: &Path, map: &Mapping) -> Result<Found> {
             .any(|e| catalog::has_extension(path, e));
         if !is_workbook {
             let spec = match by_name {
-                Some(spec) => Some(spec),
+                Some(spec) => ByHeader::Table(spec),
                 None => table_by_header(&whole, map)?,
             };
-            match spec {
-                Some(spec) => found.tables.entry(spec.name).or_default().push(whole),
-                None => found.skipped.push(whole),
-            }
+            found.add(spec, whole);
             return Ok(());
         }
         let sheets = {
@@ -532,13 +556,10 @@ pub fn discover(src: &Path, map: &Mapping) -> Result<Found> {
         for sheet in &sheets {
             let source = sheet_source(sheet);
             let spec = match by_name {
-                Some(spec) => Some(spec),
+                Some(spec) => ByHeader::Table(spec),
                 None => table_by_header(&source, map)?,
             };
-            match spec {
-                Some(spec) => found.tables.entry(spec.name).or_default().push(source),
-                None => found.skipped.push(source),
-            }
+            found.add(spec, source);
         }
         Ok(())
     };
@@ -642,6 +663,7 @@ pub fn import_with(src: &Path, into: &Path, options: &ImportOptions) -> Result<I
     let Found {
         tables: sources,
         skipped,
+        empty,
     } = discover(src, map)?;
     for source in &skipped {
         tracing::warn!(
@@ -669,6 +691,7 @@ pub fn import_with(src: &Path, into: &Path, options: &ImportOptions) -> Result<I
         zone: zone.name().to_string(),
         dry_run: options.dry_run,
         skipped: skipped.iter().map(|s| s.label(root)).collect(),
+        empty: empty.iter().map(|s| s.label(root)).collect(),
         ..Default::default()
     };
     let mut changed: Vec<(&'static TableSpec, Vec<RecordBatch>)> = Vec::new();

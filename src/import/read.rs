@@ -182,11 +182,13 @@ impl TextEncoding {
 /// UTF-8 if every byte of the file is (a BOM or none), else GB18030 (GBK is a part of it:
 /// what Excel on Chinese Windows saves) if every byte is that; never a guess that replaces
 /// characters.
-fn detect_encoding(path: &Path) -> Result<TextEncoding> {
+/// Also says whether lines end in CRLF (as Excel writes them), judged by the first megabyte.
+fn detect_encoding(path: &Path) -> Result<(TextEncoding, bool)> {
     let mut file = File::open(path).map_err(|e| Error::io(path, e))?;
     let mut chunk = vec![0u8; 1 << 20];
     let mut pending: Vec<u8> = Vec::new();
     let mut first = true;
+    let mut crlf = false;
     loop {
         let n = file.read(&mut chunk).map_err(|e| Error::io(path, e))?;
         if n == 0 {
@@ -199,6 +201,9 @@ fn detect_encoding(path: &Path) -> Result<TextEncoding> {
                 "UTF-16 text (Excel's \"Unicode text\"): save it as \"CSV UTF-8\" instead",
             ));
         }
+        if first {
+            crlf = chunk[..n].windows(2).any(|w| w == b"\r\n");
+        }
         first = false;
         pending.extend_from_slice(&chunk[..n]);
         match std::str::from_utf8(&pending) {
@@ -207,13 +212,13 @@ fn detect_encoding(path: &Path) -> Result<TextEncoding> {
             Err(e) if e.error_len().is_none() => {
                 pending.drain(..e.valid_up_to());
             }
-            Err(_) => return Ok(TextEncoding::Gb18030),
+            Err(_) => return Ok((TextEncoding::Gb18030, crlf)),
         }
     }
     if pending.is_empty() {
-        Ok(TextEncoding::Utf8)
+        Ok((TextEncoding::Utf8, crlf))
     } else {
-        Ok(TextEncoding::Gb18030)
+        Ok((TextEncoding::Gb18030, crlf))
     }
 }
 
@@ -221,7 +226,7 @@ fn csv_rows(
     path: &Path,
     sink: &mut dyn FnMut(u64, Vec<String>) -> Result<bool>,
 ) -> Result<&'static str> {
-    let encoding = detect_encoding(path)?;
+    let (encoding, crlf) = detect_encoding(path)?;
     let input: Box<dyn Read> = match encoding {
         TextEncoding::Utf8 => Box::new(File::open(path).map_err(|e| Error::io(path, e))?),
         TextEncoding::Gb18030 => {
@@ -243,7 +248,11 @@ fn csv_rows(
         .from_reader(BufReader::with_capacity(1 << 20, input));
     for record in reader.records() {
         let record = record.map_err(|e| csv_error(path, e))?;
-        let line = record.position().map_or(0, |p| p.line());
+        // The csv crate counts a record of a CRLF file as starting on the line before: at
+        // the `\n` left over from the previous line's `\r\n`.
+        let line = record
+            .position()
+            .map_or(0, |p| p.line() + u64::from(crlf && p.byte() > 0));
         let cells: Vec<String> = record
             .iter()
             .map(|s| s.trim_start_matches('\u{feff}').to_string())
