@@ -261,6 +261,12 @@ pub struct ImportArgs {
     /// The data folder to merge into.
     #[arg(long)]
     pub into: PathBuf,
+    /// A TOML file naming what the built-in Chinese vocabulary does not know: columns, codes, a fixed shop_id, the table, the zone (docs/DATA.md).
+    #[arg(long)]
+    pub map: Option<PathBuf>,
+    /// Read, map and check everything and print what would be loaded and rejected; change nothing.
+    #[arg(long)]
+    pub dry_run: bool,
 }
 
 #[derive(Debug, Args)]
@@ -436,7 +442,19 @@ pub async fn run(cli: Cli) -> Result<()> {
             yanhuo::cluster::executor(options, settings.zone).await
         }
         Command::Import(args) => {
-            let report = import::import(&args.src, &args.into, settings.zone)?;
+            let map = match &args.map {
+                Some(path) => import::Mapping::load(path).map_err(|e| Error::Setting {
+                    name: "--map".into(),
+                    message: e.to_string(),
+                })?,
+                None => import::Mapping::default(),
+            };
+            let options = import::ImportOptions {
+                zone: Some(settings.zone),
+                map,
+                dry_run: args.dry_run,
+            };
+            let report = import::import_with(&args.src, &args.into, &options)?;
             print!("{report}");
             Ok(())
         }

@@ -90,9 +90,17 @@ impl<'a> Checker<'a> {
     }
 
     fn parse(&mut self, kind: Kind, text: &str) -> Result<Value, &'static str> {
+        // Chinese input methods type numbers and colons full-width (１２．５, 10：05).
+        let half;
+        let text = if kind != Kind::Text && !text.is_ascii() {
+            half = half_width(text);
+            half.as_str()
+        } else {
+            text
+        };
         match kind {
             Kind::Text => Ok(Value::Text(text.to_string())),
-            Kind::Integer => parse_integer(text)
+            Kind::Integer => parse_integer(&text.replace(',', ""))
                 .map(Value::Integer)
                 .ok_or("must be a whole number"),
             Kind::Float => text
@@ -170,15 +178,50 @@ fn parse_integer(text: &str) -> Option<i64> {
     })
 }
 
+/// Full-width ASCII (U+FF01..U+FF5E) and the ideographic space as their ASCII forms.
+pub fn half_width(text: &str) -> String {
+    text.chars()
+        .map(|c| match c {
+            '\u{ff01}'..='\u{ff5e}' => char::from_u32(c as u32 - 0xfee0).unwrap_or(c),
+            '\u{3000}' => ' ',
+            _ => c,
+        })
+        .collect()
+}
+
 /// Parses a yuan amount into fen, exactly: decimal(12,2) allows 10 digits before the point
-/// and 2 after, and a third decimal is an error rather than a rounding.
+/// and 2 after, and a third decimal is an error rather than a rounding. An order book's
+/// forms are read too: `¥12.50`, `12.5元`, `RMB 12.5`, and thousands separated by commas
+/// in groups of three (`1,234.00`; `12,5` stays an error, it may be a decimal comma).
 pub fn parse_money(text: &str) -> Result<i128, &'static str> {
     const EXPECTED: &str = "must be an amount in yuan with at most 2 decimals (12.50)";
+    let text = text.trim();
     let (negative, digits) = match text.strip_prefix('-') {
         Some(rest) => (true, rest),
         None => (false, text),
     };
+    let digits = digits
+        .trim_start_matches(['¥', '￥'])
+        .trim_start_matches("RMB")
+        .trim_end_matches('元')
+        .trim();
+    let (negative, digits) = match digits.strip_prefix('-') {
+        Some(rest) if !negative => (true, rest),
+        _ => (negative, digits),
+    };
     let (whole, frac) = digits.split_once('.').unwrap_or((digits, ""));
+    let grouped;
+    let whole = if whole.contains(',') {
+        let mut groups = whole.split(',');
+        let first = groups.next().unwrap_or_default();
+        if first.is_empty() || first.len() > 3 || groups.any(|g| g.len() != 3) {
+            return Err(EXPECTED);
+        }
+        grouped = whole.replace(',', "");
+        grouped.as_str()
+    } else {
+        whole
+    };
     if whole.is_empty() && frac.is_empty() {
         return Err(EXPECTED);
     }
@@ -204,9 +247,12 @@ pub fn parse_money(text: &str) -> Result<i128, &'static str> {
 }
 
 pub fn parse_date(text: &str) -> Option<NaiveDate> {
+    let text = text.trim();
     for format in [
         "%Y-%m-%d",
         "%Y/%m/%d",
+        "%Y.%m.%d",
+        "%Y年%m月%d日",
         "%Y-%m-%dT%H:%M:%S",
         "%Y-%m-%d %H:%M:%S",
     ] {
@@ -251,6 +297,13 @@ pub fn parse_timestamp(text: &str, zone: &Tz) -> Option<(i64, bool)> {
         "%Y-%m-%d %H:%M",
         "%Y/%m/%d %H:%M:%S",
         "%Y/%m/%d %H:%M",
+        "%Y.%m.%d %H:%M:%S",
+        "%Y.%m.%d %H:%M",
+        "%Y年%m月%d日 %H:%M:%S",
+        "%Y年%m月%d日 %H:%M",
+        "%Y年%m月%d日%H:%M:%S",
+        "%Y年%m月%d日%H:%M",
+        "%Y年%m月%d日 %H时%M分",
     ] {
         if let Ok(t) = NaiveDateTime::parse_from_str(text, format) {
             // China has had no daylight saving since 1991; `earliest` still gives an answer
@@ -405,6 +458,36 @@ mod tests {
         assert!(parse_money("12,5").is_err());
         assert!(parse_money("").is_err());
         assert_eq!(parse_money("-1"), Ok(-100));
+    }
+
+    #[test]
+    fn money_in_an_order_books_forms() {
+        assert_eq!(parse_money("¥12.50"), Ok(1250));
+        assert_eq!(parse_money("￥12.5"), Ok(1250));
+        assert_eq!(parse_money("12.5元"), Ok(1250));
+        assert_eq!(parse_money("1,234.00"), Ok(123_400));
+        assert_eq!(parse_money("1,234,567"), Ok(123_456_700));
+        assert_eq!(parse_money("-¥3"), Ok(-300));
+        assert!(parse_money("12,5").is_err());
+        assert!(parse_money(",123").is_err());
+        assert!(parse_money("1,2345").is_err());
+        assert!(parse_money("¥").is_err());
+        assert!(parse_money("元").is_err());
+        assert_eq!(half_width("１２．５"), "12.5");
+    }
+
+    #[test]
+    fn chinese_date_and_time_forms() {
+        let zone = chrono_tz::Asia::Shanghai;
+        // 02:00 local on 2022-04-23 is 1_650_650_400 s; 10:05 is 8 h 5 min later (+29_100 s).
+        let expected = Some((1_650_679_500_000_000, true));
+        assert_eq!(parse_timestamp("2022/4/23 10:05", &zone), expected);
+        assert_eq!(parse_timestamp("2022年4月23日 10:05", &zone), expected);
+        assert_eq!(parse_timestamp("2022年4月23日10:05:00", &zone), expected);
+        assert_eq!(parse_timestamp("2022.04.23 10:05", &zone), expected);
+        let d = NaiveDate::from_ymd_opt(2022, 4, 23);
+        assert_eq!(parse_date("2022年4月23日"), d);
+        assert_eq!(parse_date("2022/4/23"), d);
     }
 
     #[test]

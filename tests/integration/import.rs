@@ -283,11 +283,12 @@ async fn a_corrupt_file_stops_the_import_and_leaves_the_data_folder_untouched() 
     assert!(err.contains("shops.parquet"), "{err}");
     assert_eq!(snapshot(&into), before);
 
-    // Not UTF-8 (GBK from an old Excel).
+    // Neither UTF-8 nor GB18030 (GBK is read: see `sheets.rs`). 0xff starts no character
+    // in either.
     let gbk = tempfile::tempdir().unwrap();
     let mut bytes =
         b"shop_id,name,category,community_id,area_m2,annual_rent_cny,opened_on\ns20,".to_vec();
-    bytes.extend([0xc0, 0xcf, 0xcd, 0xf5]); // 老王 in GBK
+    bytes.extend([0xc0, 0xcf, 0xff, 0xff]);
     bytes.extend(b",dining,a,10,,\n");
     std::fs::write(gbk.path().join("shops.csv"), bytes).unwrap();
     let err = import(gbk.path(), &into, ZONE).unwrap_err().to_string();

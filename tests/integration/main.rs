@@ -12,6 +12,9 @@
 //! - `fixture`: the hand-built district every metric test reads, and helpers to read results.
 //! - `metrics`: each query file of queries/ against values worked out by hand.
 //! - `import`: `yanhuo import` end to end: rules, rejects, idempotence, append, corrupt files.
+//! - `sheets`: `yanhuo import` on a street office's own books: Chinese headers and codes,
+//!   titles, totals, merged headers, GBK CSV, a map file, `--dry-run`.
+//! - `import_fuzz`: every reader under mutated, truncated and random files and map files.
 //! - `cli`: the `yanhuo` binary as a user runs it: query output formats, errors.
 //! - `publish`: figures for print: suppression thresholds, every export format, `--verify`.
 //! - `pgwire`: the Postgres wire with real clients: psql and Python's psycopg.
@@ -28,9 +31,11 @@ mod fixture;
 mod fuzz;
 mod http;
 mod import;
+mod import_fuzz;
 mod metrics;
 mod pgwire;
 mod publish;
+mod sheets;
 mod sql;
 mod tools;
 mod web;
