@@ -252,21 +252,16 @@ fn aggregate_subquery(e: &mut Expr, catalog: &Catalog) {
     let Expr::Subquery(query) = e else {
         return;
     };
-    // A subquery that reads only empty catalog tables (`pg_attrdef`, `pg_collation`) is
+    // A subquery that reads an empty catalog table (`pg_attrdef`, `pg_collation`) is
     // NULL, as Postgres would answer; DataFusion could not decorrelate all of them.
+    // A comma join (or a join's left side) with an empty table has no row either.
     if let SetExpr::Select(select) = query.body.as_ref() {
-        let mut names = Vec::new();
-        for from in &select.from {
-            names.push(&from.relation);
-            names.extend(from.joins.iter().map(|j| &j.relation));
-        }
-        let all_empty = !names.is_empty()
-            && names.iter().all(|factor| match factor {
-                TableFactor::Table { name, .. } => {
-                    last_name(name).is_some_and(|n| catalog.is_empty_table(&n))
-                }
-                _ => false,
-            });
+        let all_empty = select.from.iter().any(|from| match &from.relation {
+            TableFactor::Table { name, .. } => {
+                last_name(name).is_some_and(|n| catalog.is_empty_table(&n))
+            }
+            _ => false,
+        });
         if all_empty && let Some(null) = expr("NULL") {
             *e = null;
             return;

@@ -23,7 +23,6 @@ use datafusion::arrow::array::{ArrayRef, RecordBatch};
 use datafusion::arrow::datatypes::{DataType, Field, Schema, SchemaRef};
 use datafusion::catalog::{MemTable, MemorySchemaProvider, SchemaProvider, TableProvider};
 use datafusion::common::Result as DfResult;
-use datafusion::datasource::TableType;
 use datafusion::logical_expr::{
     ColumnarValue, ScalarFunctionArgs, ScalarUDF, ScalarUDFImpl, Signature, TypeSignature,
     Volatility,
@@ -939,15 +938,15 @@ pub fn relations(
 ) -> Vec<Relation> {
     list.iter()
         .map(|(name, table)| {
-            let view = table.table_type() == TableType::View;
             let description = catalog::table(name)
                 .map(|spec| spec.description.to_string())
                 .or_else(|| views.get(name).cloned());
             Relation {
                 name: name.clone(),
                 schema: table.schema(),
-                // Query files are views to a client, materialized or not.
-                view: view || catalog::table(name).is_none(),
+                // The contract's tables are tables (`orders` is narrowed by a view), query
+                // files views, materialized or not.
+                view: catalog::table(name).is_none(),
                 description,
             }
         })
