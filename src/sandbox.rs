@@ -27,7 +27,9 @@
 //! - **`EXPLAIN` without the server's paths**: the data folder reads as `<data>`.
 
 mod bounded;
+mod dialect;
 mod front;
+pub mod postgres;
 
 pub use bounded::VALUE_BYTES;
 pub use front::{MAX_BYTES, MAX_DEPTH, MAX_TOKENS, bound};
@@ -107,6 +109,16 @@ pub struct Tables {
     /// The data folder as DataFusion prints it in a plan (absolute, with and without its
     /// leading `/`), longest first: `EXPLAIN` shows `<data>` instead.
     hidden_paths: Vec<String>,
+    /// The Postgres catalog of these tables, for the wire's queries.
+    postgres: Arc<postgres::Catalog>,
+}
+
+/// Who sends a query: the console and the API, or a Postgres client over the wire, whose
+/// queries see `pg_catalog` and are rewritten from Postgres's SQL ([`dialect`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Client {
+    Console,
+    Postgres,
 }
 
 /// The column of `orders` that never leaves the sandbox row by row.
@@ -157,10 +169,22 @@ impl Tables {
             let customers = scratch.sql(CUSTOMERS_SQL).await?.into_view();
             list.push((CUSTOMERS_VIEW.to_string(), customers));
         }
+        let views = list
+            .iter()
+            .filter_map(|(name, _)| {
+                let query = engine.library.get(name)?;
+                Some((
+                    name.clone(),
+                    format!("{}: {}", query.title, query.description),
+                ))
+            })
+            .collect();
+        let postgres = postgres::Catalog::new(&postgres::relations(&list, &views), zone.name())?;
         Ok(Tables {
             zone,
             list,
             hidden_paths: hidden_paths(&engine.settings.data_dir),
+            postgres: Arc::new(postgres),
         })
     }
 
@@ -177,8 +201,13 @@ impl Tables {
             .map(|(_, t)| t.schema())
     }
 
-    fn context(&self, memory: usize, threads: usize) -> Result<SessionContext> {
+    fn context(&self, memory: usize, threads: usize, client: Client) -> Result<SessionContext> {
         let mut ctx = new_context(self.zone, Some((memory, threads)))?;
+        if client == Client::Postgres {
+            // Postgres's own catalog functions replace DataFusion's of the same name
+            // (`version()`); the size-bounded ones are registered after, and win.
+            self.postgres.register(&ctx, self.zone.name())?;
+        }
         bounded::register(&mut ctx, bounded::Caps::for_memory(memory))?;
         for (name, table) in &self.list {
             ctx.register_table(name.as_str(), table.clone())?;
@@ -310,6 +339,20 @@ impl Sandbox {
         params: &BTreeMap<String, ScalarValue>,
         row_cap: usize,
     ) -> Result<Answer> {
+        self.run_for(Client::Console, tables, sql, params, row_cap)
+            .await
+    }
+
+    /// [`Sandbox::run`] for `client`: a Postgres client's SQL is rewritten first, and its
+    /// context has the Postgres catalog.
+    pub async fn run_for(
+        &self,
+        client: Client,
+        tables: &Tables,
+        sql: &str,
+        params: &BTreeMap<String, ScalarValue>,
+        row_cap: usize,
+    ) -> Result<Answer> {
         bound(sql)?;
         let slot = tokio::time::timeout(self.limits.wait, self.slots.clone().acquire_owned())
             .await
@@ -317,7 +360,8 @@ impl Sandbox {
                 running: self.limits.concurrent,
             })?
             .map_err(|_| Error::Other("the sandbox is closed".into()))?;
-        let ctx = tables.context(self.limits.memory, self.threads)?;
+        let ctx = tables.context(self.limits.memory, self.threads, client)?;
+        let catalog = tables.postgres.clone();
         let sql = sql.to_string();
         let params: Vec<(String, ScalarValue)> =
             params.iter().map(|(k, v)| (k.clone(), v.clone())).collect();
@@ -340,6 +384,7 @@ impl Sandbox {
                 // Checked here, on the sandbox's stacks (see `Sandbox::check`), and after the
                 // slot: a busy sandbox answers "busy" within its wait, not after the query
                 // that keeps it busy.
+                let sql = translate(client, &catalog, sql);
                 check(&sql)?;
                 collect(&ctx, &sql, params, row_cap, flag, &hidden)
                     .await
@@ -371,11 +416,24 @@ impl Sandbox {
         tables: &Tables,
         sql: &str,
     ) -> Result<(SchemaRef, Vec<Option<DataType>>)> {
-        self.check(sql).await?;
-        let ctx = tables.context(self.limits.memory, self.threads)?;
+        self.describe_for(Client::Console, tables, sql).await
+    }
+
+    /// [`Sandbox::describe`] for `client`, as [`Sandbox::run_for`].
+    pub async fn describe_for(
+        &self,
+        client: Client,
+        tables: &Tables,
+        sql: &str,
+    ) -> Result<(SchemaRef, Vec<Option<DataType>>)> {
+        bound(sql)?;
+        let ctx = tables.context(self.limits.memory, self.threads, client)?;
+        let catalog = tables.postgres.clone();
         let sql = sql.to_string();
         let memory = self.limits.memory;
         let planning = self.runtime()?.spawn(async move {
+            let sql = translate(client, &catalog, sql);
+            check(&sql)?;
             let planned = ctx
                 .sql_with_options(&sql, options())
                 .await
@@ -400,22 +458,19 @@ impl Sandbox {
             })?
     }
 
-    /// [`bound`], then [`check`] on the sandbox's threads: the parser's tree is walked and
-    /// dropped by recursion, which their stacks hold.
-    async fn check(&self, sql: &str) -> Result<()> {
-        bound(sql)?;
-        let sql = sql.to_string();
-        let checking = AbortOnDrop {
-            task: self.runtime()?.spawn(async move { check(&sql) }),
-            stop: Arc::new(AtomicBool::new(false)),
-        };
-        checking.wait().await
-    }
-
     fn runtime(&self) -> Result<&tokio::runtime::Runtime> {
         self.runtime
             .as_ref()
             .ok_or_else(|| Error::Other("the sandbox is closed".into()))
+    }
+}
+
+/// The SQL that runs for `client`: a Postgres client's, rewritten ([`dialect`]); on the
+/// sandbox's threads, since the rewrite parses it.
+fn translate(client: Client, catalog: &postgres::Catalog, sql: String) -> String {
+    match client {
+        Client::Console => sql,
+        Client::Postgres => dialect::rewrite(&sql, catalog).unwrap_or(sql),
     }
 }
 

@@ -3,7 +3,10 @@
 //!
 //! Every statement runs through the same [`crate::sandbox`] as the console, with the same
 //! limits; logging in asks for a user of the config file (or a token as the password) with
-//! the analyst role or above. Results travel as text, which every client reads.
+//! the analyst role or above. The sandbox gives the wire's queries a Postgres catalog
+//! (`pg_catalog`, `version()`, …) and reads Postgres's spellings of SQL, so psql's `\d`,
+//! pgjdbc's metadata and SQLAlchemy's inspector work. Results travel as text, or in
+//! Postgres's binary format to a client that asks for it ([`binary`]).
 //!
 //! The connection loop is yanhuo's own, not `pgwire::tokio::process_socket`: after a FATAL
 //! error that loop sends ReadyForQuery, shuts only its sending side and goes on running what
@@ -12,8 +15,11 @@
 //!
 //! Clients open sessions with chatter that changes nothing here (`SET extra_float_digits`,
 //! `BEGIN`, `DISCARD ALL`): it is acknowledged and ignored, since every statement is read
-//! only and no session setting reaches the sandbox. A query string holds one statement: a
+//! only and no session setting reaches the sandbox. `SHOW` answers the settings drivers ask
+//! for from [`postgres::SETTINGS`], whatever a `SET` said. A query string holds one statement: a
 //! second one would otherwise hide behind a `SET` that is acknowledged unread.
+
+mod binary;
 
 use std::collections::BTreeMap;
 use std::fmt::{Debug, Write as _};
@@ -21,8 +27,8 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use async_trait::async_trait;
-use datafusion::arrow::array::{Array, AsArray, RecordBatch};
-use datafusion::arrow::datatypes::{DataType, SchemaRef};
+use datafusion::arrow::array::{Array, ArrayRef, AsArray, RecordBatch, StringArray};
+use datafusion::arrow::datatypes::{DataType, Field, Schema, SchemaRef};
 use datafusion::arrow::util::display::{ArrayFormatter, FormatOptions};
 use datafusion::scalar::ScalarValue;
 use datafusion::sql::sqlparser::dialect::PostgreSqlDialect;
@@ -35,8 +41,8 @@ use pgwire::api::auth::{
 use pgwire::api::portal::{Format, Portal};
 use pgwire::api::query::{ExtendedQueryHandler, SimpleQueryHandler};
 use pgwire::api::results::{
-    DataRowEncoder, DescribePortalResponse, DescribeResponse, DescribeStatementResponse,
-    FieldFormat, FieldInfo, QueryResponse, Response, Tag,
+    DescribePortalResponse, DescribeResponse, DescribeStatementResponse, FieldFormat, FieldInfo,
+    QueryResponse, Response, Tag,
 };
 use pgwire::api::stmt::{QueryParser, StoredStatement};
 use pgwire::api::store::PortalStore;
@@ -53,6 +59,7 @@ use tokio::net::{TcpListener, TcpStream};
 use crate::access::{Refused, Role};
 use crate::error::Error;
 use crate::queries::QueryResult;
+use crate::sandbox::{Client, postgres};
 use crate::web::AppState;
 
 /// How long a client may take from connecting to a successful login, as pgwire allows.
@@ -204,6 +211,53 @@ struct Handler {
     state: Arc<AppState>,
 }
 
+/// What a client is told about the server at login: a version drivers parse as Postgres
+/// 16, and the district's zone.
+fn server_parameters() -> DefaultServerParameterProvider {
+    let mut parameters = DefaultServerParameterProvider::default();
+    parameters.server_version = postgres::SERVER_VERSION.to_string();
+    parameters.default_transaction_read_only = true;
+    parameters.is_superuser = false;
+    parameters
+}
+
+/// The setting a `SHOW` asks for, if `sql` is one.
+fn show(sql: &str) -> Option<String> {
+    if statements(sql) != Some(1) {
+        return None;
+    }
+    let sql = sql.trim().trim_end_matches(';').trim();
+    let (first, rest) = sql.split_once(char::is_whitespace)?;
+    first
+        .eq_ignore_ascii_case("SHOW")
+        .then(|| rest.trim().trim_matches('"').to_string())
+}
+
+/// `SHOW name`'s one row, with the column named as Postgres names it.
+fn show_result(name: &str, zone: &str) -> PgWireResult<QueryResult> {
+    let value = postgres::setting(name, zone).ok_or_else(|| {
+        user_error(
+            "ERROR",
+            "42704",
+            format!("unrecognized configuration parameter \"{name}\""),
+        )
+    })?;
+    let mut column = name.trim().to_ascii_lowercase().replace(' ', "_");
+    if column == "transaction_isolation_level" {
+        column = "transaction_isolation".into();
+    }
+    let schema = Arc::new(Schema::new(vec![Field::new(column, DataType::Utf8, false)]));
+    let batch = RecordBatch::try_new(
+        schema.clone(),
+        vec![Arc::new(StringArray::from(vec![value])) as ArrayRef],
+    )
+    .map_err(|e| user_error("ERROR", "XX000", e.to_string()))?;
+    Ok(QueryResult {
+        schema,
+        batches: vec![batch],
+    })
+}
+
 fn user_error(severity: &str, code: &str, message: String) -> PgWireError {
     PgWireError::UserError(Box::new(ErrorInfo::new(
         severity.to_owned(),
@@ -255,8 +309,7 @@ impl StartupHandler for Handler {
                 protocol_negotiation(client, startup).await?;
                 save_startup_parameters_to_metadata(client, startup);
                 if access.is_open() {
-                    finish_authentication(client, &DefaultServerParameterProvider::default())
-                        .await?;
+                    finish_authentication(client, &server_parameters()).await?;
                     client.session_extensions().insert(SignedIn);
                 } else {
                     client.set_state(PgWireConnectionState::AuthenticationInProgress);
@@ -307,8 +360,7 @@ impl StartupHandler for Handler {
                         ));
                     }
                     Ok(_) => {
-                        finish_authentication(client, &DefaultServerParameterProvider::default())
-                            .await?;
+                        finish_authentication(client, &server_parameters()).await?;
                         client.session_extensions().insert(SignedIn);
                     }
                 }
@@ -379,11 +431,26 @@ impl Handler {
         &self,
         sql: &str,
         params: &BTreeMap<String, ScalarValue>,
+        formats: &Format,
     ) -> PgWireResult<QueryResponse> {
         let loaded = self.state.current().await.map_err(sql_error)?;
         let sandbox = &self.state.sandbox;
+        if let Some(name) = show(sql) {
+            let zone = loaded.engine.settings.zone.name();
+            return Ok(encode(
+                show_result(&name, zone)?,
+                sandbox.limits.memory,
+                formats,
+            ));
+        }
         let answer = sandbox
-            .run(&loaded.tables, sql, params, sandbox.limits.export_rows)
+            .run_for(
+                Client::Postgres,
+                &loaded.tables,
+                sql,
+                params,
+                sandbox.limits.export_rows,
+            )
             .await
             .map_err(sql_error)?;
         if answer.truncated {
@@ -392,22 +459,33 @@ impl Handler {
                 "a Postgres result was cut at the export row cap"
             );
         }
-        Ok(encode(answer.result, sandbox.limits.memory))
+        Ok(encode(answer.result, sandbox.limits.memory, formats))
     }
 
-    async fn describe(&self, sql: &str) -> PgWireResult<(Vec<FieldInfo>, Vec<Type>)> {
+    async fn describe(
+        &self,
+        sql: &str,
+        formats: &Format,
+    ) -> PgWireResult<(Vec<FieldInfo>, Vec<Type>)> {
         let loaded = self.state.current().await.map_err(sql_error)?;
+        if let Some(name) = show(sql) {
+            let zone = loaded.engine.settings.zone.name();
+            return Ok((
+                fields(&show_result(&name, zone)?.schema, formats),
+                Vec::new(),
+            ));
+        }
         let (schema, params) = self
             .state
             .sandbox
-            .describe(&loaded.tables, sql)
+            .describe_for(Client::Postgres, &loaded.tables, sql)
             .await
             .map_err(sql_error)?;
         let params = params
             .iter()
             .map(|t| t.as_ref().map_or(Type::UNKNOWN, pg_type))
             .collect();
-        Ok((fields(&schema), params))
+        Ok((fields(&schema, formats), params))
     }
 }
 
@@ -426,7 +504,8 @@ impl SimpleQueryHandler for Handler {
             return Ok(vec![Response::Execution(Tag::new(tag))]);
         }
         Ok(vec![Response::Query(
-            self.run(query, &BTreeMap::new()).await?,
+            self.run(query, &BTreeMap::new(), &Format::UnifiedText)
+                .await?,
         )])
     }
 }
@@ -489,7 +568,10 @@ impl ExtendedQueryHandler for Handler {
         if chatter(&target.statement).is_some() {
             return Ok(DescribeStatementResponse::no_data());
         }
-        let (fields, mut params) = self.describe(&target.statement).await?;
+        // Results are described as text here; the portal's Bind says the format later.
+        let (fields, mut params) = self
+            .describe(&target.statement, &Format::UnifiedText)
+            .await?;
         for (i, given) in target.parameter_types.iter().enumerate() {
             if let (Some(given), Some(slot)) = (given, params.get_mut(i)) {
                 *slot = given.clone();
@@ -513,7 +595,9 @@ impl ExtendedQueryHandler for Handler {
         if chatter(&portal.statement.statement).is_some() {
             return Ok(DescribePortalResponse::no_data());
         }
-        let (fields, _) = self.describe(&portal.statement.statement).await?;
+        let (fields, _) = self
+            .describe(&portal.statement.statement, &portal.result_column_format)
+            .await?;
         Ok(DescribePortalResponse::new(fields))
     }
 
@@ -535,29 +619,61 @@ impl ExtendedQueryHandler for Handler {
         if let Some(tag) = chatter(sql) {
             return Ok(Response::Execution(Tag::new(tag)));
         }
-        let params = parameters(portal)?;
-        Ok(Response::Query(self.run(sql, &params).await?))
+        // A binary parameter is read by its type: the one the client declared, else the
+        // one the statement's description gave it (asyncpg declares none).
+        let undeclared_binary = (0..portal.parameter_len()).any(|i| {
+            portal.parameter_format.is_binary(i)
+                && portal
+                    .statement
+                    .parameter_types
+                    .get(i)
+                    .cloned()
+                    .flatten()
+                    .is_none_or(|t| t == Type::UNKNOWN)
+        });
+        let described = if undeclared_binary {
+            self.describe(sql, &Format::UnifiedText).await?.1
+        } else {
+            Vec::new()
+        };
+        let params = parameters(portal, &described)?;
+        Ok(Response::Query(
+            self.run(sql, &params, &portal.result_column_format).await?,
+        ))
     }
 }
 
-/// `$1`, `$2`, … as typed values, from text: the type the client declared, text otherwise.
-fn parameters(portal: &Portal<String>) -> PgWireResult<BTreeMap<String, ScalarValue>> {
+/// `$1`, `$2`, … as typed values: by the type the client declared, else the one
+/// `described` gives, else as text.
+fn parameters(
+    portal: &Portal<String>,
+    described: &[Type],
+) -> PgWireResult<BTreeMap<String, ScalarValue>> {
     let mut out = BTreeMap::new();
     for (i, value) in portal.parameters.iter().enumerate() {
-        if portal.parameter_format.is_binary(i) {
-            return Err(user_error(
-                "ERROR",
-                "0A000",
-                "binary parameters are not supported; send them as text".into(),
-            ));
-        }
         let declared = portal
             .statement
             .parameter_types
             .get(i)
             .cloned()
             .flatten()
+            .filter(|t| *t != Type::UNKNOWN)
+            .or_else(|| described.get(i).cloned())
             .unwrap_or(Type::UNKNOWN);
+        if portal.parameter_format.is_binary(i) {
+            let scalar = match value {
+                None => ScalarValue::Utf8(None),
+                Some(bytes) => binary::parameter(&declared, bytes).ok_or_else(|| {
+                    user_error(
+                        "ERROR",
+                        "22P03",
+                        format!("${}: not a binary {}", i + 1, declared.name()),
+                    )
+                })?,
+            };
+            out.insert((i + 1).to_string(), scalar);
+            continue;
+        }
         let text = match value {
             None => None,
             Some(bytes) => Some(
@@ -586,33 +702,29 @@ fn parameters(portal: &Portal<String>) -> PgWireResult<BTreeMap<String, ScalarVa
 }
 
 /// The Postgres type a column travels as.
+/// The Postgres type a column travels as, as the catalog lists it.
 fn pg_type(data_type: &DataType) -> Type {
-    match data_type {
-        DataType::Boolean => Type::BOOL,
-        DataType::Int8 | DataType::Int16 | DataType::UInt8 => Type::INT2,
-        DataType::Int32 | DataType::UInt16 => Type::INT4,
-        DataType::Int64 | DataType::UInt32 => Type::INT8,
-        DataType::UInt64 | DataType::Decimal128(_, _) | DataType::Decimal256(_, _) => Type::NUMERIC,
-        DataType::Float16 | DataType::Float32 => Type::FLOAT4,
-        DataType::Float64 => Type::FLOAT8,
-        DataType::Date32 | DataType::Date64 => Type::DATE,
-        DataType::Timestamp(_, Some(_)) => Type::TIMESTAMPTZ,
-        DataType::Timestamp(_, None) => Type::TIMESTAMP,
-        _ => Type::TEXT,
-    }
+    let (oid, _) = postgres::type_of(data_type);
+    u32::try_from(oid)
+        .ok()
+        .and_then(Type::from_oid)
+        .unwrap_or(Type::TEXT)
 }
 
-fn fields(schema: &SchemaRef) -> Vec<FieldInfo> {
+/// The columns of `schema`, each in the format the client asked for; a value that has no
+/// binary form here (a list, say) travels as text, typed text.
+fn fields(schema: &SchemaRef, formats: &Format) -> Vec<FieldInfo> {
     schema
         .fields()
         .iter()
-        .map(|f| {
+        .enumerate()
+        .map(|(i, f)| {
             FieldInfo::new(
                 f.name().clone(),
                 None,
                 None,
                 pg_type(f.data_type()),
-                FieldFormat::Text,
+                formats.format_for(i),
             )
         })
         .collect()
@@ -626,8 +738,8 @@ const CHUNK_BYTES: usize = 1 << 20;
 /// buffer fills, so the text of a large result is never whole in memory. The text is
 /// counted against the query's memory limit, `budget` bytes: past it the client gets an
 /// error instead of the rest.
-fn encode(result: QueryResult, budget: usize) -> QueryResponse {
-    let schema = Arc::new(fields(&result.schema));
+fn encode(result: QueryResult, budget: usize, formats: &Format) -> QueryResponse {
+    let schema = Arc::new(fields(&result.schema, formats));
     let mut rows = Rows {
         batches: result.batches.into_iter(),
         batch: None,
@@ -684,21 +796,30 @@ impl Rows {
             .map(|c| ArrayFormatter::try_new(c.as_ref(), &options))
             .collect::<Result<Vec<_>, _>>()
             .map_err(|e| user_error("ERROR", "XX000", e.to_string()))?;
-        let mut encoder = DataRowEncoder::new(self.schema.clone());
         let mut chunk = Vec::new();
         let mut bytes = 0;
         while self.row < batch.num_rows() && bytes < CHUNK_BYTES {
             let row = self.row;
             let before = self.left;
-            for (column, formatter) in batch.columns().iter().zip(&formatters) {
-                let text = if column.is_null(row) {
-                    None
-                } else {
-                    Some(self.text(column.as_ref(), formatter, row)?)
+            let mut data = bytes::BytesMut::new();
+            for (i, (column, formatter)) in batch.columns().iter().zip(&formatters).enumerate() {
+                if column.is_null(row) {
+                    data.extend_from_slice(&(-1i32).to_be_bytes());
+                    continue;
+                }
+                let binary = self.schema[i].format() == FieldFormat::Binary;
+                let value = match binary
+                    .then(|| binary::value(column.as_ref(), row))
+                    .flatten()
+                {
+                    Some(value) => self.take_bytes(value)?,
+                    None => self.text(column.as_ref(), formatter, row)?.into_bytes(),
                 };
-                encoder.encode_field(&text)?;
+                let len = i32::try_from(value.len()).map_err(|_| self.too_large())?;
+                data.extend_from_slice(&len.to_be_bytes());
+                data.extend_from_slice(&value);
             }
-            chunk.push(encoder.take_row());
+            chunk.push(DataRow::new(data, batch.num_columns() as i16));
             bytes += before - self.left;
             self.row += 1;
         }
@@ -739,6 +860,16 @@ impl Rows {
                 "XX000",
                 "a value could not be written as text".into(),
             )),
+        }
+    }
+
+    fn take_bytes(&mut self, value: Vec<u8>) -> PgWireResult<Vec<u8>> {
+        match self.left.checked_sub(value.len()) {
+            Some(left) => {
+                self.left = left;
+                Ok(value)
+            }
+            None => Err(self.too_large()),
         }
     }
 

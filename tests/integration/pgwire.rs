@@ -649,3 +649,286 @@ async fn guessing_a_password_on_the_wire_is_slowed_like_over_http() {
     .unwrap();
     assert_eq!(healthz(&server).await, "HTTP/1.1 200 OK");
 }
+
+/// The nine tables of the data contract, as a schema browser lists them (docs/DATA.md).
+const CONTRACT_TABLES: [&str; 9] = [
+    "calendar",
+    "communities",
+    "footfall",
+    "lockdowns",
+    "orders",
+    "resident_needs",
+    "shop_services",
+    "shop_status",
+    "shops",
+];
+
+/// `orders` as the sandbox shows it: every contract column but `customer_ref`, typed as
+/// Postgres names the contract's kinds (docs/DATA.md: text, timestamp, decimal(12,2)).
+const ORDERS_COLUMNS: [(&str, &str); 6] = [
+    ("order_id", "text"),
+    ("shop_id", "text"),
+    ("ordered_at", "timestamp with time zone"),
+    ("channel", "text"),
+    ("amount_cny", "numeric(12,2)"),
+    ("status", "text"),
+];
+
+async fn run_client(program: &str, args: Vec<String>) -> Output {
+    let program = program.to_string();
+    tokio::task::spawn_blocking(move || Command::new(program).args(args).output().unwrap())
+        .await
+        .unwrap()
+}
+
+fn assert_ran(out: &Output) -> String {
+    assert!(
+        out.status.success(),
+        "{}\n{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8_lossy(&out.stdout).to_string()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn psql_lists_the_tables_describes_orders_and_the_database() {
+    if !available("psql", &["--version"], "psql (apt: postgresql-client)") {
+        return;
+    }
+    let server = server().await;
+    let listed = assert_ran(&psql(&server, ANALYST, "\\dt").await);
+    let expected: String = CONTRACT_TABLES
+        .iter()
+        .map(|t| format!("public,{t},table,yanhuo\n"))
+        .collect();
+    assert_eq!(listed, expected);
+
+    // What `\d orders` lists, asked of the catalog directly: psql's own `\d` still fails
+    // on its `array(SELECT …)` (README, "The Postgres wire").
+    let described = assert_ran(
+        &psql(
+            &server,
+            ANALYST,
+            "SELECT a.attname, pg_catalog.format_type(a.atttypid, a.atttypmod) \
+             FROM pg_catalog.pg_attribute a JOIN pg_catalog.pg_class c ON a.attrelid = c.oid \
+             WHERE c.relname OPERATOR(pg_catalog.~) '^(orders)$' COLLATE pg_catalog.default \
+             AND a.attnum > 0 ORDER BY a.attnum",
+        )
+        .await,
+    );
+    let names: Vec<(String, String)> = described
+        .lines()
+        .map(|line| {
+            let cells: Vec<&str> = line.split(',').collect();
+            (cells[0].to_string(), cells[1].to_string())
+        })
+        .collect();
+    let expected: Vec<(String, String)> = ORDERS_COLUMNS
+        .iter()
+        .map(|(c, t)| (c.to_string(), t.to_string()))
+        .collect();
+    assert_eq!(names, expected, "{described}");
+    assert!(!described.contains("customer_ref"));
+
+    let databases = assert_ran(&psql(&server, ANALYST, "\\l").await);
+    assert!(databases.starts_with("yanhuo,yanhuo,UTF8,"), "{databases}");
+
+    // The contract's descriptions, as a tool's tooltip shows them.
+    let comment = assert_ran(
+        &psql(
+            &server,
+            ANALYST,
+            "SELECT obj_description('orders'::regclass, 'pg_class')",
+        )
+        .await,
+    );
+    assert_eq!(
+        comment,
+        "Orders by channel; only completed orders count as revenue; online = not in_store.\n"
+    );
+}
+
+/// SQLAlchemy's inspector and pandas.read_sql, over the driver named by `argv[2]`.
+const SQLALCHEMY: &str = r#"
+import json, sys
+import pandas as pd
+import sqlalchemy as sa
+
+engine = sa.create_engine(sys.argv[1])
+inspector = sa.inspect(engine)
+out = {"tables": sorted(inspector.get_table_names())}
+frame = pd.read_sql(
+    sa.text(
+        "SELECT channel, COUNT(*) AS n FROM orders "
+        "WHERE shop_id = :shop AND status = 'completed' GROUP BY channel ORDER BY channel"
+    ),
+    engine,
+    params={"shop": "s1"},
+)
+out["channels"] = [[r["channel"], int(r["n"])] for r in frame.to_dict("records")]
+print(json.dumps(out))
+"#;
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sqlalchemy_and_pandas_connect_list_tables_and_query_over_both_psycopgs() {
+    if !available(
+        "python3",
+        &["-c", "import sqlalchemy, pandas, psycopg2, psycopg"],
+        "SQLAlchemy, pandas, psycopg2 and psycopg (pip: sqlalchemy pandas psycopg2-binary psycopg[binary])",
+    ) {
+        return;
+    }
+    let server = server().await;
+    for driver in ["postgresql+psycopg2", "postgresql+psycopg"] {
+        let url = format!(
+            "{driver}://{}:{}@127.0.0.1:{}/yanhuo",
+            ANALYST.0, "%E8%A7%84%E5%88%92%20plan", server.port
+        );
+        let out = run_client("python3", vec!["-c".into(), SQLALCHEMY.into(), url]).await;
+        let got: serde_json::Value = serde_json::from_str(&assert_ran(&out)).unwrap();
+        assert_eq!(
+            got["tables"],
+            serde_json::json!(CONTRACT_TABLES),
+            "{driver}"
+        );
+        // s1's completed orders (tests/integration/fixture.rs): in store o1 o2 o4–o9 o12–o15
+        // o20 o22 o24 (15), by phone o11 o18 (2), in the WeChat group o3 o16 o17 o21 o23 (5;
+        // o19 was cancelled).
+        assert_eq!(
+            got["channels"],
+            serde_json::json!([["in_store", 15], ["phone", 2], ["wechat_group", 5]]),
+            "{driver}"
+        );
+    }
+}
+
+/// asyncpg reads and writes every value in binary.
+const ASYNCPG: &str = r#"
+import asyncio, json, sys
+import asyncpg
+
+async def main():
+    conn = await asyncpg.connect(sys.argv[1])
+    row = await conn.fetchrow(
+        "SELECT order_id, ordered_at, amount_cny, status FROM orders WHERE order_id = $1", "o16"
+    )
+    out = {"o16": [row["order_id"], row["ordered_at"].isoformat(), str(row["amount_cny"]), row["status"]]}
+    row = await conn.fetchrow(
+        "SELECT DATE '2022-04-23' AS d, TRUE AS t, CAST(NULL AS VARCHAR) AS nothing, "
+        "CAST(12.5 AS DOUBLE) AS x, CAST(3 AS BIGINT) AS n, CAST(-0.05 AS DECIMAL(12,2)) AS m"
+    )
+    out["types"] = [row["d"].isoformat(), row["t"], row["nothing"], row["x"], row["n"], str(row["m"])]
+    out["count"] = await conn.fetchval(
+        "SELECT COUNT(*) FROM orders WHERE shop_id = $1 AND amount_cny >= $2", "s1", 50
+    )
+    await conn.close()
+    print(json.dumps(out))
+
+asyncio.run(main())
+"#;
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn asyncpg_reads_every_type_in_binary() {
+    if !available(
+        "python3",
+        &["-c", "import asyncpg"],
+        "asyncpg (pip: asyncpg)",
+    ) {
+        return;
+    }
+    let server = server().await;
+    let dsn = format!(
+        "postgresql://{}:{}@127.0.0.1:{}/yanhuo",
+        ANALYST.0, "%E8%A7%84%E5%88%92%20plan", server.port
+    );
+    let out = run_client("python3", vec!["-c".into(), ASYNCPG.into(), dsn]).await;
+    let got: serde_json::Value = serde_json::from_str(&assert_ran(&out)).unwrap();
+    // o16: 2022-04-22T16:30:00Z, 9.50 yuan in the WeChat group.
+    assert_eq!(
+        got["o16"],
+        serde_json::json!(["o16", "2022-04-22T16:30:00+00:00", "9.50", "completed"])
+    );
+    assert_eq!(
+        got["types"],
+        serde_json::json!(["2022-04-23", true, null, 12.5, 3, "-0.05"])
+    );
+    // s1's orders of 50 yuan or more: o1 80, o2 60, o4 120, o5 200, o10 999 (refunded),
+    // o14 50, o15 1000, o17 50, o19 100 (cancelled).
+    assert_eq!(got["count"], serde_json::json!(9));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn pgjdbc_browses_tables_and_columns_and_reuses_a_prepared_statement() {
+    let jar = "/usr/share/java/postgresql.jar";
+    if !available("java", &["-version"], "a JRE (apt: default-jre-headless)") {
+        return;
+    }
+    if !std::path::Path::new(jar).exists() {
+        assert!(
+            std::env::var_os("CI").is_none(),
+            "CI needs pgjdbc (apt: libpostgresql-jdbc-java)"
+        );
+        return;
+    }
+    let server = server().await;
+    let check = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/tests/integration/clients/Check.java"
+    );
+    let url = format!(
+        "jdbc:postgresql://127.0.0.1:{}/yanhuo?sslmode=disable",
+        server.port
+    );
+    let out = run_client(
+        "java",
+        vec![
+            "-cp".into(),
+            jar.into(),
+            check.into(),
+            url,
+            ANALYST.0.into(),
+            ANALYST.1.into(),
+        ],
+    )
+    .await;
+    let stdout = assert_ran(&out);
+    let lines: Vec<&str> = stdout.lines().collect();
+    assert!(lines.contains(&"product PostgreSQL 16"), "{stdout}");
+    let tables = format!("tables {}", CONTRACT_TABLES.join(","));
+    assert!(lines.contains(&tables.as_str()), "{stdout}");
+    assert!(
+        lines.contains(
+            &"remarks orders Orders by channel; only completed orders count as revenue; online = not in_store."
+        ),
+        "{stdout}"
+    );
+    // JDBC types: VARCHAR 12, TIMESTAMP 93, NUMERIC 2; remarks from docs/DATA.md.
+    let columns: Vec<&str> = lines
+        .iter()
+        .filter(|l| l.starts_with("column "))
+        .copied()
+        .collect();
+    assert_eq!(columns.len(), 6, "{stdout}");
+    assert!(
+        columns[0].starts_with("column order_id text 12 text;"),
+        "{stdout}"
+    );
+    assert!(
+        columns[2].starts_with("column ordered_at timestamptz 93"),
+        "{stdout}"
+    );
+    assert_eq!(
+        columns[4],
+        "column amount_cny numeric 2 decimal(12,2); >= 0"
+    );
+    // s1 has 24 orders, of which o10 was refunded and o19 cancelled: 22 completed, on each
+    // of the six runs (the fifth on a named server-side statement).
+    let runs: Vec<&str> = lines
+        .iter()
+        .filter(|l| l.starts_with("run "))
+        .copied()
+        .collect();
+    let expected: Vec<String> = (1..=6).map(|i| format!("run {i} 22")).collect();
+    assert_eq!(runs, expected, "{stdout}");
+}
