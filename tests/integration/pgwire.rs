@@ -720,8 +720,9 @@ async fn psql_lists_the_tables_describes_orders_and_the_database() {
     let names: Vec<(String, String)> = described
         .lines()
         .map(|line| {
-            let cells: Vec<&str> = line.split(',').collect();
-            (cells[0].to_string(), cells[1].to_string())
+            // A type may hold a comma itself: numeric(12,2).
+            let (name, kind) = line.split_once(',').unwrap_or((line, ""));
+            (name.to_string(), kind.to_string())
         })
         .collect();
     let expected: Vec<(String, String)> = ORDERS_COLUMNS

@@ -112,9 +112,9 @@ async fn api_joins_orders_with_shops_as_the_trusted_path_does() {
     assert_eq!(
         body["rows"],
         json!([
-            { "category": "clinic", "orders": 36, "revenue": "345.00" },
-            { "category": "dining", "orders": 23, "revenue": "2002.00" },
-            { "category": "fresh_produce", "orders": 2, "revenue": "80.00" },
+            { "category": "clinic", "orders": 36, "revenue": 345.0 },
+            { "category": "dining", "orders": 23, "revenue": 2002.0 },
+            { "category": "fresh_produce", "orders": 2, "revenue": 80.0 },
         ])
     );
     assert_eq!(body["row_count"], json!(3));
