@@ -7,9 +7,9 @@
 //! - `wild_cluster_band(num, base, member, stratum, cluster, cell)` over every cell of an
 //!   event study at once: the critical value c_band of the simultaneous band (Float64).
 //!
-//! The shops of a stratum must all be in one cluster (strata are community × category and
-//! clusters communities): then y* is already demeaned within its stratum and θ* and se* have
-//! the closed forms used below. Rows with a null argument, base ≤ 0, or in a stratum without
+//! A stratum is a `stratum` value within a `cluster` (a kind of shop within a community), so
+//! it never spans two clusters: then y* is already demeaned within its stratum and θ* and se*
+//! have the closed forms used below. Rows with a null argument, base ≤ 0, or in a stratum without
 //! both a member and a non-member take no part. Every one of the 2^G sign vectors is
 //! enumerated — no random draws, so the same data gives the same interval on every machine.
 
@@ -40,8 +40,15 @@ pub struct Obs {
     pub num: f64,
     pub base: f64,
     pub member: bool,
+    /// The stratum within the cluster (the kind of shop within the community).
     pub stratum: String,
     pub cluster: String,
+}
+
+impl Obs {
+    fn key(&self) -> (&str, &str) {
+        (self.cluster.as_str(), self.stratum.as_str())
+    }
 }
 
 /// The weighted regression of y on D and the strata, ready for the bootstrap.
@@ -72,56 +79,47 @@ pub fn fit(obs: &[Obs]) -> Result<Option<Fit>> {
         .iter()
         .filter(|o| o.base > 0.0 && o.base.is_finite() && o.num.is_finite())
         .collect();
-    // B1_s, B0_s, and the stratum's cluster.
-    let mut strata: BTreeMap<&str, (f64, f64, &str)> = BTreeMap::new();
+    // B1_s and B0_s. A stratum is a stratum value within a cluster (a kind of shop within a
+    // community), so it never spans two clusters.
+    let mut strata: BTreeMap<(&str, &str), (f64, f64)> = BTreeMap::new();
     for o in &obs {
-        let entry = strata
-            .entry(o.stratum.as_str())
-            .or_insert((0.0, 0.0, o.cluster.as_str()));
-        if entry.2 != o.cluster {
-            return exec_err!(
-                "wild_cluster_interval: stratum {} is in two clusters ({} and {}); a stratum must lie within one",
-                o.stratum,
-                entry.2,
-                o.cluster
-            );
-        }
+        let entry = strata.entry(o.key()).or_insert((0.0, 0.0));
         if o.member {
             entry.0 += o.base;
         } else {
             entry.1 += o.base;
         }
     }
-    strata.retain(|_, (b1, b0, _)| *b1 > 0.0 && *b0 > 0.0);
+    strata.retain(|_, (b1, b0)| *b1 > 0.0 && *b0 > 0.0);
     let kept: Vec<&&Obs> = obs
         .iter()
-        .filter(|o| strata.contains_key(o.stratum.as_str()))
+        .filter(|o| strata.contains_key(&o.key()))
         .collect();
     if kept.is_empty() {
         return Ok(None);
     }
     let clusters: Vec<String> = strata
-        .values()
-        .map(|(_, _, c)| c.to_string())
+        .keys()
+        .map(|(c, _)| c.to_string())
         .collect::<BTreeSet<_>>()
         .into_iter()
         .collect();
     // Weights: a member its base; a non-member its base × B1_s / B0_s, so each stratum's
     // non-members weigh as much as its members and the weighted mean of D is ½.
     let weight = |o: &Obs| {
-        let (b1, b0, _) = strata[o.stratum.as_str()];
+        let (b1, b0) = strata[&o.key()];
         if o.member { o.base } else { o.base * b1 / b0 }
     };
     let d_tilde = |o: &Obs| if o.member { 0.5 } else { -0.5 };
-    let mut mean_y: BTreeMap<&str, (f64, f64)> = BTreeMap::new();
+    let mut mean_y: BTreeMap<(&str, &str), (f64, f64)> = BTreeMap::new();
     for o in &kept {
         let w = weight(o);
-        let e = mean_y.entry(o.stratum.as_str()).or_insert((0.0, 0.0));
+        let e = mean_y.entry(o.key()).or_insert((0.0, 0.0));
         e.0 += w * o.num / o.base;
         e.1 += w;
     }
     let y_tilde = |o: &Obs| {
-        let (wy, w) = mean_y[o.stratum.as_str()];
+        let (wy, w) = mean_y[&o.key()];
         o.num / o.base - wy / w
     };
     let (mut sxy, mut s) = (0.0, 0.0);
@@ -681,11 +679,9 @@ mod tests {
     }
 
     #[test]
-    fn a_stratum_in_two_clusters_is_refused() {
-        let obs = vec![
-            shop(1.0, 1.0, true, "s", "A"),
-            shop(1.0, 1.0, false, "s", "B"),
-        ];
-        assert!(fit(&obs).is_err());
+    fn the_same_stratum_value_in_two_clusters_is_two_strata() {
+        // "dining" in A has only a member and in B only a non-member: neither is kept.
+        let obs = vec![shop(1.0, 1.0, true, "s", "A"), shop(1.0, 1.0, false, "s", "B")];
+        assert!(fit(&obs).unwrap().is_none());
     }
 }
