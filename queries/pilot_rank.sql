@@ -9,11 +9,14 @@
 -- 1 ÷ communities). A community with no such category has no gap and no rank.
 -- param: lockdown_id text = NULL | the lockdown studied; empty: the earliest
 -- param: pilot text = liyuan | the pilot community (communities.community_id)
+-- param: category text = NULL | only this kind of shop; empty: all
+-- cells: pilot_rank_cells
 -- uses: online_recovery
 WITH per AS (
     SELECT community_id, category,
            SUM(expected_cny) AS e, SUM(online_cny) AS o
     FROM online_recovery
+    WHERE $category IS NULL OR category = $category
     GROUP BY community_id, category
 ),
 against AS (

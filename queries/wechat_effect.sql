@@ -14,6 +14,7 @@
 -- param: lockdown_id text = NULL | the lockdown studied; empty: the earliest
 -- param: community_id text = NULL | only this community; empty: all
 -- param: category text = NULL | only this kind of shop; empty: all
+-- cells: wechat_effect_cells
 -- uses: wechat_shops, wechat_shop_dates
 WITH cells AS (
     SELECT period AS cell, shop_id, community_id, category, member,

@@ -10,6 +10,7 @@
 -- param: lockdown_id text = NULL | the lockdown studied; empty: the earliest
 -- param: community_id text = NULL | only this community; empty: all
 -- param: category text = NULL | only this kind of shop; empty: all
+-- cells: wechat_event_study_cells
 -- uses: wechat_shop_dates
 WITH priced AS (
     SELECT date, day, shop_id, community_id, category, member,
