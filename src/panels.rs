@@ -231,7 +231,9 @@ pub fn effect_sentence(panel: &Panel, result: &QueryResult, lang: Lang) -> Optio
     let when = dashboards::in_lang(&panel.title, lang.is_en());
     let Some(effect) = panel.value.as_deref().and_then(first) else {
         return Some(if lang.is_en() {
-            format!("{when}: no comparison — no community and kind of shop has both shops in a WeChat group and shops not in one.")
+            format!(
+                "{when}: no comparison — no community and kind of shop has both shops in a WeChat group and shops not in one."
+            )
         } else {
             format!("{when}：无法比较——没有哪个社区的同类店铺既有在群的也有不在群的。")
         });
@@ -243,16 +245,24 @@ pub fn effect_sentence(panel: &Panel, result: &QueryResult, lang: Lang) -> Optio
         ("少", "less")
     };
     let claim = if lang.is_en() {
-        format!("{when}: shops in a WeChat group kept {points} points {more_en} of their normal sales than comparable shops not in one")
+        format!(
+            "{when}: shops in a WeChat group kept {points} points {more_en} of their normal sales than comparable shops not in one"
+        )
     } else {
         format!("{when}：在群商户比同社区同类不在群的商户{more}保住了 {points} 个百分点的销售")
     };
     Some(match (first(low), first(high)) {
         (Some(l), Some(h)) if l <= 0.0 && h >= 0.0 => {
             if lang.is_en() {
-                format!("{claim} ({}). The interval includes 0: we cannot tell whether the groups made a difference.", interval_text(l, h, lang))
+                format!(
+                    "{claim} ({}). The interval includes 0: we cannot tell whether the groups made a difference.",
+                    interval_text(l, h, lang)
+                )
             } else {
-                format!("{claim}（{}）。区间包含0：我们无法判断微信群是否起了作用。", interval_text(l, h, lang))
+                format!(
+                    "{claim}（{}）。区间包含0：我们无法判断微信群是否起了作用。",
+                    interval_text(l, h, lang)
+                )
             }
         }
         (Some(l), Some(h)) => {
@@ -264,9 +274,15 @@ pub fn effect_sentence(panel: &Panel, result: &QueryResult, lang: Lang) -> Optio
         }
         _ => {
             if lang.is_en() {
-                format!("{claim}. No interval: fewer than {} communities take part, too few for a wild cluster bootstrap to be trusted, so we cannot say how sure this is.", crate::functions::wild_cluster::MIN_CLUSTERS)
+                format!(
+                    "{claim}. No interval: fewer than {} communities take part, too few for a wild cluster bootstrap to be trusted, so we cannot say how sure this is.",
+                    crate::functions::wild_cluster::MIN_CLUSTERS
+                )
             } else {
-                format!("{claim}。没有区间：参与比较的社区少于{}个，社区太少时野聚类自助法的区间不可信，无法说明这个数有多可靠。", crate::functions::wild_cluster::MIN_CLUSTERS)
+                format!(
+                    "{claim}。没有区间：参与比较的社区少于{}个，社区太少时野聚类自助法的区间不可信，无法说明这个数有多可靠。",
+                    crate::functions::wild_cluster::MIN_CLUSTERS
+                )
             }
         }
     })
@@ -352,7 +368,11 @@ pub fn column_title(column: &str, lang: Lang) -> String {
         ("households_per_provider", "每店户数", "households per shop"),
         ("date", "日期", "date"),
         ("is_pilot", "试点", "pilot"),
-        ("gap_pp", "比同类店铺多找回（百分点）", "recovered beyond like shops (points)"),
+        (
+            "gap_pp",
+            "比同类店铺多找回（百分点）",
+            "recovered beyond like shops (points)",
+        ),
         ("rank", "排名", "rank"),
         ("communities", "社区数", "communities"),
         ("p_value", "排名p值", "rank p-value"),

@@ -64,7 +64,10 @@ where
         let mut runs: Vec<Vec<(f64, f64, f64)>> = vec![Vec::new()];
         for (i, (low, high)) in band.low.iter().zip(&band.high).enumerate() {
             match (low, high) {
-                (Some(l), Some(h)) => runs.last_mut().into_iter().for_each(|r| r.push((i as f64, *l, *h))),
+                (Some(l), Some(h)) => runs
+                    .last_mut()
+                    .into_iter()
+                    .for_each(|r| r.push((i as f64, *l, *h))),
                 _ => runs.push(Vec::new()),
             }
         }

@@ -206,15 +206,13 @@ where
         | ChartKind::EventStudy
         | ChartKind::Bar
         | ChartKind::StackedBar
-        | ChartKind::Histogram => {
-            match y_range(chart, stacked) {
-                Some(range) if matches!(chart.kind, ChartKind::Line | ChartKind::EventStudy) => {
-                    line::draw(chart, &body, scale, range)
-                }
-                Some(range) => bar::draw(chart, &body, scale, range),
-                None => tile::draw_notice(chart, &body, scale),
+        | ChartKind::Histogram => match y_range(chart, stacked) {
+            Some(range) if matches!(chart.kind, ChartKind::Line | ChartKind::EventStudy) => {
+                line::draw(chart, &body, scale, range)
             }
-        }
+            Some(range) => bar::draw(chart, &body, scale, range),
+            None => tile::draw_notice(chart, &body, scale),
+        },
         ChartKind::Kpi => tile::draw_kpi(chart, &body, scale),
         ChartKind::Table => tile::draw_table(chart, &body, scale),
     }?;
@@ -323,11 +321,7 @@ fn y_range(chart: &Chart, stacked: bool) -> Option<(f64, f64)> {
         hi = lo + (1e-6 * size).max(1.0);
     }
     let pad = ((hi - lo) * 0.08).max(1e-9);
-    let lo = if lo < 0.0 || line {
-        lo - pad
-    } else {
-        lo
-    };
+    let lo = if lo < 0.0 || line { lo - pad } else { lo };
     Some((lo, hi + pad))
 }
 

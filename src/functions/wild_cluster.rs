@@ -681,7 +681,10 @@ mod tests {
     #[test]
     fn the_same_stratum_value_in_two_clusters_is_two_strata() {
         // "dining" in A has only a member and in B only a non-member: neither is kept.
-        let obs = vec![shop(1.0, 1.0, true, "s", "A"), shop(1.0, 1.0, false, "s", "B")];
+        let obs = vec![
+            shop(1.0, 1.0, true, "s", "A"),
+            shop(1.0, 1.0, false, "s", "B"),
+        ];
         assert!(fit(&obs).unwrap().is_none());
     }
 }

@@ -277,7 +277,10 @@ fn write_district(opts: &GenerateOptions, dir: &Path) -> Result<Vec<(&'static st
         "resident_needs",
         needs_batch(&district::resident_needs(&mut needs_rng), &zone)?,
     )?;
-    small("shop_services", services_batch(&district, &services, &zone)?)?;
+    small(
+        "shop_services",
+        services_batch(&district, &services, &zone)?,
+    )?;
     rows.insert(3, ("orders", orders));
     rows.insert(4, ("footfall", footfall));
 

@@ -161,12 +161,32 @@ async fn the_event_study_is_flat_before_and_the_effect_after() {
     // Before: every shop sells its normal day, y = 1 on both sides: 0.
     assert_eq!(
         r[0][..],
-        [s("2022-04-09"), I(-14), I(4), I(5), F(0.0), Null, Null, Null, Null]
+        [
+            s("2022-04-09"),
+            I(-14),
+            I(4),
+            I(5),
+            F(0.0),
+            Null,
+            Null,
+            Null,
+            Null
+        ]
     );
     // From d0 on, each date is the lockdown cell over one day: the same ratios.
     assert_eq!(
         r[14][..],
-        [s("2022-04-23"), I(0), I(4), I(5), F(EFFECT_PP), Null, Null, Null, Null]
+        [
+            s("2022-04-23"),
+            I(0),
+            I(4),
+            I(5),
+            F(EFFECT_PP),
+            Null,
+            Null,
+            Null,
+            Null
+        ]
     );
     assert_eq!(r[48][..2], [s("2022-05-27"), I(34)]);
     assert_eq!(r[48][4], F(EFFECT_PP));
@@ -183,7 +203,14 @@ async fn pilot_rank_adjusts_for_the_mix_of_shops() {
     let result = d.run("pilot_rank", &[("pilot", "a")]).await;
     assert_eq!(
         columns(&result),
-        ["community_id", "is_pilot", "gap_pp", "rank", "communities", "p_value"]
+        [
+            "community_id",
+            "is_pilot",
+            "gap_pp",
+            "rank",
+            "communities",
+            "p_value"
+        ]
     );
     let r = rows(&result);
     let gap = 100.0 * (266.0 / 420.0 - 0.4);
