@@ -27,7 +27,28 @@ fn embed(dir: &str, ext: &str, out: &mut String, name: &str) {
     out.push_str("];\n");
 }
 
+/// A short FNV-1a digest of files, for the content-hashed addresses of assets: a browser
+/// keeps them for good, and a changed file gets a new address.
+fn digest(env: &str, files: &[&str]) {
+    let mut hash: u64 = 0xcbf2_9ce4_8422_2325;
+    for file in files {
+        let path = Path::new(env!("CARGO_MANIFEST_DIR")).join(file);
+        println!("cargo:rerun-if-changed={}", path.display());
+        for byte in fs::read(&path).unwrap_or_default() {
+            hash ^= u64::from(byte);
+            hash = hash.wrapping_mul(0x0100_0000_01b3);
+        }
+    }
+    println!("cargo:rustc-env={env}={:012x}", hash >> 16);
+}
+
 fn main() {
+    digest(
+        "YANHUO_STYLE_HASH",
+        &["assets/fonts/slices.css", "assets/style.css"],
+    );
+    digest("YANHUO_EDITOR_HASH", &["assets/vendor/sql-editor.min.js"]);
+    digest("YANHUO_CONSOLE_HASH", &["assets/sql-console.js"]);
     let mut out = String::new();
     embed("queries", "sql", &mut out, "QUERIES");
     embed("dashboards", "toml", &mut out, "DASHBOARDS");

@@ -1,22 +1,61 @@
-//! The stylesheet and the Chinese font, served from the binary: the street office may have
-//! no internet, so nothing comes from a CDN.
+//! The stylesheet, the Chinese font and the SQL editor, served from the binary: the street
+//! office may have no internet, so nothing comes from a CDN.
+//!
+//! Pages link the stylesheet and the editor under addresses holding a digest of their
+//! bytes (build.rs), and the font's slices are named by theirs (`assets/fonts/slice.py`):
+//! each is cached for a year and never asked for again; a new build links new addresses.
 
-use axum::http::header;
-use axum::response::IntoResponse;
+use axum::extract::Path;
+use axum::http::{StatusCode, header};
+use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 
 use super::Routes;
+use super::font_slices::SLICES;
 
-const STYLE: &str = include_str!("../../assets/style.css");
+/// The font's `@font-face` slices, then the site's rules.
+const STYLE: &str = concat!(
+    include_str!("../../assets/fonts/slices.css"),
+    include_str!("../../assets/style.css")
+);
+
+/// Where pages link the stylesheet.
+pub const STYLE_HREF: &str = concat!("/assets/style.", env!("YANHUO_STYLE_HASH"), ".css");
+
+/// The SQL console's editor (CodeMirror 6, `assets/editor/`), and where the console links it.
+const EDITOR: &str = include_str!("../../assets/vendor/sql-editor.min.js");
+pub const EDITOR_HREF: &str = concat!("/assets/sql-editor.", env!("YANHUO_EDITOR_HASH"), ".min.js");
+
+/// The console's own script: loads the editor when the planner reaches for it.
+const CONSOLE: &str = include_str!("../../assets/sql-console.js");
+pub const CONSOLE_HREF: &str = concat!("/assets/sql-console.", env!("YANHUO_CONSOLE_HASH"), ".js");
+
+/// A year, and never revalidated: the address changes with the bytes.
+const FOREVER: &str = "public, max-age=31536000, immutable";
 
 pub fn router() -> Routes {
     Routes::new()
-        .route("/assets/style.css", get(style))
+        .route(STYLE_HREF, get(style))
+        // The stylesheet's plain address, for pages saved or linked before the digest.
+        .route("/assets/style.css", get(style_plain))
+        .route(EDITOR_HREF, get(editor))
+        .route(CONSOLE_HREF, get(console))
+        .route("/assets/fonts/{file}", get(font_slice))
         .route("/assets/font.otf", get(font))
         .route("/favicon.ico", get(favicon))
 }
 
 async fn style() -> impl IntoResponse {
+    (
+        [
+            (header::CONTENT_TYPE, "text/css; charset=utf-8"),
+            (header::CACHE_CONTROL, FOREVER),
+        ],
+        STYLE,
+    )
+}
+
+async fn style_plain() -> impl IntoResponse {
     (
         [
             (header::CONTENT_TYPE, "text/css; charset=utf-8"),
@@ -26,11 +65,45 @@ async fn style() -> impl IntoResponse {
     )
 }
 
+async fn editor() -> impl IntoResponse {
+    script(EDITOR)
+}
+
+async fn console() -> impl IntoResponse {
+    script(CONSOLE)
+}
+
+fn script(body: &'static str) -> impl IntoResponse {
+    (
+        [
+            (header::CONTENT_TYPE, "text/javascript; charset=utf-8"),
+            (header::CACHE_CONTROL, FOREVER),
+        ],
+        body,
+    )
+}
+
+/// One WOFF2 slice of the built-in font, by its content-hashed name.
+async fn font_slice(Path(file): Path<String>) -> Response {
+    match SLICES.iter().find(|(name, _)| *name == file) {
+        Some((_, bytes)) => (
+            [
+                (header::CONTENT_TYPE, "font/woff2"),
+                (header::CACHE_CONTROL, FOREVER),
+            ],
+            *bytes,
+        )
+            .into_response(),
+        None => (StatusCode::NOT_FOUND, "no such font slice").into_response(),
+    }
+}
+
+/// The whole font, as PNG charts draw with it.
 async fn font() -> impl IntoResponse {
     (
         [
             (header::CONTENT_TYPE, "font/otf"),
-            (header::CACHE_CONTROL, "public, max-age=31536000, immutable"),
+            (header::CACHE_CONTROL, FOREVER),
         ],
         crate::render::FONT,
     )
@@ -47,4 +120,28 @@ async fn favicon() -> impl IntoResponse {
         ],
         FAVICON,
     )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_slice_the_stylesheet_names_is_served_and_every_served_slice_is_named() {
+        let named: Vec<&str> = STYLE
+            .split("url(/assets/fonts/")
+            .skip(1)
+            .filter_map(|rest| rest.split(')').next())
+            .collect();
+        let served: Vec<&str> = SLICES.iter().map(|(name, _)| *name).collect();
+        assert_eq!(named, served);
+        // WOFF2's signature on each.
+        assert!(SLICES.iter().all(|(_, bytes)| bytes.starts_with(b"wOF2")));
+    }
+
+    #[test]
+    fn the_stylesheet_has_no_font_face_of_the_whole_font() {
+        assert!(!STYLE.contains("font.otf"));
+        assert!(STYLE_HREF.starts_with("/assets/style.") && STYLE_HREF.len() > 25);
+    }
 }

@@ -12,6 +12,7 @@ mod assets;
 mod auth;
 mod error;
 mod figures;
+mod font_slices;
 mod pages;
 mod sent;
 mod sql;
@@ -43,6 +44,7 @@ use crate::error::Result;
 use crate::panels::Study;
 use crate::sandbox::{self, Sandbox};
 
+pub use assets::{CONSOLE_HREF, EDITOR_HREF, STYLE_HREF};
 pub use error::{ApiError, WebError};
 
 /// What every handler reads: the opened data and what was learnt from it. Replaced whole
@@ -258,7 +260,9 @@ fn with_layers<S: Clone + Send + Sync + 'static>(router: Router<S>) -> Router<S>
                         ))
                         .and(NotForContentType::const_new(
                             "application/vnd.apache.parquet",
-                        )),
+                        ))
+                        // WOFF2 is brotli inside already.
+                        .and(NotForContentType::const_new("font/woff2")),
                 ),
         )
         .layer(CatchPanicLayer::custom(panicked))

@@ -653,6 +653,9 @@ struct ConsolePage {
     error: Option<String>,
     result: Option<ResultView>,
     tables: Vec<TableInfo>,
+    /// The tables' columns as JSON (`{"orders": ["order_id", …]}`): the editor completes
+    /// names from it.
+    schema: String,
     canned: Vec<CannedInfo>,
     chart_kind: &'static str,
 }
@@ -698,6 +701,7 @@ async fn console(
             switched.href("/sql", Some(console.page), true)
         },
     };
+    let tables = tables(&loaded);
     let page = ConsolePage {
         lang,
         switch,
@@ -705,11 +709,24 @@ async fn console(
         sql: console.sql.clone(),
         error,
         result,
-        tables: tables(&loaded),
+        schema: schema_json(&tables),
+        tables,
         canned: canned_list(&loaded, lang),
         chart_kind: console.chart.map_or("", chart_name),
     };
     Ok(Html(page.render()?).into_response())
+}
+
+/// The sidebar's tables as `{"table": ["column", …]}`, what the editor's completion reads.
+fn schema_json(tables: &[TableInfo]) -> String {
+    let map: serde_json::Map<String, serde_json::Value> = tables
+        .iter()
+        .map(|t| {
+            let columns = t.columns.iter().map(|(name, _)| name.clone().into());
+            (t.name.clone(), serde_json::Value::Array(columns.collect()))
+        })
+        .collect();
+    serde_json::Value::Object(map).to_string()
 }
 
 fn result_view(console: &Console, answer: &Answer, charted: bool) -> ResultView {
