@@ -724,8 +724,9 @@ async fn psql_lists_the_tables_describes_orders_and_the_database() {
     let names: Vec<(String, String)> = described
         .lines()
         .map(|line| {
-            let cells: Vec<&str> = line.split(',').collect();
-            (cells[0].to_string(), cells[1].to_string())
+            // `numeric(12,2)` holds the separator itself: split at the first comma only.
+            let (column, kind) = line.split_once(',').unwrap_or((line, ""));
+            (column.to_string(), kind.to_string())
         })
         .collect();
     let expected: Vec<(String, String)> = ORDERS_COLUMNS
