@@ -21,6 +21,36 @@ import {
 import { setDiagnostics } from "@codemirror/lint";
 import { sql, PostgreSQL } from "@codemirror/lang-sql";
 
+// Column names without their table, as planners type them ("SELECT shop_" offers shop_id):
+// lang-sql completes a column only after "table.". Columns of the tables the query names
+// (FROM, JOIN) come first; each says which tables have it.
+function columnCompletion(schema) {
+  const tablesOf = new Map();
+  for (const [table, columns] of Object.entries(schema)) {
+    for (const column of columns) {
+      if (!tablesOf.has(column)) tablesOf.set(column, []);
+      tablesOf.get(column).push(table);
+    }
+  }
+  return (context) => {
+    const word = context.matchBefore(/\w+/);
+    if (!word && !context.explicit) return null;
+    const from = word ? word.from : context.pos;
+    if (context.state.sliceDoc(from - 1, from) === ".") return null;
+    const named = new Set();
+    const text = context.state.doc.toString();
+    for (const m of text.matchAll(/\b(?:from|join)\s+"?(\w+)/gi)) named.add(m[1].toLowerCase());
+    const options = [];
+    for (const [column, tables] of tablesOf) {
+      options.push({
+        label: column, type: "property", detail: tables.join(", "),
+        boost: tables.some((t) => named.has(t)) ? 2 : 0,
+      });
+    }
+    return { from, options, validFor: /^\w*$/ };
+  };
+}
+
 function schemaOf(textarea) {
   try {
     return JSON.parse(textarea.getAttribute("data-schema") || "{}");
@@ -65,6 +95,7 @@ function enhance(textarea) {
     return true;
   };
   const label = document.querySelector('label[for="' + textarea.id + '"]');
+  const schema = schemaOf(textarea);
   const view = new EditorView({
     state: EditorState.create({
       doc: textarea.value,
@@ -84,7 +115,8 @@ function enhance(textarea) {
           ...closeBracketsKeymap, ...defaultKeymap, ...historyKeymap,
           ...completionKeymap, indentWithTab,
         ]),
-        sql({ dialect: PostgreSQL, schema: schemaOf(textarea), upperCaseKeywords: true }),
+        sql({ dialect: PostgreSQL, schema, upperCaseKeywords: true }),
+        PostgreSQL.language.data.of({ autocomplete: columnCompletion(schema) }),
         placeholder(textarea.getAttribute("placeholder") || ""),
         EditorView.lineWrapping,
         EditorView.contentAttributes.of({

@@ -1,14 +1,17 @@
 //! The stylesheet, the Chinese font and the SQL editor, served from the binary: the street
 //! office may have no internet, so nothing comes from a CDN.
 //!
-//! Pages link the stylesheet and the editor under addresses holding a digest of their
-//! bytes (build.rs), and the font's slices are named by theirs (`assets/fonts/slice.py`):
+//! Pages link the stylesheet and the scripts under addresses holding a digest of their
+//! bytes (worked out once, at the first page), and the font's slices are named by theirs (`assets/fonts/slice.py`):
 //! each is cached for a year and never asked for again; a new build links new addresses.
+
+use std::sync::LazyLock;
 
 use axum::extract::Path;
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
+use sha2::{Digest, Sha256};
 
 use super::Routes;
 use super::font_slices::SLICES;
@@ -19,27 +22,48 @@ const STYLE: &str = concat!(
     include_str!("../../assets/style.css")
 );
 
-/// Where pages link the stylesheet.
-pub const STYLE_HREF: &str = concat!("/assets/style.", env!("YANHUO_STYLE_HASH"), ".css");
-
-/// The SQL console's editor (CodeMirror 6, `assets/editor/`), and where the console links it.
+/// The SQL console's editor (CodeMirror 6, `assets/editor/`).
 const EDITOR: &str = include_str!("../../assets/vendor/sql-editor.min.js");
-pub const EDITOR_HREF: &str = concat!("/assets/sql-editor.", env!("YANHUO_EDITOR_HASH"), ".min.js");
 
 /// The console's own script: loads the editor when the planner reaches for it.
 const CONSOLE: &str = include_str!("../../assets/sql-console.js");
-pub const CONSOLE_HREF: &str = concat!("/assets/sql-console.", env!("YANHUO_CONSOLE_HASH"), ".js");
+
+/// `/assets/STEM.DIGEST.EXT`: 12 hex digits of the bytes' SHA-256.
+fn address(stem: &str, ext: &str, bytes: &str) -> String {
+    let digest = Sha256::digest(bytes.as_bytes());
+    let hex: String = digest.iter().take(6).map(|b| format!("{b:02x}")).collect();
+    format!("/assets/{stem}.{hex}.{ext}")
+}
+
+static STYLE_HREF: LazyLock<String> = LazyLock::new(|| address("style", "css", STYLE));
+static EDITOR_HREF: LazyLock<String> = LazyLock::new(|| address("sql-editor", "min.js", EDITOR));
+static CONSOLE_HREF: LazyLock<String> = LazyLock::new(|| address("sql-console", "js", CONSOLE));
+
+/// Where pages link the stylesheet.
+pub fn style_href() -> &'static str {
+    &STYLE_HREF
+}
+
+/// Where the console's script finds the editor.
+pub fn editor_href() -> &'static str {
+    &EDITOR_HREF
+}
+
+/// Where the console links its script.
+pub fn console_href() -> &'static str {
+    &CONSOLE_HREF
+}
 
 /// A year, and never revalidated: the address changes with the bytes.
 const FOREVER: &str = "public, max-age=31536000, immutable";
 
 pub fn router() -> Routes {
     Routes::new()
-        .route(STYLE_HREF, get(style))
+        .route(style_href(), get(style))
         // The stylesheet's plain address, for pages saved or linked before the digest.
         .route("/assets/style.css", get(style_plain))
-        .route(EDITOR_HREF, get(editor))
-        .route(CONSOLE_HREF, get(console))
+        .route(editor_href(), get(editor))
+        .route(console_href(), get(console))
         .route("/assets/fonts/{file}", get(font_slice))
         .route("/assets/font.otf", get(font))
         .route("/favicon.ico", get(favicon))
@@ -142,6 +166,8 @@ mod tests {
     #[test]
     fn the_stylesheet_has_no_font_face_of_the_whole_font() {
         assert!(!STYLE.contains("font.otf"));
-        assert!(STYLE_HREF.starts_with("/assets/style.") && STYLE_HREF.len() > 25);
+        // "/assets/style." + 12 hex digits + ".css"
+        assert_eq!(style_href().len(), 14 + 12 + 4, "{}", style_href());
+        assert_ne!(editor_href(), console_href());
     }
 }

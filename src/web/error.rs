@@ -172,7 +172,7 @@ impl IntoResponse for WebError {
             "<!doctype html><html lang=\"zh-CN\"><head><meta charset=\"utf-8\"><meta name=\"viewport\" content=\"width=device-width, initial-scale=1\"><title>{code}</title><link rel=\"stylesheet\" href=\"{style}\"></head><body><main class=\"error\"><h1>{code}</h1><p>{message}</p><p><a href=\"/\">返回首页 / Back to the dashboards</a></p></main></body></html>",
             code = status.as_u16(),
             message = escape(&message),
-            style = super::STYLE_HREF,
+            style = super::style_href(),
         );
         let mut response = (status, Html(page)).into_response();
         self.add_headers(&mut response);

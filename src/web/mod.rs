@@ -44,7 +44,7 @@ use crate::error::Result;
 use crate::panels::Study;
 use crate::sandbox::{self, Sandbox};
 
-pub use assets::{CONSOLE_HREF, EDITOR_HREF, STYLE_HREF};
+pub use assets::{console_href, editor_href, style_href};
 pub use error::{ApiError, WebError};
 
 /// What every handler reads: the opened data and what was learnt from it. Replaced whole

@@ -19,6 +19,9 @@ use yanhuo::web::{self, AppState};
 
 use crate::http::free_port;
 
+/// Held by each test while its browser runs, so that Lighthouse measures its pages alone.
+pub(crate) static ONE_BROWSER: std::sync::Mutex<()> = std::sync::Mutex::new(());
+
 /// Where the tests leave their screenshots, for a person to look at.
 fn screenshots() -> PathBuf {
     let dir = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("screenshots");
@@ -124,6 +127,7 @@ fn base64_decode(text: &str) -> Vec<u8> {
 }
 
 struct Driver {
+    _alone: std::sync::MutexGuard<'static, ()>,
     child: Child,
     port: u16,
     session: String,
@@ -146,6 +150,12 @@ impl Drop for Driver {
 
 impl Driver {
     fn start(chromium: &Path, chromedriver: &Path) -> Driver {
+        Driver::start_with(chromium, chromedriver, true)
+    }
+
+    /// A browser with JavaScript on or off (a planner's locked-down browser).
+    fn start_with(chromium: &Path, chromedriver: &Path, javascript: bool) -> Driver {
+        let alone = ONE_BROWSER.lock().unwrap_or_else(|e| e.into_inner());
         let profile = tempfile::tempdir().unwrap();
         let port = free_port();
         let mut child = Command::new(chromedriver)
@@ -170,7 +180,8 @@ impl Driver {
                 "args": ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
                          "--disable-background-networking", "--disable-component-update", "--disable-sync",
                          "--disable-dev-shm-usage", "--hide-scrollbars",
-                         format!("--user-data-dir={}", profile.path().display())]
+                         format!("--user-data-dir={}", profile.path().display())],
+                "prefs": {"profile.managed_default_content_settings.javascript": if javascript { 1 } else { 2 }}
             }
         }}});
         let session = match http(port, "POST", "/session", Some(&capabilities)) {
@@ -181,6 +192,7 @@ impl Driver {
             }
         };
         Driver {
+            _alone: alone,
             child,
             port,
             session,
@@ -220,6 +232,57 @@ impl Driver {
             .to_string()
     }
 
+    /// A Chrome DevTools command through chromedriver, for what WebDriver cannot see (which
+    /// font drew a node).
+    fn cdp(&self, cmd: &str, params: Value) -> Value {
+        self.call(
+            "POST",
+            "/goog/cdp/execute",
+            Some(json!({"cmd": cmd, "params": params})),
+        )
+    }
+
+    /// Types `text` into the element, as keys (U+E007 is Enter, U+E009 Control).
+    fn type_into(&self, css: &str, text: &str) {
+        let id = self.element(css);
+        self.call(
+            "POST",
+            &format!("/element/{id}/value"),
+            Some(json!({ "text": text })),
+        );
+    }
+
+    /// The fonts that drew the text of the first node matching `css`: (family, whether it
+    /// is a web font, glyphs). The built-in font's own name is its source's, Noto Sans CJK SC.
+    fn fonts_of(&self, css: &str) -> Vec<(String, bool, u64)> {
+        self.cdp("DOM.enable", json!({}));
+        self.cdp("CSS.enable", json!({}));
+        let root = self.cdp("DOM.getDocument", json!({"depth": -1}));
+        let node = self.cdp(
+            "DOM.querySelector",
+            json!({"nodeId": root["root"]["nodeId"], "selector": css}),
+        );
+        let fonts = self.cdp(
+            "CSS.getPlatformFontsForNode",
+            json!({"nodeId": node["nodeId"]}),
+        );
+        fonts["fonts"]
+            .as_array()
+            .map(|fonts| {
+                fonts
+                    .iter()
+                    .map(|f| {
+                        (
+                            f["familyName"].as_str().unwrap_or_default().to_string(),
+                            f["isCustomFont"].as_bool().unwrap_or_default(),
+                            f["glyphCount"].as_u64().unwrap_or_default(),
+                        )
+                    })
+                    .collect()
+            })
+            .unwrap_or_default()
+    }
+
     fn click(&self, css: &str) {
         let id = self.element(css);
         self.call("POST", &format!("/element/{id}/click"), Some(json!({})));
@@ -246,7 +309,7 @@ impl Driver {
 
 /// Debian's chromium and chromedriver, or None (and a SKIPPED line) where they are missing;
 /// CI must have them.
-fn browser() -> Option<(PathBuf, PathBuf)> {
+pub(crate) fn browser() -> Option<(PathBuf, PathBuf)> {
     let (Some(chromium), Some(chromedriver)) = (which("chromium"), which("chromedriver")) else {
         crate::tools::skip(
             "the browser tests",
@@ -260,7 +323,7 @@ fn browser() -> Option<(PathBuf, PathBuf)> {
 
 /// The server on the sample data at a free port: its address, the switch that stops it,
 /// and its task.
-async fn serve_sample() -> (
+pub(crate) async fn serve_sample() -> (
     String,
     tokio::sync::oneshot::Sender<()>,
     tokio::task::JoinHandle<yanhuo::Result<()>>,
@@ -475,6 +538,185 @@ async fn the_sql_console_runs_on_ctrl_enter_charts_and_fits_a_phone() {
         let overflow =
             driver.script("return document.documentElement.scrollWidth <= window.innerWidth");
         assert_eq!(overflow, Value::Bool(true), "/sql scrolls sideways at 375 px");
+    })
+    .await
+    .unwrap();
+    let _ = stop.send(());
+    server.await.unwrap().unwrap();
+}
+
+/// Makes the page draw with the built-in font alone, as on a machine with no Chinese font
+/// (a bare Linux, an old Windows without its CJK pack): the reader's fonts named before it
+/// in the stylesheet are skipped, and the charts' SVG text follows.
+const ONLY_BUILT_IN_FONT: &str = "const s = document.createElement('style'); \
+    s.textContent = ':root, svg text { font-family: \"Yanhuo Sans\" !important; }'; \
+    document.head.appendChild(s); document.body.offsetHeight; return true";
+
+/// Waits until every font face the page asked for has arrived.
+const FONTS_LOADED: &str = "const faces = Array.from(document.fonts); \
+    return document.fonts.status === 'loaded' && faces.every(f => f.status !== 'loading') && \
+    faces.some(f => f.family.includes('Yanhuo') && f.status === 'loaded')";
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_recovery_page_with_only_the_built_in_font_transfers_under_400_kb() {
+    let Some((chromium, chromedriver)) = browser() else {
+        return;
+    };
+    let (base, stop, server) = serve_sample().await;
+    tokio::task::spawn_blocking(move || {
+        let driver = Driver::start(&chromium, &chromedriver);
+        driver.go(&format!("{base}/d/recovery"));
+        driver.script(ONLY_BUILT_IN_FONT);
+        driver.wait_for("the font slices", FONTS_LOADED);
+        // Every byte over the wire: the page (compressed), its stylesheet, the font's slices.
+        let sent = driver.script(
+            "const nav = performance.getEntriesByType('navigation')[0]; \
+             const rs = performance.getEntriesByType('resource'); \
+             return {total: nav.transferSize + rs.reduce((n, r) => n + r.transferSize, 0), \
+                     page: nav.transferSize, \
+                     files: rs.map(r => [new URL(r.name).pathname, r.transferSize])}",
+        );
+        let total = sent["total"].as_u64().unwrap();
+        let files: Vec<(String, u64)> = sent["files"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|f| (f[0].as_str().unwrap().to_string(), f[1].as_u64().unwrap()))
+            .collect();
+        eprintln!(
+            "/d/recovery: {total} bytes, page {}, {files:?}",
+            sent["page"]
+        );
+        // The page's text is all yanhuo's own and the sample data's names: slice 0 alone.
+        let slices: Vec<&str> = files
+            .iter()
+            .map(|(path, _)| path.as_str())
+            .filter(|p| p.starts_with("/assets/fonts/"))
+            .collect();
+        assert_eq!(slices.len(), 1, "{files:?}");
+        assert!(
+            slices[0].starts_with("/assets/fonts/yanhuo-00-"),
+            "{slices:?}"
+        );
+        assert!(!files.iter().any(|(p, _)| p.ends_with(".otf")), "{files:?}");
+        assert!(
+            total < 400 * 1024,
+            "/d/recovery transferred {total} bytes: {files:?}"
+        );
+        // And the Chinese was drawn with it, not boxes.
+        assert_eq!(
+            driver.script(
+                "return document.fonts.check('16px \"Yanhuo Sans\"', '朝晖街道封控影响总览')"
+            ),
+            Value::Bool(true)
+        );
+        let fonts = driver.fonts_of("main h1");
+        assert!(
+            !fonts.is_empty() && fonts.iter().all(|(_, web_font, _)| *web_font),
+            "{fonts:?}"
+        );
+    })
+    .await
+    .unwrap();
+    let _ = stop.send(());
+    server.await.unwrap().unwrap();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_sql_editor_completes_column_names_marks_errors_and_its_button_has_the_font() {
+    let Some((chromium, chromedriver)) = browser() else {
+        return;
+    };
+    let (base, stop, server) = serve_sample().await;
+    let shots = screenshots();
+    tokio::task::spawn_blocking(move || {
+        let driver = Driver::start(&chromium, &chromedriver);
+        driver.go(&format!("{base}/sql"));
+
+        // The Run button's 运行 in the built-in font: a <button> takes the page's font.
+        driver.script(ONLY_BUILT_IN_FONT);
+        driver.wait_for("the font slices", FONTS_LOADED);
+        let fonts = driver.fonts_of("#console button[type=submit]");
+        assert_eq!(
+            fonts,
+            [("Noto Sans CJK SC".to_string(), true, 2)],
+            "the Run button's 运行 was drawn with {fonts:?}"
+        );
+
+        // Touching the query brings the editor, which completes column names from the schema.
+        driver.click("textarea[name=q]");
+        driver.wait_for(
+            "the editor",
+            "return !!document.querySelector('.cm-content') && document.getElementById('q').hidden",
+        );
+        driver.type_into(".cm-content", "SELECT shop_");
+        driver.wait_for(
+            "completions",
+            "return !!document.querySelector('.cm-tooltip-autocomplete li')",
+        );
+        let offered = driver.script(
+            "return Array.from(document.querySelectorAll('.cm-tooltip-autocomplete li .cm-completionLabel')).map(l => l.textContent)",
+        );
+        let offered: Vec<&str> = offered
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter_map(Value::as_str)
+            .collect();
+        assert!(offered.contains(&"shop_id"), "offered {offered:?}");
+        for width in [375, 1280] {
+            let path = shots.join(format!("sql-editor-{width}.png"));
+            driver.screenshot(width, &path);
+            eprintln!("screenshot: {}", path.display());
+        }
+
+        // An error with a position is marked there: "found: SELEC at Line: 1, Column: 1".
+        driver.go(&format!("{base}/sql?q=SELEC%20shop_id%20FROM%20shops"));
+        driver.wait_for(
+            "the error mark",
+            "return !!document.querySelector('.cm-lintRange-error')",
+        );
+        let marked = driver.script("return document.querySelector('.cm-lintRange-error').textContent");
+        assert_eq!(marked, "SELEC");
+        // One without (a misspelt column) is marked at the name.
+        driver.go(&format!("{base}/sql?q=SELECT%20shop_idd%20FROM%20shops"));
+        driver.wait_for(
+            "the error mark",
+            "return !!document.querySelector('.cm-lintRange-error')",
+        );
+        let marked = driver.script("return document.querySelector('.cm-lintRange-error').textContent");
+        assert_eq!(marked, "shop_idd");
+    })
+    .await
+    .unwrap();
+    let _ = stop.send(());
+    server.await.unwrap().unwrap();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn without_javascript_the_sql_console_is_a_plain_form_that_runs() {
+    let Some((chromium, chromedriver)) = browser() else {
+        return;
+    };
+    let (base, stop, server) = serve_sample().await;
+    tokio::task::spawn_blocking(move || {
+        let driver = Driver::start_with(&chromium, &chromedriver, false);
+        driver.go(&format!("{base}/sql"));
+        driver.type_into("textarea[name=q]", "SELECT COUNT(*) AS n FROM communities");
+        driver.click("#console button[type=submit]");
+        driver.wait_for(
+            "the result",
+            "return document.querySelectorAll('.result tbody tr').length === 1",
+        );
+        // Twelve communities in the sample data (sample-data/README.md).
+        assert_eq!(
+            driver.script("return document.querySelector('.result tbody td').textContent"),
+            "12"
+        );
+        assert_eq!(
+            driver.script("return document.querySelectorAll('.cm-editor').length"),
+            0
+        );
     })
     .await
     .unwrap();

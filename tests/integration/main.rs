@@ -6,6 +6,7 @@
 //!   on a cluster of `yanhuo scheduler`/`executor` processes equals the embedded engine.
 //! - `browser`: the served overview and the SQL console in headless Chromium, at phone and
 //!   desktop widths.
+//! - `lighthouse`: Lighthouse's mobile audit of `/d/recovery` and `/sql` (issue 18's scores).
 //! - `http`: requests through the router without a server, and their replies.
 //! - `fuzz`: random SQL at the sandbox's front door (nesting, chains, Unicode, NUL bytes)
 //!   must never take the process down.
@@ -34,6 +35,7 @@ mod http;
 mod impact;
 mod import;
 mod import_fuzz;
+mod lighthouse;
 mod metrics;
 mod pgwire;
 mod publish;

@@ -501,3 +501,71 @@ async fn a_dashboard_page_is_sent_compressed_and_revalidated_until_the_data_chan
     assert_eq!(changed.status, StatusCode::OK);
     assert_ne!(changed.headers[header::ETAG].to_str().unwrap(), etag);
 }
+
+#[tokio::test]
+async fn pages_link_content_hashed_assets_that_are_cached_for_good_and_fonts_come_in_slices() {
+    let site = site().await;
+    let page = get(&site, "/d/recovery", None).await.text();
+    let style = web::style_href();
+    assert!(page.contains(&format!("href=\"{style}\"")), "no {style}");
+    assert!(page.contains("<meta name=\"description\" content=\""));
+
+    let gzip = |uri: &str| {
+        Request::builder()
+            .uri(uri)
+            .header(header::ACCEPT_ENCODING, "gzip")
+            .body(Body::empty())
+            .unwrap()
+    };
+    let css = send(&site.state, gzip(style)).await;
+    assert_eq!(css.status, StatusCode::OK);
+    assert_eq!(
+        css.headers[header::CACHE_CONTROL],
+        "public, max-age=31536000, immutable"
+    );
+    assert_eq!(css.headers[header::CONTENT_ENCODING], "gzip");
+
+    // The stylesheet names the font's slices; each answers as WOFF2, for good, and is not
+    // gzipped again (WOFF2 is compressed inside).
+    let css = get(&site, style, None).await.text();
+    assert!(!css.contains("font.otf"));
+    let first = css
+        .split("url(/assets/fonts/")
+        .nth(1)
+        .and_then(|rest| rest.split(')').next())
+        .unwrap();
+    assert!(
+        first.starts_with("yanhuo-00-") && first.ends_with(".woff2"),
+        "{first}"
+    );
+    let slice = send(&site.state, gzip(&format!("/assets/fonts/{first}"))).await;
+    assert_eq!(slice.status, StatusCode::OK);
+    assert_eq!(slice.headers[header::CONTENT_TYPE], "font/woff2");
+    assert_eq!(
+        slice.headers[header::CACHE_CONTROL],
+        "public, max-age=31536000, immutable"
+    );
+    assert!(!slice.headers.contains_key(header::CONTENT_ENCODING));
+    assert!(slice.body.starts_with(b"wOF2"));
+    assert_eq!(
+        get(&site, "/assets/fonts/yanhuo-99-000000000000.woff2", None)
+            .await
+            .status,
+        StatusCode::NOT_FOUND
+    );
+
+    // The console links its script (no inline script) and the script names the editor.
+    let console = get(&site, "/sql", None).await.text();
+    assert!(console.contains(&format!(
+        "<script src=\"{}\" defer></script>",
+        web::console_href()
+    )));
+    assert!(!console.contains("<script>"));
+    assert!(console.contains(&format!("data-editor=\"{}\"", web::editor_href())));
+    let editor = get(&site, web::editor_href(), None).await;
+    assert_eq!(
+        editor.headers[header::CONTENT_TYPE],
+        "text/javascript; charset=utf-8"
+    );
+    assert!(editor.body.len() > 100_000);
+}
