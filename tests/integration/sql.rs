@@ -313,7 +313,11 @@ async fn customer_ref_is_seen_only_as_counts() {
     assert_eq!(others.len(), 2 + 36 + 1);
     assert!(others.iter().all(|r| r.2 == 1));
     assert_eq!(
-        (others[0].1.as_str(), others[1].1.as_str(), others[38].1.as_str()),
+        (
+            others[0].1.as_str(),
+            others[1].1.as_str(),
+            others[38].1.as_str()
+        ),
         ("2022-04-10", "2022-04-24", "2022-03-20")
     );
 }
