@@ -116,6 +116,8 @@ mod distributed {
     fn server_state(config: SessionConfig, zone: Tz) -> datafusion::error::Result<SessionState> {
         let mut state = ballista_core::utils::default_session_builder(config)?;
         state.register_udf(Arc::new(functions::local_date(zone)))?;
+        state.register_udaf(Arc::new(functions::wild_cluster::interval_udaf()))?;
+        state.register_udaf(Arc::new(functions::wild_cluster::band_udaf()))?;
         Ok(state)
     }
 

@@ -45,6 +45,8 @@ pub enum PanelKind {
     StackedBar,
     Histogram,
     Table,
+    /// An estimate by date with its intervals as bands (`bands`), zero line, lockdown shaded.
+    EventStudy,
 }
 
 pub use crate::charts::Unit;
@@ -62,6 +64,12 @@ pub struct Panel {
     pub params: BTreeMap<String, String>,
     /// KPI tiles: the column whose (first-row) value is shown.
     pub value: Option<String>,
+    /// KPI tiles: the columns of the value's 95% interval, shown beside it with a sentence
+    /// that reads it ("we cannot tell" where it includes 0).
+    pub interval: Option<[String; 2]>,
+    /// Event studies: pairs of (low, high) columns drawn as bands, widest first.
+    #[serde(default)]
+    pub bands: Vec<[String; 2]>,
     pub x: Option<String>,
     /// The x column for English readers, where labels come in two columns.
     pub x_en: Option<String>,
@@ -103,6 +111,10 @@ pub struct Dashboard {
     pub filters: Vec<Filter>,
     #[serde(rename = "panels")]
     pub panels: Vec<Panel>,
+    /// `中文 / English`: how to read the page's figures (what they assume, what they do not
+    /// cover), printed under them.
+    #[serde(default)]
+    pub reading: String,
 }
 
 /// Picks one language out of `中文 / English`.
@@ -175,6 +187,8 @@ impl Dashboard {
             let named = panel
                 .value
                 .iter()
+                .chain(panel.interval.iter().flatten())
+                .chain(panel.bands.iter().flatten())
                 .chain(panel.x.iter())
                 .chain(panel.x_en.iter())
                 .chain(panel.y.iter())
@@ -202,7 +216,10 @@ impl Dashboard {
                     "x",
                     !matches!(
                         panel.kind,
-                        PanelKind::Line | PanelKind::Bar | PanelKind::StackedBar
+                        PanelKind::Line
+                            | PanelKind::Bar
+                            | PanelKind::StackedBar
+                            | PanelKind::EventStudy
                     ) || panel.x.is_some(),
                 ),
                 (
@@ -213,6 +230,7 @@ impl Dashboard {
                             | PanelKind::Bar
                             | PanelKind::StackedBar
                             | PanelKind::Histogram
+                            | PanelKind::EventStudy
                     ) || !panel.y.is_empty(),
                 ),
             ];

@@ -3,6 +3,12 @@
 //! `local_date(ts)`: the calendar date of an instant in the district's zone. Every daily
 //! figure is by local date (METRICS.md), and a cast to DATE would take the date in whatever
 //! zone the value happens to carry, or in UTC.
+//!
+//! `wild_cluster_interval(num, base, member, stratum, cluster)` and
+//! `wild_cluster_band(num, base, member, stratum, cluster, cell)`: the interval of "Did the
+//! WeChat groups help?", computed in Rust ([`wild_cluster`]) so the figure stays one SQL file.
+
+pub mod wild_cluster;
 
 use std::sync::Arc;
 
@@ -19,6 +25,8 @@ use datafusion::prelude::SessionContext;
 
 pub fn register(ctx: &SessionContext, zone: Tz) {
     ctx.register_udf(local_date(zone));
+    ctx.register_udaf(wild_cluster::interval_udaf());
+    ctx.register_udaf(wild_cluster::band_udaf());
 }
 
 /// `local_date` for `zone`; a Ballista scheduler and its executors register it too.

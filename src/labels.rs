@@ -68,6 +68,11 @@ const CODES: &[(&str, &str, &str)] = &[
     ("baseline", "基线期", "baseline"),
     ("lockdown", "封控期", "lockdown"),
     ("recovery", "恢复期", "recovery"),
+    ("member_ratio", "在群商户", "in a WeChat group"),
+    ("comparison_ratio", "对照商户", "comparison shops"),
+    ("effect_pp", "多保住的销售", "sales kept beyond comparison"),
+    ("band_low_pp", "同时成立的95%区间", "95% band for all days"),
+    ("ci_low_pp", "当天的95%区间", "the day's 95% interval"),
 ];
 
 /// A code in the reader's language; an unknown code is shown as it is.

@@ -203,13 +203,93 @@ pub fn format_value(value: Option<f64>, unit: Unit, lang: Lang) -> String {
     }
 }
 
-/// A KPI tile's number.
+/// A KPI tile's number, with its 95% interval where the panel names one.
 pub fn kpi(panel: &Panel, result: &QueryResult, lang: Lang) -> String {
-    let value = panel
-        .value
-        .as_deref()
-        .and_then(|column| numbers(result, column).first().copied().flatten());
-    format_value(value, panel.unit, lang)
+    let first = |column: &str| numbers(result, column).first().copied().flatten();
+    let value = panel.value.as_deref().and_then(first);
+    let shown = format_value(value, panel.unit, lang);
+    match (&panel.interval, value) {
+        (Some([low, high]), Some(_)) => match (first(low), first(high)) {
+            (Some(l), Some(h)) => format!("{shown} ({})", interval_text(l, h, lang)),
+            _ => shown,
+        },
+        _ => shown,
+    }
+}
+
+/// "95% 区间 −1.2 – 3.4" in the reader's language.
+fn interval_text(low: f64, high: f64, lang: Lang) -> String {
+    let n = |v: f64| labels::number(v, lang, 1);
+    if lang.is_en() {
+        format!("95% interval {} to {}", n(low), n(high))
+    } else {
+        format!("95% 区间 {}–{}", n(low), n(high))
+    }
+}
+
+/// The sentence under an effect tile, written from its numbers: what the estimate says, and
+/// "we cannot tell" when its interval includes 0, or why there is no interval.
+pub fn effect_sentence(panel: &Panel, result: &QueryResult, lang: Lang) -> Option<String> {
+    let [low, high] = panel.interval.as_ref()?;
+    let first = |column: &str| numbers(result, column).first().copied().flatten();
+    let when = dashboards::in_lang(&panel.title, lang.is_en());
+    let Some(effect) = panel.value.as_deref().and_then(first) else {
+        return Some(if lang.is_en() {
+            format!(
+                "{when}: no comparison — no community and kind of shop has both shops in a WeChat group and shops not in one."
+            )
+        } else {
+            format!("{when}：无法比较——没有哪个社区的同类店铺既有在群的也有不在群的。")
+        });
+    };
+    let points = labels::number(effect.abs(), lang, 1);
+    let (more, more_en) = if effect >= 0.0 {
+        ("多", "more")
+    } else {
+        ("少", "less")
+    };
+    let claim = if lang.is_en() {
+        format!(
+            "{when}: shops in a WeChat group kept {points} points {more_en} of their normal sales than comparable shops not in one"
+        )
+    } else {
+        format!("{when}：在群商户比同社区同类不在群的商户{more}保住了 {points} 个百分点的销售")
+    };
+    Some(match (first(low), first(high)) {
+        (Some(l), Some(h)) if l <= 0.0 && h >= 0.0 => {
+            if lang.is_en() {
+                format!(
+                    "{claim} ({}). The interval includes 0: we cannot tell whether the groups made a difference.",
+                    interval_text(l, h, lang)
+                )
+            } else {
+                format!(
+                    "{claim}（{}）。区间包含0：我们无法判断微信群是否起了作用。",
+                    interval_text(l, h, lang)
+                )
+            }
+        }
+        (Some(l), Some(h)) => {
+            if lang.is_en() {
+                format!("{claim} ({}).", interval_text(l, h, lang))
+            } else {
+                format!("{claim}（{}）。", interval_text(l, h, lang))
+            }
+        }
+        _ => {
+            if lang.is_en() {
+                format!(
+                    "{claim}. No interval: fewer than {} communities take part, too few for a wild cluster bootstrap to be trusted, so we cannot say how sure this is.",
+                    crate::functions::wild_cluster::MIN_CLUSTERS
+                )
+            } else {
+                format!(
+                    "{claim}。没有区间：参与比较的社区少于{}个，社区太少时野聚类自助法的区间不可信，无法说明这个数有多可靠。",
+                    crate::functions::wild_cluster::MIN_CLUSTERS
+                )
+            }
+        }
+    })
 }
 
 /// The result's columns a table panel shows, by position: the panel's list, or all.
@@ -291,6 +371,15 @@ pub fn column_title(column: &str, lang: Lang) -> String {
         ("providers", "提供服务的店铺", "shops offering it"),
         ("households_per_provider", "每店户数", "households per shop"),
         ("date", "日期", "date"),
+        ("is_pilot", "试点", "pilot"),
+        (
+            "gap_pp",
+            "比同类店铺多找回（百分点）",
+            "recovered beyond like shops (points)",
+        ),
+        ("rank", "排名", "rank"),
+        ("communities", "社区数", "communities"),
+        ("p_value", "排名p值", "rank p-value"),
         ("spells", "次数", "spells"),
         ("visitors", "客流（人次）", "visitors"),
         ("baseline_visitors", "平时客流（人次）", "usual visitors"),
@@ -330,6 +419,10 @@ fn column_unit(column: &str, panel_unit: Unit) -> Unit {
         Unit::Days
     } else if column.ends_with("_cny") {
         Unit::Yuan
+    } else if column.ends_with("_pp") {
+        Unit::Points
+    } else if column == "p_value" || column == "rank" || column == "communities" {
+        Unit::Count
     } else if column.ends_with("_pct") || column == "pct_change" {
         Unit::Percent
     } else if panel_unit == Unit::Share {

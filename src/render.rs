@@ -10,7 +10,7 @@ use datafusion::arrow::datatypes::DataType;
 
 use crate::catalog::{CATEGORIES, CHANNELS, NEEDS};
 pub use crate::charts::FONT;
-use crate::charts::{self, Chart, ChartKind, Layout, Series, XAxis};
+use crate::charts::{self, Band, Chart, ChartKind, Layout, Series, XAxis};
 use crate::config::Settings;
 use crate::dashboards::{self, Dashboard, Filter, Panel, PanelKind};
 use crate::engine::Engine;
@@ -114,6 +114,7 @@ pub fn panel_chart_withheld(
         PanelKind::StackedBar => ChartKind::StackedBar,
         PanelKind::Histogram => ChartKind::Histogram,
         PanelKind::Table => ChartKind::Table,
+        PanelKind::EventStudy => ChartKind::EventStudy,
     };
     let mut chart = Chart::new(kind, lang, lang.pick(&panel.title));
     chart.source = Some(source_line(lang).to_string());
@@ -239,6 +240,24 @@ pub fn panel_chart_withheld(
                 });
             }
         }
+    }
+    // Intervals as bands along the same x: widest first so the narrower draws on top.
+    for (n, [low, high]) in panel.bands.iter().enumerate() {
+        let mut band = Band {
+            label: crate::labels::code(low, lang).to_string(),
+            low: vec![None; order.len()],
+            high: vec![None; order.len()],
+            opacity: if n == 0 { 0.15 } else { 0.3 },
+        };
+        let lows = panels::numbers(result, low);
+        let highs = panels::numbers(result, high);
+        for ((x, l), h) in xs.iter().zip(lows).zip(highs) {
+            if let Some(&i) = position.get(x.as_str()) {
+                band.low[i] = l;
+                band.high[i] = h;
+            }
+        }
+        chart.bands.push(band);
     }
     if x_is_date {
         if panel.shade_lockdown

@@ -23,6 +23,7 @@ where
     let mut ctx = axes(chart, &plot, scale, lo, hi)?;
     shade_and_mark(chart, &mut ctx, lo, hi, scale)?;
     mark_hidden_on_axis(chart, &mut ctx, lo, scale)?;
+    bands(chart, &mut ctx)?;
     for series in &chart.series {
         let color = style::color(series.color);
         let line_style =
@@ -53,6 +54,43 @@ where
         }
     }
     reference_line(chart, &mut ctx, scale)?;
+    Ok(())
+}
+
+/// The chart's intervals as filled bands behind the line, in the first series' colour: each
+/// run of dates with both ends known is one polygon (a missing interval is a gap).
+fn bands<DB: DrawingBackend>(chart: &Chart, ctx: &mut Ctx<'_, DB>) -> Result<(), ChartError>
+where
+    DB::ErrorType: 'static,
+{
+    let color = style::color(chart.series.first().map_or(0, |s| s.color));
+    for band in &chart.bands {
+        let mut runs: Vec<Vec<(f64, f64, f64)>> = vec![Vec::new()];
+        for (i, (low, high)) in band.low.iter().zip(&band.high).enumerate() {
+            match (low, high) {
+                (Some(l), Some(h)) => runs
+                    .last_mut()
+                    .into_iter()
+                    .for_each(|r| r.push((i as f64, *l, *h))),
+                _ => runs.push(Vec::new()),
+            }
+        }
+        for run in runs.into_iter().filter(|r| !r.is_empty()) {
+            // A single date: a thin bar, so an interval of one day still shows.
+            let run = if run.len() == 1 {
+                let (x, l, h) = run[0];
+                vec![(x - 0.3, l, h), (x + 0.3, l, h)]
+            } else {
+                run
+            };
+            let mut points: Vec<(f64, f64)> = run.iter().map(|(x, l, _)| (*x, *l)).collect();
+            points.extend(run.iter().rev().map(|(x, _, h)| (*x, *h)));
+            ctx.draw_series(std::iter::once(Polygon::new(
+                points,
+                color.mix(band.opacity).filled(),
+            )))?;
+        }
+    }
     Ok(())
 }
 

@@ -54,6 +54,9 @@ pub enum ChartKind {
     StackedBar,
     /// Counts of pre-binned values: drawn as touching bars.
     Histogram,
+    /// An estimate over dates with its intervals as bands (the WeChat-group event study):
+    /// the simultaneous band lighter, the pointwise band darker, the line on top.
+    EventStudy,
     /// One big number.
     Kpi,
     /// Rows of text.
@@ -88,6 +91,16 @@ impl XAxis {
             XAxis::Categories(c) => c.get(i).cloned().unwrap_or_default(),
         }
     }
+}
+
+/// An interval drawn as a band along the x axis; None on either side is a gap.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Band {
+    pub label: String,
+    pub low: Vec<Option<f64>>,
+    pub high: Vec<Option<f64>>,
+    /// How strongly the band is drawn over white, 0..1: wider bands lighter.
+    pub opacity: f64,
 }
 
 /// One line or one set of bars. `values` line up with the x axis; None is a gap.
@@ -125,6 +138,8 @@ pub struct Chart {
     pub markers: Vec<(NaiveDate, String)>,
     /// A horizontal line: 0 for a change, 1 for a rate.
     pub reference: Option<f64>,
+    /// Intervals around the (single) series, widest first.
+    pub bands: Vec<Band>,
     /// KPI tiles: the number, already formatted.
     pub kpi: Option<String>,
     /// Tables: header and rows.
@@ -152,6 +167,7 @@ impl Chart {
             shaded: Vec::new(),
             markers: Vec::new(),
             reference: None,
+            bands: Vec::new(),
             kpi: None,
             table: None,
             hidden: Vec::new(),
@@ -203,15 +219,17 @@ where
     );
     let stacked = chart.kind == ChartKind::StackedBar;
     match chart.kind {
-        ChartKind::Line | ChartKind::Bar | ChartKind::StackedBar | ChartKind::Histogram => {
-            match y_range(chart, stacked) {
-                Some(range) if chart.kind == ChartKind::Line => {
-                    line::draw(chart, &body, scale, range)
-                }
-                Some(range) => bar::draw(chart, &body, scale, range),
-                None => tile::draw_notice(chart, &body, scale),
+        ChartKind::Line
+        | ChartKind::EventStudy
+        | ChartKind::Bar
+        | ChartKind::StackedBar
+        | ChartKind::Histogram => match y_range(chart, stacked) {
+            Some(range) if matches!(chart.kind, ChartKind::Line | ChartKind::EventStudy) => {
+                line::draw(chart, &body, scale, range)
             }
-        }
+            Some(range) => bar::draw(chart, &body, scale, range),
+            None => tile::draw_notice(chart, &body, scale),
+        },
         ChartKind::Kpi => tile::draw_kpi(chart, &body, scale),
         ChartKind::Table => tile::draw_table(chart, &body, scale),
     }?;
@@ -301,6 +319,11 @@ fn y_range(chart: &Chart, stacked: bool) -> Option<(f64, f64)> {
         for v in chart.series.iter().flat_map(|s| s.values.iter().flatten()) {
             take(*v);
         }
+        for band in &chart.bands {
+            for v in band.low.iter().chain(&band.high).flatten() {
+                take(*v);
+            }
+        }
     }
     if let Some(r) = chart.reference {
         take(r);
@@ -312,7 +335,8 @@ fn y_range(chart: &Chart, stacked: bool) -> Option<(f64, f64)> {
         // No values at all.
         return Some((0.0, 1.0));
     }
-    if chart.kind != ChartKind::Line {
+    let line = matches!(chart.kind, ChartKind::Line | ChartKind::EventStudy);
+    if !line {
         lo = lo.min(0.0);
     }
     // The span stays wide against the values' size too: ticks a step apart that the
@@ -323,11 +347,7 @@ fn y_range(chart: &Chart, stacked: bool) -> Option<(f64, f64)> {
         hi = lo + (1e-6 * size).max(1.0);
     }
     let pad = ((hi - lo) * 0.08).max(1e-9);
-    let lo = if lo < 0.0 || chart.kind == ChartKind::Line {
-        lo - pad
-    } else {
-        lo
-    };
+    let lo = if lo < 0.0 || line { lo - pad } else { lo };
     Some((lo, hi + pad))
 }
 

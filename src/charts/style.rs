@@ -120,6 +120,8 @@ pub enum Unit {
     Days,
     Hours,
     Visitors,
+    /// A difference of two percentages (the WeChat-group effect): 百分点, points.
+    Points,
 }
 
 impl Unit {
@@ -136,6 +138,8 @@ impl Unit {
             (Unit::Hours, Lang::En) => "hours",
             (Unit::Visitors, Lang::Zh) => "人次",
             (Unit::Visitors, Lang::En) => "visitors",
+            (Unit::Points, Lang::Zh) => "百分点",
+            (Unit::Points, Lang::En) => "points",
         }
     }
 }
@@ -160,6 +164,10 @@ pub fn format_value(v: f64, unit: Unit, lang: Lang) -> String {
         Unit::Visitors => match lang {
             Lang::Zh => format!("{}人次", labels::number(v, lang, 0)),
             Lang::En => format!("{} visitors", labels::number(v, lang, 0)),
+        },
+        Unit::Points => match lang {
+            Lang::Zh => format!("{}个百分点", labels::number(v, lang, 1)),
+            Lang::En => format!("{} points", labels::number(v, lang, 1)),
         },
         Unit::Count => {
             let decimals = if v.fract() == 0.0 { 0 } else { 1 };

@@ -391,6 +391,35 @@ pub fn shop_day(
         }
         Some((v.round().max(0.0) as i64, source))
     });
+    // The planted WeChat-group effect: a member sells `planted` of a normal day's orders more
+    // through its group on a lockdown or recovery date, drawn after everything else so a
+    // shop-day's other orders and its footfall stay as they were.
+    let lockdown_date = day.end > model.lockdown.0 && day.start < lock_end;
+    let recovery_date = day.start >= lock_end && day.start < lock_end + 28 * MICROS_PER_DAY;
+    let uplift = match (lockdown_date, recovery_date) {
+        (true, _) => shop.planted.0,
+        (_, true) => shop.planted.1,
+        _ => 0.0,
+    };
+    if uplift > 0.0 && closure.is_none_or(|cl| cl.is_lockdown()) {
+        let n = poisson(rng, shop.base_orders * df * uplift);
+        for _ in 0..n {
+            let hour = pick_cumulative(rng, &model.hours[ci]) as u32;
+            let secs = hour * 3600 + rng.random_range(0..3600);
+            let at = day.instant(&model.zone, secs);
+            let amount_fen = amount(model, rng, shop, true, false);
+            let customer = customer(rng, shop, false);
+            drafts.push(Draft {
+                secs,
+                at,
+                channel: 1, // wechat_group
+                status: 0,
+                amount_fen,
+                customer,
+            });
+        }
+    }
+    drafts.sort_by_key(|d| d.secs);
     DayResult {
         orders: drafts.len(),
         visitors,

@@ -329,6 +329,10 @@ pub struct Shop {
     /// Where this shop's regulars start among the community's household numbers.
     pub customer_offset: u32,
     pub customer_pool: u32,
+    /// The planted WeChat-group effect (sample-data/README.md): the extra share of a normal
+    /// day's orders a member sells through its group on a lockdown date and on a recovery
+    /// date. (0, 0) for a shop that is not a member.
+    pub planted: (f64, f64),
 }
 
 impl Shop {
@@ -760,7 +764,43 @@ fn make_shop(
         visitors_per_order,
         customer_offset: rng.random_range(0..households),
         customer_pool: ((base_orders * 12.0) as u32).clamp(40, households),
+        planted: (0.0, 0.0),
     }
+}
+
+/// The planted effect, in share of a normal day's sales: members keep this much more during
+/// the lockdown and after it, twice as much in the pilot community (Liyuan).
+pub const PLANTED_LOCKDOWN: f64 = 0.15;
+pub const PLANTED_RECOVERY: f64 = 0.06;
+/// The spread of a community's own effect around the planted one (a standard deviation, as a
+/// share of it): groups worked better in some communities than others.
+pub const PLANTED_COMMUNITY_SPREAD: f64 = 0.2;
+
+/// Each community's planted (lockdown, recovery) effect, drawn once from the seed.
+pub fn planted_effects(rng: &mut ChaCha8Rng) -> Vec<(f64, f64)> {
+    COMMUNITIES
+        .iter()
+        .map(|c| {
+            let pilot = if c.id == "liyuan" { 2.0 } else { 1.0 };
+            let noise = (1.0 + PLANTED_COMMUNITY_SPREAD * super::random::normal(rng)).max(0.0);
+            (
+                PLANTED_LOCKDOWN * pilot * noise,
+                PLANTED_RECOVERY * pilot * noise,
+            )
+        })
+        .collect()
+}
+
+/// Whether the shop is a WeChat-group member as the study defines it: a wechat_order row
+/// with `since` on or before the first lockdown date.
+pub fn members(services: &[Service], shops: usize) -> Vec<bool> {
+    let mut out = vec![false; shops];
+    for s in services {
+        if s.mode == "wechat_order" && s.since.is_some_and(|d| d <= date(2022, 4, 23)) {
+            out[s.shop] = true;
+        }
+    }
+    out
 }
 
 /// One row of shop_status.

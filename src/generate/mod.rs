@@ -248,7 +248,18 @@ fn write_district(opts: &GenerateOptions, dir: &Path) -> Result<Vec<(&'static st
         .collect();
     let window = (days[0].start, days[days.len() - 1].end);
     let mut rng = random::stream(opts.seed, Stream::District, 0, 0);
-    let district = district::build(&mut rng, opts.shops, opts.from, opts.to, &zone);
+    let mut district = district::build(&mut rng, opts.shops, opts.from, opts.to, &zone);
+    // Services first: the planted effect goes to the shops that were in a group.
+    let mut services_rng = random::stream(opts.seed, Stream::Services, 0, 0);
+    let services = district::shop_services(&mut services_rng, &district);
+    let mut planted_rng = random::stream(opts.seed, Stream::Planted, 0, 0);
+    let effects = district::planted_effects(&mut planted_rng);
+    let members = district::members(&services, district.shops.len());
+    for (shop, member) in district.shops.iter_mut().zip(members) {
+        if member {
+            shop.planted = effects[shop.community];
+        }
+    }
     let mut rows = Vec::new();
     let mut small = |name: &'static str, batch: RecordBatch| -> Result<()> {
         let spec = spec(name);
@@ -266,14 +277,9 @@ fn write_district(opts: &GenerateOptions, dir: &Path) -> Result<Vec<(&'static st
         "resident_needs",
         needs_batch(&district::resident_needs(&mut needs_rng), &zone)?,
     )?;
-    let mut services_rng = random::stream(opts.seed, Stream::Services, 0, 0);
     small(
         "shop_services",
-        services_batch(
-            &district,
-            &district::shop_services(&mut services_rng, &district),
-            &zone,
-        )?,
+        services_batch(&district, &services, &zone)?,
     )?;
     rows.insert(3, ("orders", orders));
     rows.insert(4, ("footfall", footfall));
@@ -589,7 +595,18 @@ What the generator assumes, so nobody mistakes it for a finding:
   depending on the community, and online orders stay above their earlier share;
 - about 2% of orders are refunded or cancelled; some shops have no door counter, and
   counters miss about 1.5% of days.
+
+A planted finding, so a reader can check that \"Did the WeChat groups help?\" finds what was
+put in: a shop in a community WeChat group (a `wechat_order` row with `since` on or before
+2022-04-23) sells extra orders through the group, {lock:.0}% of a normal day's orders on each
+lockdown date and {rec:.0}% on each of the 28 recovery dates, twice that in Liyuan (the pilot);
+each community's effect is that times 1 + {spread:.1} × a standard normal draw (seeded), so
+the groups worked better in some communities than in others. Nothing else depends on
+membership: without the plant the effect would be 0 but for chance.
 ",
+        lock = 100.0 * district::PLANTED_LOCKDOWN,
+        rec = 100.0 * district::PLANTED_RECOVERY,
+        spread = district::PLANTED_COMMUNITY_SPREAD,
         id = district::LOCKDOWN_ID,
         area = district::LOCKDOWN_AREA,
         level = district::LOCKDOWN_LEVEL,

@@ -15,6 +15,8 @@ pub enum Stream {
     Needs = 2,
     Services = 3,
     ShopDay = 4,
+    /// The planted WeChat-group effect's community-level noise.
+    Planted = 5,
 }
 
 pub fn stream(seed: u64, purpose: Stream, a: u64, b: u64) -> ChaCha8Rng {

@@ -269,6 +269,8 @@ struct PanelView {
     /// The chart alone, for a news site's iframe: opened, not downloaded.
     embed: Option<Link>,
     table_link: Link,
+    /// Effect tiles: the sentence that reads the number and its interval.
+    sentence: Option<String>,
 }
 
 #[derive(Template)]
@@ -285,6 +287,8 @@ struct DashboardPage {
     apply: &'static str,
     /// Says that downloads are suppressed for print, unlike the page.
     publishing: &'static str,
+    /// How to read the figures (the dashboard's `reading`), under them.
+    reading: String,
     version: String,
     source: &'static str,
 }
@@ -397,10 +401,12 @@ async fn render_dashboard(
                 },
                 href: view.href(&base, lang, None),
             },
+            sentence: None,
         };
         match panel.kind {
             PanelKind::Kpi => {
                 panel_view.kpi = Some(panels::kpi(panel, &result, lang));
+                panel_view.sentence = panels::effect_sentence(panel, &result, lang);
                 tiles.push(panel_view);
                 continue;
             }
@@ -449,6 +455,7 @@ async fn render_dashboard(
         } else {
             "下载文件供发布使用：由不足3家店铺构成、或两家店铺占比超过85%的数值留空并注明。"
         },
+        reading: lang.pick(&dashboard.reading).to_string(),
         version: loaded.engine.version.clone(),
         source: source_line(lang),
     }

@@ -520,6 +520,8 @@ fn chart_panel(console: &Console, result: &QueryResult) -> Result<Option<Panel>,
         kind,
         params: BTreeMap::new(),
         value: None,
+        interval: None,
+        bands: Vec::new(),
         x: Some(console.x.clone()),
         x_en: None,
         y: if console.series.is_empty() {

@@ -222,6 +222,116 @@ pub fn write_district(dir: &Path) {
     }
 }
 
+/// A second district for "Did the WeChat groups help?" (the working is in `impact.rs`), with
+/// the calendar and lockdowns above. Every shop sells the same each day: `before` yuan a day
+/// in store from 03-19 to 04-22 (so every weekday's baseline median is `before`), and
+/// `during` a day online (WeChat for members, delivery platforms for the others) from 04-23
+/// to 05-27, the lockdown and recovery dates.
+///
+/// | shop | community | category | wechat_order since | before | during | |
+/// |---|---|---|---|---|---|---|
+/// | m1 | a | dining | 04-18 | 10 | 8 | member; a level2_response closure |
+/// | m2 | a | dining | null (meals), 2020-01-01 (groceries) | 30 | 15 | member: one qualifying row is enough |
+/// | n1 | a | dining | (delivery only) | 20 | 6 | non-member |
+/// | x5 | a | dining | — | 20 | 2 | non-member; renovated 03-01..03-10, before the window |
+/// | ha | a | hardware | 04-18 | 10 | 5 | member of a stratum with no non-member |
+/// | x3 | a | dining | null | 10 | 5 | unknown membership |
+/// | m3 | b | dining | 04-23 | 10 | 9 | member (since = d0 counts) |
+/// | n2 | b | dining | — | 10 | 4 | non-member |
+/// | n3 | b | dining | — | 30 | 15 | non-member |
+/// | z0 | b | dining | 04-18 | 0 | 5 | member with no baseline sales: out of every cell |
+/// | x4 | b | dining | 04-24 | 10 | 5 | unknown membership (joined after d0) |
+/// | m4 | c | clinic | 04-18 | 20 | 20 | member |
+/// | n4 | c | clinic | — | 20 | 10 | non-member |
+/// | x2 | c | clinic | null | 10 | 5 | renovated 05-10..05-12: another closure |
+/// | x1 | c | dining | 04-18 | 10 | 5 | opened 04-01: no full baseline |
+pub const WECHAT_SHOPS: [(&str, &str, &str, f64, f64); 15] = [
+    ("m1", "a", "dining", 10.0, 8.0),
+    ("m2", "a", "dining", 30.0, 15.0),
+    ("n1", "a", "dining", 20.0, 6.0),
+    ("x5", "a", "dining", 20.0, 2.0),
+    ("ha", "a", "hardware", 10.0, 5.0),
+    ("x3", "a", "dining", 10.0, 5.0),
+    ("m3", "b", "dining", 10.0, 9.0),
+    ("n2", "b", "dining", 10.0, 4.0),
+    ("n3", "b", "dining", 30.0, 15.0),
+    ("z0", "b", "dining", 0.0, 5.0),
+    ("x4", "b", "dining", 10.0, 5.0),
+    ("m4", "c", "clinic", 20.0, 20.0),
+    ("n4", "c", "clinic", 20.0, 10.0),
+    ("x2", "c", "clinic", 10.0, 5.0),
+    ("x1", "c", "dining", 10.0, 5.0),
+];
+
+const WECHAT_SERVICES: &str = "shop_id,service,mode,since
+m1,meals,wechat_order,2022-04-18
+m2,meals,wechat_order,
+m2,groceries,wechat_order,2020-01-01
+n1,meals,delivery,2019-01-01
+ha,repairs,wechat_order,2022-04-18
+x3,meals,wechat_order,
+m3,meals,wechat_order,2022-04-23
+z0,meals,wechat_order,2022-04-18
+x4,meals,wechat_order,2022-04-24
+m4,medicine,wechat_order,2022-04-18
+x2,medicine,wechat_order,
+x1,meals,wechat_order,2022-04-18
+";
+
+const WECHAT_STATUS: &str = "shop_id,changed_at,status,reason
+m1,2022-04-23T02:00:00+08:00,closed,level2_response
+m1,2022-04-30T08:00:00+08:00,open,
+x5,2022-03-01T09:00:00+08:00,closed,renovation
+x5,2022-03-10T09:00:00+08:00,open,
+x2,2022-05-10T09:00:00+08:00,closed,renovation
+x2,2022-05-12T09:00:00+08:00,open,
+";
+
+/// Writes the WeChat-group district as CSV files into `dir`.
+pub fn write_wechat_district(dir: &Path) {
+    let members = ["m1", "m2", "ha", "m3", "z0", "m4", "x1"];
+    let mut shops =
+        String::from("shop_id,name,category,community_id,area_m2,annual_rent_cny,opened_on\n");
+    let mut orders =
+        String::from("order_id,shop_id,ordered_at,channel,amount_cny,status,customer_ref\n");
+    for (shop, community, category, before, during) in WECHAT_SHOPS {
+        let opened = if shop == "x1" { "2022-04-01" } else { "" };
+        let _ = writeln!(shops, "{shop},{shop},{category},{community},,,{opened}");
+        let online = if members.contains(&shop) {
+            "wechat_group"
+        } else {
+            "delivery_platform"
+        };
+        for d in dates("2022-03-19", "2022-05-27") {
+            let (channel, amount) = if d < date("2022-04-23") {
+                ("in_store", before)
+            } else {
+                (online, during)
+            };
+            if amount > 0.0 && (shop != "x1" || d >= date("2022-04-01")) {
+                let _ = writeln!(
+                    orders,
+                    "{shop}-{d},{shop},{d}T12:00:00+08:00,{channel},{amount:.2},completed,"
+                );
+            }
+        }
+    }
+    let files: [(&str, String); 9] = [
+        ("communities.csv", COMMUNITIES.into()),
+        ("shops.csv", shops),
+        ("lockdowns.csv", LOCKDOWNS.into()),
+        ("calendar.csv", CALENDAR.into()),
+        ("shop_status.csv", WECHAT_STATUS.into()),
+        ("orders.csv", orders),
+        ("footfall.csv", "shop_id,date,visitors,source\n".into()),
+        ("resident_needs.csv", RESIDENT_NEEDS.into()),
+        ("shop_services.csv", WECHAT_SERVICES.into()),
+    ];
+    for (name, text) in files {
+        std::fs::write(dir.join(name), text).expect("temp dir is writable");
+    }
+}
+
 pub struct District {
     pub _dir: tempfile::TempDir,
     pub ctx: SessionContext,
@@ -229,8 +339,17 @@ pub struct District {
 }
 
 pub async fn district() -> District {
+    open_district(write_district).await
+}
+
+/// The WeChat-group district of `impact.rs`, opened.
+pub async fn wechat_district() -> District {
+    open_district(write_wechat_district).await
+}
+
+async fn open_district(write: fn(&Path)) -> District {
     let dir = tempfile::tempdir().expect("temp dir");
-    write_district(dir.path());
+    write(dir.path());
     let (ctx, registration) = yanhuo::catalog::open(dir.path(), chrono_tz::Asia::Shanghai)
         .await
         .expect("the fixture opens");

@@ -11,6 +11,7 @@
 //! - `fuzz`: random SQL at the sandbox's front door (nesting, chains, Unicode, NUL bytes)
 //!   must never take the process down.
 //! - `fixture`: the hand-built district every metric test reads, and helpers to read results.
+//! - `impact`: "Did the WeChat groups help?" on its own hand-built district.
 //! - `metrics`: each query file of queries/ against values worked out by hand.
 //! - `import`: `yanhuo import` end to end: rules, rejects, idempotence, append, corrupt files.
 //! - `sheets`: `yanhuo import` on a street office's own books: Chinese headers and codes,
@@ -31,6 +32,7 @@ mod cli;
 mod fixture;
 mod fuzz;
 mod http;
+mod impact;
 mod import;
 mod import_fuzz;
 mod lighthouse;
