@@ -4,8 +4,17 @@
 use std::fs;
 use std::path::Path;
 
+/// The clone being built, read when the script runs: `env!` would bake in the folder the
+/// script was first compiled in, and a second clone sharing the target folder would then
+/// embed the first clone's queries.
+fn manifest_dir() -> std::path::PathBuf {
+    std::env::var_os("CARGO_MANIFEST_DIR")
+        .map(Into::into)
+        .unwrap_or_default()
+}
+
 fn embed(dir: &str, ext: &str, out: &mut String, name: &str) {
-    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join(dir);
+    let root = manifest_dir().join(dir);
     println!("cargo:rerun-if-changed={}", root.display());
     let mut files: Vec<_> = fs::read_dir(&root)
         .map(|rd| rd.filter_map(|e| e.ok().map(|e| e.path())).collect())
@@ -32,7 +41,7 @@ fn embed(dir: &str, ext: &str, out: &mut String, name: &str) {
 fn digest(env: &str, files: &[&str]) {
     let mut hash: u64 = 0xcbf2_9ce4_8422_2325;
     for file in files {
-        let path = Path::new(env!("CARGO_MANIFEST_DIR")).join(file);
+        let path = manifest_dir().join(file);
         println!("cargo:rerun-if-changed={}", path.display());
         for byte in fs::read(&path).unwrap_or_default() {
             hash ^= u64::from(byte);

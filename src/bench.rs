@@ -7,10 +7,10 @@ use std::time::{Duration, Instant};
 use chrono::NaiveDate;
 
 use crate::charts::{self, Chart, ChartKind, Series, Unit, XAxis};
-use crate::config::Settings;
+use crate::engine::queries;
+use crate::engine::settings::Settings;
 use crate::error::Result;
 use crate::labels::Lang;
-use crate::queries;
 
 /// The figures of docs/METRICS.md.
 const METRICS: [&str; 7] = [
@@ -139,11 +139,11 @@ impl std::fmt::Display for Report {
 pub async fn run(settings: &Settings, runs: usize) -> Result<Report> {
     let runs = runs.max(1);
     let opened = Instant::now();
-    let (ctx, _) = crate::cluster::open(settings).await?;
+    let (ctx, _) = crate::engine::cluster::open(settings).await?;
     let open_ms = millis(opened.elapsed());
     let library = settings.library()?;
     let orders = queries::run_sql(&ctx, "SELECT count(*) FROM orders").await?;
-    let orders = crate::panels::numbers(&orders, "count(*)")
+    let orders = crate::figures::panels::numbers(&orders, "count(*)")
         .first()
         .copied()
         .flatten()
@@ -183,8 +183,8 @@ pub async fn run(settings: &Settings, runs: usize) -> Result<Report> {
     }
 
     let opening = Instant::now();
-    let state = crate::web::AppState::open(settings.clone()).await?;
-    let router = crate::web::router(state);
+    let state = crate::serve::web::AppState::open(settings.clone()).await?;
+    let router = crate::serve::web::router(state);
     let opening = opening.elapsed();
     let cold = Instant::now();
     let page = |router: axum::Router| async move {

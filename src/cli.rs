@@ -5,9 +5,13 @@ use std::path::PathBuf;
 
 use chrono::NaiveDate;
 use clap::{Args, Parser, Subcommand};
-use yanhuo::config::Settings;
-use yanhuo::format::{self, OutputFormat};
-use yanhuo::{Error, Result, export, generate, import, queries, render, web};
+use yanhuo::engine::format::{self, OutputFormat};
+use yanhuo::engine::settings::Settings;
+use yanhuo::engine::{generate, import, queries};
+use yanhuo::figures::export;
+use yanhuo::serve::settings::Serving;
+use yanhuo::serve::web;
+use yanhuo::{Error, Result};
 
 #[derive(Debug, Parser)]
 #[command(
@@ -179,8 +183,8 @@ pub struct SqlLimitArgs {
 }
 
 impl SqlLimitArgs {
-    fn limits(&self) -> Result<yanhuo::sandbox::Limits> {
-        yanhuo::config::SandboxArgs {
+    fn limits(&self) -> Result<yanhuo::serve::sandbox::Limits> {
+        yanhuo::serve::settings::SandboxArgs {
             timeout_secs: self.sql_timeout,
             memory_mib: self.sql_memory,
             page_rows: self.sql_rows,
@@ -290,14 +294,17 @@ pub struct GenerateArgs {
 
 pub async fn run(cli: Cli) -> Result<()> {
     let mut settings = Settings::new(cli.global.data, &cli.global.zone, cli.global.queries)?;
-    settings.memory_limit = Some(yanhuo::config::parse_size(&cli.global.memory_limit)?);
-    settings.backend = yanhuo::config::Backend::parse(&cli.global.engine)?;
+    settings.memory_limit = Some(yanhuo::engine::settings::parse_size(
+        &cli.global.memory_limit,
+    )?);
+    settings.backend = yanhuo::engine::settings::Backend::parse(&cli.global.engine)?;
     match cli.command {
         Command::Serve(args) => {
             settings.dashboards_dir = args.dashboards;
-            settings.sandbox = args.sql.limits()?;
+            let mut serving = Serving::open(settings);
+            serving.sandbox = args.sql.limits()?;
             if let Some(path) = &args.config {
-                settings.access = yanhuo::access::Access::load(path)?;
+                serving.access = yanhuo::serve::access::Access::load(path)?;
             }
             let listener = tokio::net::TcpListener::bind(&args.addr)
                 .await
@@ -309,7 +316,7 @@ pub async fn run(cli: Cli) -> Result<()> {
                 .local_addr()
                 .map_err(|e| Error::Other(e.to_string()))?;
             // Before the data is opened: a refusal should come at once.
-            settings.access.check_listen(&addr, "addr")?;
+            serving.access.check_listen(&addr, "addr")?;
             let pg = match &args.pg_addr {
                 Some(pg_addr) => {
                     let listener = tokio::net::TcpListener::bind(pg_addr).await.map_err(|e| {
@@ -321,22 +328,22 @@ pub async fn run(cli: Cli) -> Result<()> {
                     let pg = listener
                         .local_addr()
                         .map_err(|e| Error::Other(e.to_string()))?;
-                    settings.access.check_listen(&pg, "pg-addr")?;
+                    serving.access.check_listen(&pg, "pg-addr")?;
                     Some((listener, pg))
                 }
                 None => None,
             };
-            let state = web::AppState::open(settings).await?;
+            let state = web::AppState::open(serving).await?;
             if let Some((listener, pg)) = pg {
                 tracing::info!("speaking the Postgres wire protocol on {pg}");
-                tokio::spawn(yanhuo::wire::serve(listener, state.clone()));
+                tokio::spawn(yanhuo::serve::wire::serve(listener, state.clone()));
             }
             tracing::info!("serving the dashboards on http://{addr}/");
             web::serve(listener, state, web::shutdown_signal()).await
         }
         Command::HashPassword(args) => {
             if args.token {
-                let (token, digest) = yanhuo::access::new_token();
+                let (token, digest) = yanhuo::serve::access::new_token();
                 println!("token (give it to the tool):  {token}");
                 println!("token_sha256 = \"{digest}\"");
             } else {
@@ -352,7 +359,7 @@ pub async fn run(cli: Cli) -> Result<()> {
                 }
                 println!(
                     "password_hash = \"{}\"",
-                    yanhuo::access::hash_password(password)?
+                    yanhuo::serve::access::hash_password(password)?
                 );
             }
             Ok(())
@@ -382,7 +389,7 @@ pub async fn run(cli: Cli) -> Result<()> {
                 }
             }
             (None, Some(dashboard), Some(panel), Some(out)) => {
-                let filters = render::parse_filters(&args.params)?;
+                let filters = export::files::parse_filters(&args.params)?;
                 let written =
                     export::export_panel(&settings, dashboard, panel, out, &args.lang, &filters)
                         .await?;
@@ -396,8 +403,8 @@ pub async fn run(cli: Cli) -> Result<()> {
             )),
         },
         Command::Render(args) => {
-            let filters = render::parse_filters(&args.params)?;
-            let written = render::render_dashboard(
+            let filters = export::files::parse_filters(&args.params)?;
+            let written = export::files::render_dashboard(
                 &settings,
                 &args.dashboard,
                 &args.out,
@@ -414,11 +421,11 @@ pub async fn run(cli: Cli) -> Result<()> {
         Command::Query(args) => query(&settings, args).await,
         #[cfg(feature = "ballista")]
         Command::Scheduler(args) => {
-            let options = yanhuo::cluster::SchedulerOptions {
+            let options = yanhuo::engine::cluster::SchedulerOptions {
                 addr: args.addr,
                 external_host: args.external_host,
             };
-            yanhuo::cluster::scheduler(options, settings.zone).await
+            yanhuo::engine::cluster::scheduler(options, settings.zone).await
         }
         #[cfg(feature = "ballista")]
         Command::Executor(args) => {
@@ -430,7 +437,7 @@ pub async fn run(cli: Cli) -> Result<()> {
                     name: "scheduler".into(),
                     message: format!("{:?}: expected HOST:PORT", args.scheduler),
                 })?;
-            let options = yanhuo::cluster::ExecutorOptions {
+            let options = yanhuo::engine::cluster::ExecutorOptions {
                 addr: args.addr,
                 grpc_port: args.grpc_port,
                 external_host: args.external_host,
@@ -439,7 +446,7 @@ pub async fn run(cli: Cli) -> Result<()> {
                 cores: args.cores,
                 work_dir: args.work_dir,
             };
-            yanhuo::cluster::executor(options, settings.zone).await
+            yanhuo::engine::cluster::executor(options, settings.zone).await
         }
         Command::Import(args) => {
             let map = match &args.map {
@@ -495,7 +502,7 @@ async fn query(settings: &Settings, args: QueryArgs) -> Result<()> {
         println!("{}", library.expand(&file, &values)?);
         return Ok(());
     }
-    let (ctx, _) = yanhuo::cluster::open(settings).await?;
+    let (ctx, _) = yanhuo::engine::cluster::open(settings).await?;
     queries::register_views(&ctx, &mut library, settings.backend.holds_tables()).await?;
     let result = match (&args.file, &args.sql) {
         (Some(path), _) => {

@@ -1,5 +1,10 @@
-//! Words the data uses as codes (categories, channels, needs) in the reader's language, and
-//! numbers written the way each language writes them.
+//! Words the data uses as codes (categories, channels, needs) in the reader's language,
+//! numbers and units written the way each language writes them, and `中文 / English` text.
+//!
+//! The base of every layer: the charts, the figures and the pages all write numbers
+//! through here, so a number reads the same in a tile, on an axis and in a table.
+
+use serde::Deserialize;
 
 /// The reader's language: Chinese first, English on request.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Hash)]
@@ -38,7 +43,7 @@ impl Lang {
 
     /// Picks one side of `中文 / English`.
     pub fn pick(self, text: &str) -> &str {
-        crate::dashboards::in_lang(text, self.is_en())
+        in_lang(text, self.is_en())
     }
 }
 
@@ -124,6 +129,136 @@ fn trim_zeros(text: String) -> String {
         text.trim_end_matches('0').trim_end_matches('.').to_string()
     } else {
         text
+    }
+}
+
+/// Picks one language out of `中文 / English`.
+pub fn in_lang(text: &str, english: bool) -> &str {
+    match text.split_once(" / ") {
+        Some((zh, en)) => {
+            if english {
+                en.trim()
+            } else {
+                zh.trim()
+            }
+        }
+        None => text.trim(),
+    }
+}
+
+/// How a figure's numbers read, in a chart, a tile or a table.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Default)]
+#[serde(rename_all = "snake_case")]
+pub enum Unit {
+    #[default]
+    Count,
+    Yuan,
+    /// Values already in percent (pct_change).
+    Percent,
+    /// Shares from 0 to 1, shown as percent.
+    Share,
+    Days,
+    Hours,
+    Visitors,
+    /// A difference of two percentages (the WeChat-group effect): 百分点, points.
+    Points,
+}
+
+impl Unit {
+    /// The axis's unit word.
+    pub fn axis(self, lang: Lang) -> &'static str {
+        match (self, lang) {
+            (Unit::Count, _) => "",
+            (Unit::Yuan, Lang::Zh) => "元",
+            (Unit::Yuan, Lang::En) => "CNY",
+            (Unit::Percent | Unit::Share, _) => "%",
+            (Unit::Days, Lang::Zh) => "天",
+            (Unit::Days, Lang::En) => "days",
+            (Unit::Hours, Lang::Zh) => "小时",
+            (Unit::Hours, Lang::En) => "hours",
+            (Unit::Visitors, Lang::Zh) => "人次",
+            (Unit::Visitors, Lang::En) => "visitors",
+            (Unit::Points, Lang::Zh) => "百分点",
+            (Unit::Points, Lang::En) => "points",
+        }
+    }
+}
+
+/// A number in a unit, as a reader reads it: 1.2万元, CNY 12,345, 45.0%, 7.3天.
+pub fn format_value(v: f64, unit: Unit, lang: Lang) -> String {
+    match unit {
+        Unit::Share => format!("{}%", number(v * 100.0, Lang::En, 1)),
+        Unit::Percent => format!("{}%", number(v, Lang::En, 1)),
+        Unit::Days => match lang {
+            Lang::Zh => format!("{}天", number(v, lang, 1)),
+            Lang::En => format!("{} days", number(v, lang, 1)),
+        },
+        Unit::Hours => match lang {
+            Lang::Zh => format!("{}小时", number(v, lang, 1)),
+            Lang::En => format!("{} hours", number(v, lang, 1)),
+        },
+        Unit::Yuan => match lang {
+            Lang::Zh => format!("{}元", number(v, lang, 0)),
+            Lang::En => format!("CNY {}", number(v, lang, 0)),
+        },
+        Unit::Visitors => match lang {
+            Lang::Zh => format!("{}人次", number(v, lang, 0)),
+            Lang::En => format!("{} visitors", number(v, lang, 0)),
+        },
+        Unit::Points => match lang {
+            Lang::Zh => format!("{}个百分点", number(v, lang, 1)),
+            Lang::En => format!("{} points", number(v, lang, 1)),
+        },
+        Unit::Count => {
+            let decimals = if v.fract() == 0.0 { 0 } else { 1 };
+            number(v, lang, decimals)
+        }
+    }
+}
+
+/// An axis tick: like `format_value` but short (no unit word; the axis says it).
+pub fn format_tick(v: f64, unit: Unit, lang: Lang) -> String {
+    match unit {
+        Unit::Share => format!("{}%", number(v * 100.0, Lang::En, 0)),
+        Unit::Percent => format!("{}%", number(v, Lang::En, 0)),
+        _ => {
+            let decimals = if v.abs() < 10.0 && v.fract() != 0.0 {
+                1
+            } else {
+                0
+            };
+            number(v, lang, decimals)
+        }
+    }
+}
+
+/// Text made safe inside HTML or SVG, in an element or a quoted attribute: every string
+/// that came from the data or a reader (a shop's name, a filter, an error) goes through here.
+pub fn escape(text: &str) -> String {
+    text.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+        .replace('"', "&quot;")
+        .replace('\'', "&#39;")
+}
+
+/// What a marked day is called on a chart: the holiday's name, or 调休 for a weekend day
+/// worked in exchange for one (its name in the calendar is the holiday's, e.g. 清明节调休).
+pub fn day_label(name: &str, workday: bool, lang: Lang) -> String {
+    match (lang, workday) {
+        (Lang::Zh, true) => "调休".into(),
+        (Lang::Zh, false) => name.to_string(),
+        (Lang::En, true) => "workday".into(),
+        (Lang::En, false) => match name {
+            "元旦" => "New Year".into(),
+            "春节" => "Spring Festival".into(),
+            "清明节" => "Qingming".into(),
+            "劳动节" => "Labour Day".into(),
+            "端午节" => "Dragon Boat".into(),
+            "中秋节" => "Mid-Autumn".into(),
+            "国庆节" => "National Day".into(),
+            other => other.to_string(),
+        },
     }
 }
 

@@ -11,7 +11,7 @@ slice: a rare hanzi in a shop's name costs one small slice, not the font.
 Writes, all committed:
   assets/fonts/web/yanhuo-NN-HASH.woff2  the slices (content-hashed names: cached for good)
   assets/fonts/slices.css                their @font-face rules
-  src/web/font_slices.rs                 the table the server serves them from
+  src/serve/web/font_slices.rs                 the table the server serves them from
 
 Run from the repository root, with fonttools and brotli installed (`pip install fonttools
 brotli pyarrow`; pyarrow reads the sample data's names):
@@ -33,7 +33,7 @@ ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)
 FONT = os.path.join(ROOT, "assets/fonts/NotoSansSC-yanhuo.otf")
 OUT = os.path.join(ROOT, "assets/fonts/web")
 CSS = os.path.join(ROOT, "assets/fonts/slices.css")
-TABLE = os.path.join(ROOT, "src/web/font_slices.rs")
+TABLE = os.path.join(ROOT, "src/serve/web/font_slices.rs")
 FAMILY = "Yanhuo Sans"
 # Characters in each slice after the first: about 35 KB of WOFF2 each.
 SLICE = 120
@@ -147,7 +147,7 @@ def main():
             "@font-face{font-family:\"%s\";src:url(/assets/fonts/%s) format(\"woff2\");"
             "font-display:swap;unicode-range:%s}" % (FAMILY, name, ",".join(runs(ranges[n])))
         )
-        table.append(f'    ("{name}", include_bytes!("../../assets/fonts/web/{name}")),')
+        table.append(f'    ("{name}", include_bytes!("../../../assets/fonts/web/{name}")),')
         print(f"{name}: {len(codes)} characters, {len(data)} bytes")
 
     with open(CSS, "w", encoding="utf-8") as f:

@@ -9,9 +9,9 @@
 
 use chrono::{Datelike, NaiveDate};
 
-use super::style::format_value;
 use super::{Chart, ChartKind, Series, Unit, XAxis};
 use crate::labels::Lang;
+use crate::labels::format_value;
 
 /// Above this many series a date chart is summarised (ranges), not told series by series.
 const TOLD_ONE_BY_ONE: usize = 3;

@@ -1,6 +1,7 @@
 //! Bar charts: one bar per category, bars side by side for several series, stacked bars
 //! (daily revenue online and in store), and histograms of pre-binned counts.
 
+use crate::labels;
 use plotters::coord::Shift;
 use plotters::prelude::*;
 
@@ -61,7 +62,7 @@ where
                 labels.push((
                     (slot.0 + slot.1) / 2.0,
                     v,
-                    style::format_value(v, chart.unit, chart.lang),
+                    labels::format_value(v, chart.unit, chart.lang),
                 ));
             }
             let color = style::color(series.bar_colors.get(i).copied().unwrap_or(series.color));

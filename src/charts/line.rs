@@ -1,6 +1,7 @@
 //! Line charts: several series over dates, the lockdown shaded, holidays marked, a
 //! reference line at 0% or 100%, and a legend beside the plot.
 
+use crate::labels;
 use plotters::coord::Shift;
 use plotters::prelude::*;
 
@@ -149,7 +150,7 @@ where
             chart.x.label(i as usize)
         }
     };
-    let y_label = |v: &f64| style::format_tick(*v, chart.unit, chart.lang);
+    let y_label = |v: &f64| labels::format_tick(*v, chart.unit, chart.lang);
     let unit = chart.unit.axis(chart.lang);
     let y_desc = match (chart.y_label.is_empty(), unit.is_empty()) {
         (false, false) => format!("{}（{unit}）", chart.y_label),

@@ -17,7 +17,8 @@ use plotters::coord::Shift;
 use plotters::prelude::*;
 
 use crate::labels::Lang;
-pub use style::{FONT, Unit};
+pub use crate::labels::Unit;
+pub use style::FONT;
 
 #[derive(Debug, thiserror::Error)]
 pub enum ChartError {

@@ -5,9 +5,8 @@ use std::sync::Once;
 
 use plotters::prelude::*;
 use plotters::style::{FontStyle, RGBColor, TextStyle};
-use serde::Deserialize;
 
-use crate::labels::{self, Lang};
+use crate::labels;
 
 /// Noto Sans CJK SC, subset to GB2312 (assets/fonts/README.md says how).
 pub const FONT: &[u8] = include_bytes!("../../assets/fonts/NotoSansSC-yanhuo.otf");
@@ -106,97 +105,11 @@ pub fn color(index: usize) -> RGBColor {
     PALETTE[index % PALETTE.len()]
 }
 
-/// How a chart's numbers read.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Default)]
-#[serde(rename_all = "snake_case")]
-pub enum Unit {
-    #[default]
-    Count,
-    Yuan,
-    /// Values already in percent (pct_change).
-    Percent,
-    /// Shares from 0 to 1, shown as percent.
-    Share,
-    Days,
-    Hours,
-    Visitors,
-    /// A difference of two percentages (the WeChat-group effect): 百分点, points.
-    Points,
-}
-
-impl Unit {
-    /// The axis's unit word.
-    pub fn axis(self, lang: Lang) -> &'static str {
-        match (self, lang) {
-            (Unit::Count, _) => "",
-            (Unit::Yuan, Lang::Zh) => "元",
-            (Unit::Yuan, Lang::En) => "CNY",
-            (Unit::Percent | Unit::Share, _) => "%",
-            (Unit::Days, Lang::Zh) => "天",
-            (Unit::Days, Lang::En) => "days",
-            (Unit::Hours, Lang::Zh) => "小时",
-            (Unit::Hours, Lang::En) => "hours",
-            (Unit::Visitors, Lang::Zh) => "人次",
-            (Unit::Visitors, Lang::En) => "visitors",
-            (Unit::Points, Lang::Zh) => "百分点",
-            (Unit::Points, Lang::En) => "points",
-        }
-    }
-}
-
-/// A number in a unit, as a reader reads it: 1.2万元, CNY 12,345, 45.0%, 7.3天.
-pub fn format_value(v: f64, unit: Unit, lang: Lang) -> String {
-    match unit {
-        Unit::Share => format!("{}%", labels::number(v * 100.0, Lang::En, 1)),
-        Unit::Percent => format!("{}%", labels::number(v, Lang::En, 1)),
-        Unit::Days => match lang {
-            Lang::Zh => format!("{}天", labels::number(v, lang, 1)),
-            Lang::En => format!("{} days", labels::number(v, lang, 1)),
-        },
-        Unit::Hours => match lang {
-            Lang::Zh => format!("{}小时", labels::number(v, lang, 1)),
-            Lang::En => format!("{} hours", labels::number(v, lang, 1)),
-        },
-        Unit::Yuan => match lang {
-            Lang::Zh => format!("{}元", labels::number(v, lang, 0)),
-            Lang::En => format!("CNY {}", labels::number(v, lang, 0)),
-        },
-        Unit::Visitors => match lang {
-            Lang::Zh => format!("{}人次", labels::number(v, lang, 0)),
-            Lang::En => format!("{} visitors", labels::number(v, lang, 0)),
-        },
-        Unit::Points => match lang {
-            Lang::Zh => format!("{}个百分点", labels::number(v, lang, 1)),
-            Lang::En => format!("{} points", labels::number(v, lang, 1)),
-        },
-        Unit::Count => {
-            let decimals = if v.fract() == 0.0 { 0 } else { 1 };
-            labels::number(v, lang, decimals)
-        }
-    }
-}
-
-/// An axis tick: like `format_value` but short (no unit word; the axis says it).
-pub fn format_tick(v: f64, unit: Unit, lang: Lang) -> String {
-    match unit {
-        Unit::Share => format!("{}%", labels::number(v * 100.0, Lang::En, 0)),
-        Unit::Percent => format!("{}%", labels::number(v, Lang::En, 0)),
-        _ => {
-            let decimals = if v.abs() < 10.0 && v.fract() != 0.0 {
-                1
-            } else {
-                0
-            };
-            labels::number(v, lang, decimals)
-        }
-    }
-}
-
 /// Declares the language (so browsers pick Simplified Chinese glyph shapes), names fonts a
 /// reader has, and adds a title for screen readers. Text was escaped by plotters already.
 pub fn finish_svg(svg: &str, chart: &super::Chart) -> String {
     let lang = chart.lang.html();
-    let title = escape(&chart.alt_text());
+    let title = labels::escape(&chart.alt_text());
     let families = format!("font-family=\"{SVG_FAMILIES}\"");
     let svg = svg.replace(&format!("font-family=\"{FAMILY}\""), &families);
     match svg.find("<svg") {
@@ -212,12 +125,4 @@ pub fn finish_svg(svg: &str, chart: &super::Chart) -> String {
         }
         None => svg,
     }
-}
-
-pub fn escape(text: &str) -> String {
-    text.replace('&', "&amp;")
-        .replace('<', "&lt;")
-        .replace('>', "&gt;")
-        .replace('"', "&quot;")
-        .replace('\'', "&apos;")
 }

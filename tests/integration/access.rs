@@ -14,9 +14,10 @@ use axum::http::{Request, StatusCode, header};
 use base64::Engine as _;
 use http_body_util::BodyExt;
 use tower::ServiceExt;
-use yanhuo::access::{self, Access};
-use yanhuo::config::Settings;
-use yanhuo::web::{self, AppState, Guard};
+use yanhuo::engine::settings::Settings;
+use yanhuo::serve::access::{self, Access};
+use yanhuo::serve::settings::Serving;
+use yanhuo::serve::web::{self, AppState, Guard};
 
 use crate::fixture::write_district;
 
@@ -39,7 +40,8 @@ async fn site() -> Site {
     );
     let path = dir.path().join("yanhuo.toml");
     std::fs::write(&path, config).unwrap();
-    let mut settings = Settings::new(dir.path().to_path_buf(), "Asia/Shanghai", None).unwrap();
+    let mut settings =
+        Serving::open(Settings::new(dir.path().to_path_buf(), "Asia/Shanghai", None).unwrap());
     settings.access = Access::load(&path).unwrap();
     let state = AppState::open(settings).await.unwrap();
     Site {

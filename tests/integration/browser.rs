@@ -14,8 +14,8 @@ use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
 use serde_json::{Value, json};
-use yanhuo::config::Settings;
-use yanhuo::web::{self, AppState};
+use yanhuo::engine::settings::Settings;
+use yanhuo::serve::web::{self, AppState};
 
 use crate::http::free_port;
 

@@ -21,7 +21,7 @@ use chrono::{Datelike, Duration, NaiveDate};
 use datafusion::arrow::array::Array;
 use datafusion::common::ScalarValue;
 use datafusion::prelude::SessionContext;
-use yanhuo::queries::{self, Library, QueryResult};
+use yanhuo::engine::queries::{self, Library, QueryResult};
 
 pub fn date(s: &str) -> NaiveDate {
     NaiveDate::parse_from_str(s, "%Y-%m-%d").expect("fixture dates are valid")
@@ -350,7 +350,7 @@ pub async fn wechat_district() -> District {
 async fn open_district(write: fn(&Path)) -> District {
     let dir = tempfile::tempdir().expect("temp dir");
     write(dir.path());
-    let (ctx, registration) = yanhuo::catalog::open(dir.path(), chrono_tz::Asia::Shanghai)
+    let (ctx, registration) = yanhuo::engine::catalog::open(dir.path(), chrono_tz::Asia::Shanghai)
         .await
         .expect("the fixture opens");
     for load in &registration.loads {

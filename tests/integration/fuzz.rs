@@ -15,9 +15,10 @@ use axum::http::{Request, StatusCode, header};
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 use yanhuo::Error;
-use yanhuo::config::Settings;
-use yanhuo::sandbox::Limits;
-use yanhuo::web::AppState;
+use yanhuo::engine::settings::Settings;
+use yanhuo::serve::sandbox::Limits;
+use yanhuo::serve::settings::Serving;
+use yanhuo::serve::web::AppState;
 
 use crate::fixture::write_district;
 use crate::http::{get, send};
@@ -273,7 +274,8 @@ async fn random_sql_never_takes_the_server_down() {
         .unwrap_or(14);
     let dir = tempfile::tempdir().unwrap();
     write_district(dir.path());
-    let mut settings = Settings::new(dir.path().to_path_buf(), "Asia/Shanghai", None).unwrap();
+    let mut settings =
+        Serving::open(Settings::new(dir.path().to_path_buf(), "Asia/Shanghai", None).unwrap());
     // Short limits: a case past its time keeps its slot until its work stops, and the next
     // cases wait for it, so the limits set the test's own length.
     settings.sandbox = Limits {

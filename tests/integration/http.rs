@@ -8,7 +8,7 @@ use axum::http::{HeaderMap, Request, StatusCode};
 use http_body_util::BodyExt;
 use serde_json::Value;
 use tower::ServiceExt;
-use yanhuo::web::{self, AppState};
+use yanhuo::serve::web::{self, AppState};
 
 pub struct Reply {
     pub status: StatusCode,

@@ -5,9 +5,9 @@
 use std::collections::BTreeMap;
 use std::path::Path;
 
-use yanhuo::catalog;
-use yanhuo::import::{TableReport, import};
-use yanhuo::queries::run_sql;
+use yanhuo::engine::catalog;
+use yanhuo::engine::import::{TableReport, import};
+use yanhuo::engine::queries::run_sql;
 
 use crate::fixture::{COMMUNITIES, LOCKDOWNS, SHOPS, V, rows, s};
 
@@ -547,7 +547,7 @@ async fn an_import_killed_after_its_swap_leaves_the_new_folder_and_the_next_impo
     );
     assert!(again.to_string().starts_with(&again.recovered[0]));
     assert_eq!(beside(&into), ["data"]);
-    assert!(!into.join(yanhuo::import::swap::UNFINISHED).exists());
+    assert!(!into.join(yanhuo::engine::import::swap::UNFINISHED).exists());
     // The killed run's order was already in; this import found it a duplicate.
     assert_eq!(report_of(&again.tables, "orders").duplicates, 1);
     assert_eq!(table_counts(&into).await, after);

@@ -12,8 +12,8 @@ use std::path::{Path, PathBuf};
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 use rust_xlsxwriter::{Format, Workbook};
-use yanhuo::catalog;
-use yanhuo::import::{ImportOptions, Mapping, import, import_with};
+use yanhuo::engine::catalog;
+use yanhuo::engine::import::{ImportOptions, Mapping, import, import_with};
 
 use crate::fixture::{COMMUNITIES, LOCKDOWNS, SHOP_STATUS, SHOPS};
 

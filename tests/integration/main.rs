@@ -22,6 +22,7 @@
 //! - `pgwire`: the Postgres wire with real clients: psql and Python's psycopg.
 //! - `sql`: ad-hoc SQL: the sandbox's refusals and limits, the API, canned queries, the console.
 //! - `web`: pages, filters, downloads and errors through the router, without a server.
+//! - `layers`: the layers of docs/ARCHITECTURE.md, read from every `use crate::` in src/.
 //! - `tools`: the outside programs some tests drive, and what a missing one means.
 
 mod access;
@@ -35,6 +36,7 @@ mod http;
 mod impact;
 mod import;
 mod import_fuzz;
+mod layers;
 mod lighthouse;
 mod metrics;
 mod pgwire;

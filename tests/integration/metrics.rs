@@ -422,14 +422,15 @@ async fn supporting_queries_for_the_dashboards() {
 #[tokio::test]
 async fn the_bundled_sample_district_looks_like_the_april_lockdown() {
     let sample = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("sample-data");
-    let (ctx, registration) = yanhuo::catalog::open(&sample, chrono_tz::Asia::Shanghai)
+    let (ctx, registration) = yanhuo::engine::catalog::open(&sample, chrono_tz::Asia::Shanghai)
         .await
         .unwrap();
     assert!(registration.loads.iter().all(|l| l.rejects.is_empty()));
-    let library = yanhuo::queries::Library::embedded().unwrap();
-    let result = yanhuo::queries::run(&ctx, &library, "district_summary", &Default::default())
-        .await
-        .unwrap();
+    let library = yanhuo::engine::queries::Library::embedded().unwrap();
+    let result =
+        yanhuo::engine::queries::run(&ctx, &library, "district_summary", &Default::default())
+            .await
+            .unwrap();
     let row = &rows(&result)[0];
     let number = |v: &V| match v {
         V::I(i) => *i as f64,
@@ -470,7 +471,8 @@ async fn figures_read_from_the_held_shop_days_table_equal_the_inlined_sql() {
     let dir = tempfile::tempdir().unwrap();
     crate::fixture::write_district(dir.path());
     let settings =
-        yanhuo::config::Settings::new(dir.path().to_path_buf(), "Asia/Shanghai", None).unwrap();
+        yanhuo::engine::settings::Settings::new(dir.path().to_path_buf(), "Asia/Shanghai", None)
+            .unwrap();
     let engine = yanhuo::engine::Engine::open(&settings).await.unwrap();
     for name in [
         "online_recovery",

@@ -12,12 +12,13 @@ use std::process::{Command, Output};
 use std::sync::Arc;
 use std::time::Duration;
 
-use yanhuo::access::{self, Access};
-use yanhuo::config::Settings;
-use yanhuo::format::{self, OutputFormat};
-use yanhuo::queries;
-use yanhuo::sandbox::Limits;
-use yanhuo::web::AppState;
+use yanhuo::engine::format::{self, OutputFormat};
+use yanhuo::engine::queries;
+use yanhuo::engine::settings::Settings;
+use yanhuo::serve::access::{self, Access};
+use yanhuo::serve::sandbox::Limits;
+use yanhuo::serve::settings::Serving;
+use yanhuo::serve::web::AppState;
 
 use crate::fixture::write_district;
 
@@ -47,13 +48,14 @@ async fn server_with(limits: Limits) -> Server {
     );
     let path = dir.path().join("yanhuo.toml");
     std::fs::write(&path, config).unwrap();
-    let mut settings = Settings::new(dir.path().to_path_buf(), "Asia/Shanghai", None).unwrap();
+    let mut settings =
+        Serving::open(Settings::new(dir.path().to_path_buf(), "Asia/Shanghai", None).unwrap());
     settings.access = Access::load(&path).unwrap();
     settings.sandbox = limits;
     let state = AppState::open(settings).await.unwrap();
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let port = listener.local_addr().unwrap().port();
-    tokio::spawn(yanhuo::wire::serve(listener, state.clone()));
+    tokio::spawn(yanhuo::serve::wire::serve(listener, state.clone()));
     Server {
         _dir: dir,
         state,
@@ -440,7 +442,7 @@ async fn healthz(server: &Server) -> String {
     use base64::Engine as _;
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let port = listener.local_addr().unwrap().port();
-    tokio::spawn(yanhuo::web::serve(
+    tokio::spawn(yanhuo::serve::web::serve(
         listener,
         server.state.clone(),
         std::future::pending(),

@@ -26,14 +26,14 @@ use std::io::Read;
 use std::path::Path;
 
 use axum::http::{StatusCode, header};
-use yanhuo::config::Settings;
-use yanhuo::dashboards::Filter;
 use yanhuo::engine::Engine;
-use yanhuo::export::{Figure, bundle};
+use yanhuo::engine::settings::Settings;
+use yanhuo::figures::dashboards::{Dashboards, Filter};
+use yanhuo::figures::export::{Figure, bundle};
+use yanhuo::figures::panels::{Filters, Study};
+use yanhuo::figures::suppress::Hidden;
 use yanhuo::labels::Lang;
-use yanhuo::panels::{Filters, Study};
-use yanhuo::suppress::Hidden;
-use yanhuo::web::AppState;
+use yanhuo::serve::web::AppState;
 
 use crate::cli::yanhuo;
 use crate::http::get;
@@ -123,7 +123,8 @@ async fn figure(dir: &Path, community: &str, lang: Lang) -> Figure {
         .await
         .expect("the district opens");
     let study = Study::load(&engine).await.expect("study");
-    let dashboard = engine.dashboards.get("recovery").expect("built in");
+    let dashboards = Dashboards::open(&engine).await.expect("dashboards");
+    let dashboard = dashboards.get("recovery").expect("built in");
     let mut filters = Filters::new();
     filters.insert(Filter::Community, community.to_string());
     Figure::build(

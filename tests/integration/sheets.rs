@@ -7,9 +7,9 @@
 use std::path::Path;
 
 use rust_xlsxwriter::{ExcelDateTime, Format, Workbook};
-use yanhuo::catalog;
-use yanhuo::import::{ImportOptions, Mapping, import_with};
-use yanhuo::queries::run_sql;
+use yanhuo::engine::catalog;
+use yanhuo::engine::import::{ImportOptions, Mapping, import_with};
+use yanhuo::engine::queries::run_sql;
 
 use crate::fixture::{COMMUNITIES, LOCKDOWNS, SHOP_STATUS, SHOPS, V, rows, s};
 

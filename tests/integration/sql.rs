@@ -8,11 +8,12 @@ use std::time::{Duration, Instant};
 use axum::body::Body;
 use axum::http::{Request, StatusCode, header};
 use serde_json::{Value, json};
-use yanhuo::config::Settings;
-use yanhuo::format::{self, OutputFormat};
-use yanhuo::queries;
-use yanhuo::sandbox::Limits;
-use yanhuo::web::AppState;
+use yanhuo::engine::format::{self, OutputFormat};
+use yanhuo::engine::queries;
+use yanhuo::engine::settings::Settings;
+use yanhuo::serve::sandbox::Limits;
+use yanhuo::serve::settings::Serving;
+use yanhuo::serve::web::AppState;
 
 use crate::fixture::write_district;
 use crate::http::{Reply, send};
@@ -25,7 +26,8 @@ struct Site {
 async fn site_with(limits: Limits) -> Site {
     let dir = tempfile::tempdir().unwrap();
     write_district(dir.path());
-    let mut settings = Settings::new(dir.path().to_path_buf(), "Asia/Shanghai", None).unwrap();
+    let mut settings =
+        Serving::open(Settings::new(dir.path().to_path_buf(), "Asia/Shanghai", None).unwrap());
     settings.sandbox = limits;
     let state = AppState::open(settings).await.unwrap();
     Site { _dir: dir, state }

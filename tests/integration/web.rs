@@ -10,8 +10,8 @@ use std::time::{Duration, Instant};
 use axum::body::Body;
 use axum::http::{Request, StatusCode, header};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
-use yanhuo::config::Settings;
-use yanhuo::web::{self, AppState};
+use yanhuo::engine::settings::Settings;
+use yanhuo::serve::web::{self, AppState};
 
 use crate::fixture::write_district;
 use crate::http::{Reply, send};
@@ -172,9 +172,9 @@ async fn mistakes_get_helpful_errors_not_panics() {
     let missing = get(&site, "/d/nope", None).await;
     assert_eq!(missing.status, StatusCode::NOT_FOUND);
     assert!(
-        missing
-            .text()
-            .contains("no dashboard named nope (there are: community, recovery, two_lists)")
+        missing.text().contains(
+            "no dashboard named nope (there are: community, impact, recovery, two_lists)"
+        )
     );
     let panel = get(&site, "/d/recovery/nope.svg", None).await;
     assert_eq!(panel.status, StatusCode::NOT_FOUND);
@@ -245,7 +245,7 @@ async fn a_bad_dashboard_file_names_the_file_the_panel_and_the_problem() {
     let loaded = site.state.current().await.unwrap();
     let engine = &loaded.engine;
     let check = |text: &str| {
-        let dashboard = yanhuo::dashboards::Dashboard::parse("broken", text);
+        let dashboard = yanhuo::figures::dashboards::Dashboard::parse("broken", text);
         async move {
             match dashboard {
                 Ok(d) => d

@@ -1,0 +1,163 @@
+//! One opened data folder: its tables in a DataFusion context, the query files, and a
+//! bounded cache of query results, all tied to a version of the data.
+//!
+//! The CLI, the pages and the exports all run queries through here, so a figure is computed
+//! one way and a second view of the same figure runs no query.
+
+use std::collections::{BTreeMap, HashMap, VecDeque};
+use std::path::Path;
+use std::sync::{Arc, Mutex};
+use std::time::SystemTime;
+
+use datafusion::prelude::SessionContext;
+use sha2::{Digest, Sha256};
+
+use crate::engine::contract;
+use crate::engine::queries::{self, Library, QueryResult};
+use crate::engine::settings::Settings;
+use crate::error::{Error, Result};
+
+/// How many query results the cache keeps; the dashboards' few dozen fit many times over.
+const CACHE_ENTRIES: usize = 512;
+
+pub struct Engine {
+    pub ctx: SessionContext,
+    pub library: Library,
+    pub settings: Settings,
+    /// A content hash of the input tables: part of every ETag, printed in exports.
+    pub version: String,
+    /// Cheap to recompute (names, sizes, times): tells when the folder changed under us.
+    pub fingerprint: String,
+    cache: Bounded<Arc<QueryResult>>,
+}
+
+/// A map that forgets its oldest entries past a capacity. Shared by the query results here
+/// and the drawn charts of the web layer.
+pub struct Bounded<V> {
+    capacity: usize,
+    entries: Mutex<(HashMap<String, V>, VecDeque<String>)>,
+}
+
+impl<V: Clone> Bounded<V> {
+    pub fn new(capacity: usize) -> Self {
+        Bounded {
+            capacity,
+            entries: Mutex::new((HashMap::new(), VecDeque::new())),
+        }
+    }
+
+    pub fn get(&self, key: &str) -> Option<V> {
+        self.entries.lock().ok()?.0.get(key).cloned()
+    }
+
+    pub fn put(&self, key: String, value: V) {
+        let Ok(mut guard) = self.entries.lock() else {
+            return;
+        };
+        let (map, order) = &mut *guard;
+        if map.insert(key.clone(), value).is_none() {
+            order.push_back(key);
+        }
+        while order.len() > self.capacity {
+            if let Some(oldest) = order.pop_front() {
+                map.remove(&oldest);
+            }
+        }
+    }
+
+    pub fn len(&self) -> usize {
+        self.entries.lock().map(|e| e.0.len()).unwrap_or(0)
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+}
+
+impl Engine {
+    pub async fn open(settings: &Settings) -> Result<Engine> {
+        let (ctx, _) = crate::engine::cluster::open(settings).await?;
+        let mut library = settings.library()?;
+        queries::register_views(&ctx, &mut library, settings.backend.holds_tables()).await?;
+        Ok(Engine {
+            ctx,
+            library,
+            settings: settings.clone(),
+            version: content_version(&settings.data_dir)?,
+            fingerprint: fingerprint(&settings.data_dir)?,
+            cache: Bounded::new(CACHE_ENTRIES),
+        })
+    }
+
+    /// Runs a query file, or answers from the cache.
+    pub async fn run(
+        &self,
+        name: &str,
+        params: &BTreeMap<String, String>,
+    ) -> Result<Arc<QueryResult>> {
+        let file = self.library.get(name).ok_or_else(|| Error::Query {
+            name: name.to_string(),
+            message: "no such query file".into(),
+        })?;
+        let sql = self.library.expand(file, params)?;
+        if let Some(hit) = self.cache.get(&sql) {
+            return Ok(hit);
+        }
+        let result = Arc::new(
+            queries::run_sql(&self.ctx, &sql)
+                .await
+                .map_err(|e| match e {
+                    Error::Sql(message) => Error::Query {
+                        name: name.to_string(),
+                        message,
+                    },
+                    other => other,
+                })?,
+        );
+        self.cache.put(sql, result.clone());
+        Ok(result)
+    }
+
+    /// How many results are cached (for tests and /healthz).
+    pub fn cached_results(&self) -> usize {
+        self.cache.len()
+    }
+}
+
+/// Files larger than this are identified by name, size and time rather than read whole.
+const HASH_LIMIT: u64 = 64 << 20;
+
+/// A hash of the data files: the same files give the same version on any machine, except
+/// that files over [`HASH_LIMIT`] count by name, size and modification time, so a copy of a
+/// large folder gets a version of its own.
+pub fn content_version(dir: &Path) -> Result<String> {
+    let mut hasher = Sha256::new();
+    for path in contract::all_data_files(dir)? {
+        let relative = path.strip_prefix(dir).unwrap_or(&path);
+        hasher.update(relative.to_string_lossy().as_bytes());
+        let meta = std::fs::metadata(&path).map_err(|e| Error::io(&path, e))?;
+        if meta.len() <= HASH_LIMIT {
+            hasher.update(std::fs::read(&path).map_err(|e| Error::io(&path, e))?);
+        } else {
+            hasher.update(meta.len().to_le_bytes());
+            hasher.update(format!("{:?}", meta.modified().ok()).as_bytes());
+        }
+    }
+    let digest = hasher.finalize();
+    Ok(digest.iter().take(8).map(|b| format!("{b:02x}")).collect())
+}
+
+/// Names, sizes and modification times of the data files.
+pub fn fingerprint(dir: &Path) -> Result<String> {
+    let mut text = String::new();
+    for path in contract::all_data_files(dir)? {
+        let meta = std::fs::metadata(&path).map_err(|e| Error::io(&path, e))?;
+        let modified = meta
+            .modified()
+            .ok()
+            .and_then(|t| t.duration_since(SystemTime::UNIX_EPOCH).ok())
+            .map_or(0, |d| d.as_nanos());
+        text.push_str(&format!("{}:{}:{modified};", path.display(), meta.len()));
+    }
+    Ok(text)
+}

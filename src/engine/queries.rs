@@ -1,0 +1,616 @@
+//! The SQL files of `queries/`: their header (title, description, parameters, the queries
+//! they build on), binding parameters, and running them.
+//!
+//! A query file is plain SQL a planner can read and run elsewhere. Its header is comments:
+//!
+//! ```sql
+//! -- title: 关闭时长 / Closure length
+//! -- One row per closure spell that overlaps the lockdown.
+//! -- param: lockdown_id text = NULL | the lockdown studied; NULL: the earliest
+//! -- uses: study_dates
+//! SELECT ... FROM study_dates ...
+//! ```
+//!
+//! `uses:` names other query files the body reads as if they were tables; running the file
+//! puts them in front as common table expressions, with the same parameters, so one figure
+//! is defined in one file only. `materialize: yes` marks a file without parameters that an
+//! opened data folder computes once and holds as a table (see [`register_views`]).
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use datafusion::arrow::datatypes::SchemaRef;
+use datafusion::arrow::record_batch::RecordBatch;
+use datafusion::prelude::SessionContext;
+
+use crate::engine::contract::{parse_date, parse_timestamp};
+use crate::error::{Error, Result};
+
+mod embedded {
+    include!(concat!(env!("OUT_DIR"), "/embedded.rs"));
+}
+
+pub use embedded::DASHBOARDS as EMBEDDED_DASHBOARDS;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ParamType {
+    Text,
+    Date,
+    Timestamp,
+    Integer,
+    Float,
+}
+
+impl ParamType {
+    fn parse(word: &str) -> Option<Self> {
+        Some(match word {
+            "text" => ParamType::Text,
+            "date" => ParamType::Date,
+            "timestamp" => ParamType::Timestamp,
+            "integer" => ParamType::Integer,
+            "float" => ParamType::Float,
+            _ => return None,
+        })
+    }
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Param {
+    pub name: String,
+    pub ty: ParamType,
+    /// A value as a user would type it, or None for SQL NULL.
+    pub default: Option<String>,
+    pub doc: String,
+}
+
+#[derive(Debug, Clone)]
+pub struct QueryFile {
+    pub name: String,
+    pub title: String,
+    pub description: String,
+    pub params: Vec<Param>,
+    pub uses: Vec<String>,
+    /// `materialize: yes`: a file without parameters that many others read; an opened data
+    /// folder computes it once and holds it as a table.
+    pub materialize: bool,
+    /// `cells: NAME`: the query file that says which shops make each of this file's rows,
+    /// so a figure built from it can be suppressed before it is published (src/figures/export/).
+    pub cells: Option<String>,
+    /// `keys: a, b` (a cells file): the columns naming a row of the figure it describes.
+    pub keys: Vec<String>,
+    /// `measures: a, b` (a cells file with a `measure` column): the figure's columns it
+    /// describes one by one; others (households in the two lists) are not about shops.
+    pub measures: Vec<String>,
+    /// `totals: KEY` (a cells file): the figure's cells add up, over this key (or over its
+    /// `measure` columns), to a total that is published too.
+    pub totals: Option<String>,
+    /// The whole file, header included, as a planner would copy it.
+    pub source: String,
+}
+
+impl QueryFile {
+    /// Reads the header of `source`. `name` is the file's stem.
+    pub fn parse(name: &str, source: &str) -> Result<Self> {
+        let bad = |message: String| Error::Query {
+            name: name.to_string(),
+            message,
+        };
+        let mut file = QueryFile {
+            name: name.to_string(),
+            title: name.to_string(),
+            description: String::new(),
+            params: Vec::new(),
+            uses: Vec::new(),
+            materialize: false,
+            cells: None,
+            keys: Vec::new(),
+            measures: Vec::new(),
+            totals: None,
+            source: source.to_string(),
+        };
+        let mut description = Vec::new();
+        for line in source.lines() {
+            let line = line.trim();
+            if line.is_empty() {
+                continue;
+            }
+            let Some(comment) = line.strip_prefix("--") else {
+                break;
+            };
+            let comment = comment.trim();
+            if let Some(title) = comment.strip_prefix("title:") {
+                file.title = title.trim().to_string();
+            } else if let Some(param) = comment.strip_prefix("param:") {
+                file.params.push(parse_param(param).map_err(bad)?);
+            } else if let Some(value) = comment.strip_prefix("materialize:") {
+                file.materialize = matches!(value.trim(), "yes" | "true");
+            } else if let Some(uses) = comment.strip_prefix("uses:") {
+                file.uses.extend(names(uses));
+            } else if let Some(cells) = comment.strip_prefix("cells:") {
+                file.cells = Some(cells.trim().to_string());
+            } else if let Some(keys) = comment.strip_prefix("keys:") {
+                file.keys.extend(names(keys));
+            } else if let Some(measures) = comment.strip_prefix("measures:") {
+                file.measures.extend(names(measures));
+            } else if let Some(totals) = comment.strip_prefix("totals:") {
+                file.totals = Some(totals.trim().to_string());
+            } else {
+                description.push(comment.to_string());
+            }
+        }
+        file.description = description.join(" ").trim().to_string();
+        if file.materialize && !file.params.is_empty() {
+            return Err(bad(
+                "materialize: only a file without parameters can be held as a table".into(),
+            ));
+        }
+        Ok(file)
+    }
+
+    /// The body without the header comment.
+    pub fn body(&self) -> &str {
+        let mut rest = self.source.as_str();
+        loop {
+            let trimmed = rest.trim_start();
+            if trimmed.starts_with("--") {
+                rest = trimmed.split_once('\n').map_or("", |(_, r)| r);
+            } else {
+                return trimmed;
+            }
+        }
+    }
+
+    /// The title in one language: titles read `中文 / English`.
+    pub fn title_in(&self, english: bool) -> &str {
+        crate::labels::in_lang(&self.title, english)
+    }
+}
+
+/// A comma-separated list of names.
+fn names(list: &str) -> impl Iterator<Item = String> + '_ {
+    list.split(',')
+        .map(str::trim)
+        .filter(|u| !u.is_empty())
+        .map(str::to_string)
+}
+
+fn parse_param(text: &str) -> std::result::Result<Param, String> {
+    let (spec, doc) = text.split_once('|').unwrap_or((text, ""));
+    let (spec, default) = match spec.split_once('=') {
+        Some((spec, default)) => (spec, Some(default.trim())),
+        None => (spec, None),
+    };
+    let mut words = spec.split_whitespace();
+    let name = words
+        .next()
+        .ok_or("param: needs a name")?
+        .trim_start_matches('$')
+        .to_string();
+    let ty = words.next().unwrap_or("text");
+    let ty = ParamType::parse(ty).ok_or(format!(
+        "param {name}: unknown type {ty} (text, date, timestamp, integer, float)"
+    ))?;
+    let default = match default {
+        None | Some("NULL") | Some("null") => None,
+        Some(value) => Some(value.trim_matches('\'').to_string()),
+    };
+    Ok(Param {
+        name,
+        ty,
+        default,
+        doc: doc.trim().to_string(),
+    })
+}
+
+/// Every query file, by name.
+#[derive(Debug, Clone, Default)]
+pub struct Library {
+    files: BTreeMap<String, QueryFile>,
+    /// Files registered as tables in the context the SQL will run in: read, not inlined.
+    held: std::collections::BTreeSet<String>,
+}
+
+impl Library {
+    /// The query files built into the binary.
+    pub fn embedded() -> Result<Self> {
+        let mut library = Library::default();
+        for (name, source) in embedded::QUERIES {
+            library.insert(QueryFile::parse(name, source)?);
+        }
+        Ok(library)
+    }
+
+    /// The query files of a folder.
+    pub fn from_dir(dir: &Path) -> Result<Self> {
+        let mut library = Library::default();
+        let entries = std::fs::read_dir(dir).map_err(|e| Error::io(dir, e))?;
+        let mut paths: Vec<PathBuf> = entries
+            .filter_map(|e| e.ok().map(|e| e.path()))
+            .filter(|p| p.extension().is_some_and(|e| e == "sql"))
+            .collect();
+        paths.sort();
+        for path in paths {
+            let source = std::fs::read_to_string(&path).map_err(|e| Error::io(&path, e))?;
+            let name = path
+                .file_stem()
+                .and_then(|s| s.to_str())
+                .unwrap_or_default();
+            library.insert(QueryFile::parse(name, &source)?);
+        }
+        Ok(library)
+    }
+
+    pub fn insert(&mut self, file: QueryFile) {
+        self.files.insert(file.name.clone(), file);
+    }
+
+    pub fn get(&self, name: &str) -> Option<&QueryFile> {
+        self.files.get(name)
+    }
+
+    pub fn files(&self) -> impl Iterator<Item = &QueryFile> {
+        self.files.values()
+    }
+
+    /// The SQL that runs for `file`: the queries it uses as common table expressions in
+    /// front of its body, and every `$param` bound to a literal.
+    pub fn expand(&self, file: &QueryFile, values: &BTreeMap<String, String>) -> Result<String> {
+        let params = self.params_of(file)?;
+        for name in values.keys() {
+            if !params.iter().any(|p| &p.name == name) {
+                return Err(Error::Parameter {
+                    name: name.clone(),
+                    message: format!(
+                        "query {} has no such parameter (it has: {})",
+                        file.name,
+                        params
+                            .iter()
+                            .map(|p| p.name.as_str())
+                            .collect::<Vec<_>>()
+                            .join(", ")
+                    ),
+                });
+            }
+        }
+        let mut literals = BTreeMap::new();
+        for param in &params {
+            let literal = match values.get(&param.name).or(param.default.as_ref()) {
+                Some(value) => literal(param, value)?,
+                None => null_literal(param.ty).to_string(),
+            };
+            literals.insert(param.name.clone(), literal);
+        }
+        let sql = self.with_dependencies(file, &mut Vec::new())?;
+        Ok(bind(&sql, &literals))
+    }
+
+    /// Parameters of a file and of every file it uses.
+    pub fn params_of(&self, file: &QueryFile) -> Result<Vec<Param>> {
+        let mut params = file.params.clone();
+        for used in &file.uses {
+            let used = self.dependency(file, used)?;
+            for p in self.params_of(used)? {
+                if !params.iter().any(|q| q.name == p.name) {
+                    params.push(p);
+                }
+            }
+        }
+        Ok(params)
+    }
+
+    fn dependency<'a>(&'a self, file: &QueryFile, name: &str) -> Result<&'a QueryFile> {
+        self.get(name).ok_or_else(|| Error::Query {
+            name: file.name.clone(),
+            message: format!("uses: no query file named {name}"),
+        })
+    }
+
+    /// Every query `file` uses, directly or through others, each once, in an order where a
+    /// query comes after those it uses.
+    fn dependencies(
+        &self,
+        file: &QueryFile,
+        stack: &mut Vec<String>,
+        out: &mut Vec<String>,
+    ) -> Result<()> {
+        if stack.contains(&file.name) {
+            return Err(Error::Query {
+                name: file.name.clone(),
+                message: format!("uses itself through {}", stack.join(" → ")),
+            });
+        }
+        stack.push(file.name.clone());
+        for used in &file.uses {
+            let dependency = self.dependency(file, used)?;
+            if self.held.contains(used) {
+                continue;
+            }
+            self.dependencies(dependency, stack, out)?;
+            if !out.contains(used) {
+                out.push(used.clone());
+            }
+        }
+        stack.pop();
+        Ok(())
+    }
+
+    /// The body of `file` with every query it uses in front, as one flat list of common
+    /// table expressions (DataFusion, like the SQL standard, refuses a nested WITH that
+    /// names one of the outer list again, so a query used twice is defined once).
+    fn with_dependencies(&self, file: &QueryFile, stack: &mut Vec<String>) -> Result<String> {
+        let mut used = Vec::new();
+        self.dependencies(file, stack, &mut used)?;
+        let body = strip_trailing_semicolon(file.body());
+        if used.is_empty() {
+            return Ok(body.to_string());
+        }
+        let mut ctes = Vec::new();
+        for name in &used {
+            let dependency = self.dependency(file, name)?;
+            let inner = strip_trailing_semicolon(dependency.body());
+            ctes.push(format!("{name} AS (\n{inner}\n)"));
+        }
+        // A body that starts with its own WITH continues our list of common table expressions.
+        let sql = match strip_keyword(body, "WITH") {
+            Some(rest) => format!("WITH {},\n{rest}", ctes.join(",\n")),
+            None => format!("WITH {}\n{body}", ctes.join(",\n")),
+        };
+        Ok(sql)
+    }
+}
+
+fn strip_trailing_semicolon(sql: &str) -> &str {
+    sql.trim_end().trim_end_matches(';').trim_end()
+}
+
+fn strip_keyword<'a>(sql: &'a str, keyword: &str) -> Option<&'a str> {
+    let head = sql.get(..keyword.len())?;
+    let rest = &sql[keyword.len()..];
+    (head.eq_ignore_ascii_case(keyword) && rest.starts_with(char::is_whitespace)).then_some(rest)
+}
+
+fn null_literal(ty: ParamType) -> &'static str {
+    match ty {
+        ParamType::Text => "CAST(NULL AS VARCHAR)",
+        ParamType::Date => "CAST(NULL AS DATE)",
+        ParamType::Timestamp => "CAST(NULL AS TIMESTAMP)",
+        ParamType::Integer => "CAST(NULL AS BIGINT)",
+        ParamType::Float => "CAST(NULL AS DOUBLE)",
+    }
+}
+
+/// A value checked against its type and written as a SQL literal: user input never reaches
+/// the SQL text except as a quoted, escaped string or a parsed number.
+fn literal(param: &Param, value: &str) -> Result<String> {
+    let bad = |expected: &str| Error::Parameter {
+        name: param.name.clone(),
+        message: format!("{value:?} is not {expected}"),
+    };
+    Ok(match param.ty {
+        ParamType::Text => quote(value),
+        ParamType::Date => {
+            let date = parse_date(value).ok_or_else(|| bad("a date (YYYY-MM-DD)"))?;
+            format!("DATE '{date}'")
+        }
+        ParamType::Timestamp => {
+            let (micros, _) = parse_timestamp(value, &chrono_tz::UTC)
+                .ok_or_else(|| bad("a timestamp (2022-04-23T02:00:00+08:00)"))?;
+            format!("to_timestamp_micros({micros}, 'UTC')")
+        }
+        ParamType::Integer => value
+            .parse::<i64>()
+            .map_err(|_| bad("a whole number"))?
+            .to_string(),
+        ParamType::Float => {
+            let f = value.parse::<f64>().map_err(|_| bad("a number"))?;
+            if !f.is_finite() {
+                return Err(bad("a finite number"));
+            }
+            format!("{f:?}")
+        }
+    })
+}
+
+pub fn quote(value: &str) -> String {
+    format!("'{}'", value.replace('\'', "''"))
+}
+
+/// Replaces each `$name` (a whole identifier) by its literal.
+pub fn bind(sql: &str, literals: &BTreeMap<String, String>) -> String {
+    let mut out = String::with_capacity(sql.len());
+    let mut rest = sql;
+    while let Some(at) = rest.find('$') {
+        out.push_str(&rest[..at]);
+        let after = &rest[at + 1..];
+        let len = after
+            .find(|c: char| !(c.is_ascii_alphanumeric() || c == '_'))
+            .unwrap_or(after.len());
+        let name = &after[..len];
+        match literals.get(name) {
+            Some(lit) if len > 0 => out.push_str(lit),
+            _ => {
+                out.push('$');
+                out.push_str(name);
+            }
+        }
+        rest = &after[len..];
+    }
+    out.push_str(rest);
+    out
+}
+
+/// Parses `KEY=VALUE` pairs as given on the command line or in a URL.
+pub fn parse_assignments(pairs: &[String]) -> Result<BTreeMap<String, String>> {
+    let mut out = BTreeMap::new();
+    for pair in pairs {
+        let (key, value) = pair.split_once('=').ok_or_else(|| Error::Parameter {
+            name: pair.clone(),
+            message: "write parameters as KEY=VALUE".into(),
+        })?;
+        out.insert(
+            key.trim().trim_start_matches('$').to_string(),
+            value.to_string(),
+        );
+    }
+    Ok(out)
+}
+
+/// The result of a query: its schema (known even with no rows) and its batches.
+#[derive(Debug, Clone)]
+pub struct QueryResult {
+    pub schema: SchemaRef,
+    pub batches: Vec<RecordBatch>,
+}
+
+impl QueryResult {
+    pub fn num_rows(&self) -> usize {
+        self.batches.iter().map(|b| b.num_rows()).sum()
+    }
+
+    /// The result's column names, in order.
+    pub fn column_names(&self) -> Vec<String> {
+        self.schema
+            .fields()
+            .iter()
+            .map(|f| f.name().clone())
+            .collect()
+    }
+}
+
+/// Runs one SQL statement.
+pub async fn run_sql(ctx: &SessionContext, sql: &str) -> Result<QueryResult> {
+    let df = ctx.sql(sql).await?;
+    let schema: SchemaRef = df.schema().inner().clone();
+    let batches = df.collect().await?;
+    Ok(QueryResult { schema, batches })
+}
+
+/// Registers every query file as a view with its default parameters, so a planner can
+/// `SELECT * FROM closure_length WHERE category = 'barber'` as if it were a table. Files
+/// marked `materialize: yes` are computed now and held as tables, and the library reads them
+/// from there from now on. A file that does not plan on this data is skipped with a warning
+/// rather than stopping the rest.
+pub async fn register_views(
+    ctx: &SessionContext,
+    library: &mut Library,
+    hold_in_memory: bool,
+) -> Result<()> {
+    // A cluster's executors cannot read this process's memory: there every file stays a view.
+    let held: Vec<QueryFile> = library
+        .files()
+        .filter(|f| f.materialize && hold_in_memory)
+        .cloned()
+        .collect();
+    for file in held {
+        if ctx.table_exist(file.name.as_str())? {
+            continue;
+        }
+        let sql = library.expand(&file, &BTreeMap::new())?;
+        let result = run_sql(ctx, &sql).await?;
+        // The batches' own schema: Parquet strings arrive as views where the plan said Utf8.
+        let schema = result
+            .batches
+            .first()
+            .map_or(result.schema.clone(), |b| b.schema());
+        let table = datafusion::datasource::MemTable::try_new(schema, vec![result.batches])?;
+        ctx.register_table(file.name.as_str(), std::sync::Arc::new(table))?;
+        library.held.insert(file.name.clone());
+    }
+    for file in library.files() {
+        if library.held.contains(&file.name) {
+            continue;
+        }
+        if ctx.table_exist(file.name.as_str())? {
+            tracing::warn!(query = %file.name, "a table has this name; the query is not registered as a view");
+            continue;
+        }
+        let sql = library.expand(file, &BTreeMap::new())?;
+        if let Err(e) = ctx
+            .sql(&format!("CREATE VIEW {} AS {sql}", file.name))
+            .await
+        {
+            tracing::warn!(query = %file.name, error = %Error::from(e), "not registered as a view");
+        }
+    }
+    Ok(())
+}
+
+/// Runs a query file with parameters.
+pub async fn run(
+    ctx: &SessionContext,
+    library: &Library,
+    name: &str,
+    params: &BTreeMap<String, String>,
+) -> Result<QueryResult> {
+    let file = library.get(name).ok_or_else(|| Error::Query {
+        name: name.to_string(),
+        message: "no such query file".into(),
+    })?;
+    let sql = library.expand(file, params)?;
+    run_sql(ctx, &sql).await.map_err(|e| match e {
+        Error::Sql(message) => Error::Query {
+            name: name.to_string(),
+            message,
+        },
+        other => other,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const DATES: &str = "-- title: 日期 / Dates\n-- The studied dates.\n-- param: lockdown_id text = NULL | which lockdown\nSELECT $lockdown_id AS id";
+
+    #[test]
+    fn header_gives_title_params_and_description() {
+        let file = QueryFile::parse("dates", DATES).unwrap();
+        assert_eq!(file.title_in(false), "日期");
+        assert_eq!(file.title_in(true), "Dates");
+        assert_eq!(file.description, "The studied dates.");
+        assert_eq!(file.params[0].name, "lockdown_id");
+        assert_eq!(file.params[0].default, None);
+        assert_eq!(file.body(), "SELECT $lockdown_id AS id");
+    }
+
+    #[test]
+    fn uses_become_common_table_expressions_with_the_same_parameters() {
+        let mut library = Library::default();
+        library.insert(QueryFile::parse("dates", DATES).unwrap());
+        library.insert(
+            QueryFile::parse(
+                "top",
+                "-- uses: dates\nWITH x AS (SELECT id FROM dates) SELECT * FROM x;",
+            )
+            .unwrap(),
+        );
+        let top = library.get("top").unwrap().clone();
+        let values = BTreeMap::from([("lockdown_id".to_string(), "it's".to_string())]);
+        assert_eq!(
+            library.expand(&top, &values).unwrap(),
+            "WITH dates AS (\nSELECT 'it''s' AS id\n),\n x AS (SELECT id FROM dates) SELECT * FROM x"
+        );
+        let defaults = library.expand(&top, &BTreeMap::new()).unwrap();
+        assert!(defaults.contains("SELECT CAST(NULL AS VARCHAR) AS id"));
+    }
+
+    #[test]
+    fn unknown_and_mistyped_parameters_are_errors() {
+        let mut library = Library::default();
+        library.insert(QueryFile::parse("dates", DATES).unwrap());
+        library.insert(QueryFile::parse("n", "-- param: days integer = 7\nSELECT $days").unwrap());
+        let dates = library.get("dates").unwrap().clone();
+        let unknown = BTreeMap::from([("lockdown".to_string(), "x".to_string())]);
+        assert!(library.expand(&dates, &unknown).is_err());
+        let n = library.get("n").unwrap().clone();
+        let injected = BTreeMap::from([("days".to_string(), "1; DROP TABLE shops".to_string())]);
+        assert!(library.expand(&n, &injected).is_err());
+        assert_eq!(library.expand(&n, &BTreeMap::new()).unwrap(), "SELECT 7");
+    }
+
+    #[test]
+    fn bind_replaces_whole_names_only() {
+        let literals = BTreeMap::from([("a".to_string(), "1".to_string())]);
+        assert_eq!(bind("$a + $ab + $", &literals), "1 + $ab + $");
+    }
+}
