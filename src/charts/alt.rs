@@ -23,6 +23,13 @@ pub fn describe(chart: &Chart) -> String {
     let body = match chart.kind {
         ChartKind::Kpi => chart.kpi.clone().unwrap_or_default(),
         ChartKind::Table => table(chart),
+        ChartKind::EventStudy => match (&chart.x, chart.shaded.first()) {
+            (XAxis::Dates(dates), Some((first, last, _))) => {
+                event_study(chart, dates, *first, *last)
+            }
+            (XAxis::Dates(dates), None) => over_dates(chart, dates),
+            (XAxis::Categories(_), _) => bars(chart),
+        },
         _ => match (&chart.x, chart.shaded.first()) {
             (XAxis::Dates(dates), Some((first, last, _))) => {
                 over_lockdown(chart, dates, *first, *last)
@@ -66,6 +73,89 @@ fn pct(f: f64) -> String {
 
 fn value(v: f64, unit: Unit, lang: Lang) -> String {
     format_value(v, unit, lang)
+}
+
+/// An event study told from its numbers: the gap during the lockdown (mean, lowest,
+/// highest), on how many lockdown days the day's interval and the band for all days lie above
+/// 0, and the mean gap after. The narrower band is the day's interval, the wider the band that
+/// holds for all days at once.
+fn event_study(chart: &Chart, dates: &[NaiveDate], first: NaiveDate, last: NaiveDate) -> String {
+    let en = chart.lang.is_en();
+    let Some(gap) = chart.series.first() else {
+        return String::new();
+    };
+    let width = |b: &super::Band| {
+        let spans: Vec<f64> = b
+            .low
+            .iter()
+            .zip(&b.high)
+            .filter_map(|(l, h)| Some((*h)? - (*l)?))
+            .collect();
+        spans.iter().sum::<f64>() / spans.len().max(1) as f64
+    };
+    let mut bands: Vec<&super::Band> = chart.bands.iter().collect();
+    bands.sort_by(|a, b| width(a).total_cmp(&width(b)));
+    let above = |band: Option<&&super::Band>, i: usize| {
+        band.and_then(|b| b.low.get(i).copied().flatten())
+            .is_some_and(|low| low > 0.0)
+    };
+    let (mut during, mut after) = (Vec::new(), Vec::new());
+    let (mut day_above, mut band_above) = (0, 0);
+    for (i, date) in dates.iter().enumerate() {
+        let Some(v) = gap.values.get(i).copied().flatten() else {
+            continue;
+        };
+        if (first..=last).contains(date) {
+            during.push(v);
+            day_above += usize::from(above(bands.first(), i));
+            band_above += usize::from(bands.len() > 1 && above(bands.last(), i));
+        } else if *date > last {
+            after.push(v);
+        }
+    }
+    let mean = |v: &[f64]| v.iter().sum::<f64>() / v.len() as f64;
+    let number = |v: f64| value(v, chart.unit, chart.lang);
+    if during.is_empty() {
+        return over_dates(chart, dates);
+    }
+    let low = during.iter().copied().fold(f64::INFINITY, f64::min);
+    let high = during.iter().copied().fold(f64::NEG_INFINITY, f64::max);
+    let n = during.len();
+    let mut text = if en {
+        format!(
+            "during the lockdown ({} to {}) the gap was {} a day on average (from {} to {}); \
+             the day's 95% interval was above 0 on {day_above} of {n} days",
+            day(first, chart.lang),
+            day(last, chart.lang),
+            number(mean(&during)),
+            number(low),
+            number(high)
+        )
+    } else {
+        format!(
+            "封控期间（{}至{}）每天平均差距{}（{}至{}）；{n}天中有{day_above}天当天的95%区间高于0",
+            day(first, chart.lang),
+            day(last, chart.lang),
+            number(mean(&during)),
+            number(low),
+            number(high)
+        )
+    };
+    if bands.len() > 1 {
+        text.push_str(&if en {
+            format!(", the band for all days on {band_above}")
+        } else {
+            format!("，同时成立的区间有{band_above}天高于0")
+        });
+    }
+    if !after.is_empty() {
+        text.push_str(&if en {
+            format!("; after it, {} a day on average", number(mean(&after)))
+        } else {
+            format!("；解封后平均每天{}", number(mean(&after)))
+        });
+    }
+    text
 }
 
 /// How one series went through the lockdown.
@@ -661,5 +751,43 @@ mod tests {
             bar_colors: Vec::new(),
         }];
         assert_eq!(describe(&chart), "Recovered online: clinic 25.0%.");
+    }
+
+    #[test]
+    fn an_event_study_says_the_gap_and_where_its_intervals_leave_zero() {
+        // 04-21 .. 05-01, the lockdown 04-23 .. 04-29 (7 days). Gaps during it: 10, 20, 30,
+        // 20, 10, 15, 15: mean 120 / 7 = 17.142… → 17.1; lowest 10, highest 30. The day's
+        // interval (width 10) is above 0 where gap − 5 > 0: all 7 days. The band for all days
+        // (width 30) where gap − 15 > 0: 20, 30, 20 → 3 days. After it (04-30, 05-01): 4
+        // and 6, mean 5.
+        let gaps = [0.0, 1.0, 10.0, 20.0, 30.0, 20.0, 10.0, 15.0, 15.0, 4.0, 6.0];
+        let band = |half: f64, label: &str| crate::charts::Band {
+            label: label.into(),
+            low: gaps.iter().map(|g| Some(g - half)).collect(),
+            high: gaps.iter().map(|g| Some(g + half)).collect(),
+            opacity: 0.3,
+        };
+        for (lang, expected) in [
+            (
+                Lang::En,
+                "Gap: during the lockdown (23 April to 29 April) the gap was 17.1 points a day on \
+                 average (from 10.0 points to 30.0 points); the day's 95% interval was above 0 on \
+                 7 of 7 days, the band for all days on 3; after it, 5.0 points a day on average.",
+            ),
+            (
+                Lang::Zh,
+                "Gap：封控期间（4月23日至4月29日）每天平均差距17.1个百分点（10.0个百分点至30.0个百分点）；\
+                 7天中有7天当天的95%区间高于0，同时成立的区间有3天高于0；解封后平均每天5.0个百分点。",
+            ),
+        ] {
+            let mut chart = Chart::new(ChartKind::EventStudy, lang, "Gap");
+            chart.x = XAxis::Dates(days("2022-04-21", 11));
+            chart.unit = Unit::Points;
+            chart.shaded = vec![(d("2022-04-23"), d("2022-04-29"), String::new())];
+            chart.series = vec![series("gap", &gaps)];
+            // The wide band first, as the dashboard lists it: the order must not matter.
+            chart.bands = vec![band(15.0, "all days"), band(5.0, "the day")];
+            assert_eq!(describe(&chart), expected);
+        }
     }
 }
