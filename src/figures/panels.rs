@@ -83,13 +83,12 @@ impl Study {
                 study.communities.push((id.clone(), zh.clone(), en.clone()));
             }
         }
-        let lockdowns = run_sql(
-            &engine.ctx,
-            "SELECT lockdown_id, local_date(starts_at), local_date(ends_at - INTERVAL '1 microsecond') FROM lockdowns ORDER BY starts_at, lockdown_id",
-        )
-        .await?;
+        // The dates are lockdown_dates.sql's, so the filters and the figures agree.
+        let lockdowns = engine.run("lockdown_dates", &BTreeMap::new()).await?;
+        let first = lockdowns.schema.index_of("first_lockdown_date")?;
+        let last = lockdowns.schema.index_of("last_lockdown_date")?;
         for row in text_rows(&lockdowns) {
-            if let [id, first, last] = row.as_slice()
+            if let (Some(id), Some(first), Some(last)) = (row.first(), row.get(first), row.get(last))
                 && let (Ok(first), Ok(last)) = (first.parse(), last.parse())
             {
                 study.lockdowns.push((id.clone(), first, last));

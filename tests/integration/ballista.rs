@@ -31,20 +31,25 @@ fn parquet_folder(data: &Path, write: fn(&Path)) -> std::path::PathBuf {
 
 /// Rows in the order the query gives them if its outer SELECT sorts, else as a sorted multiset
 /// (a view without ORDER BY may come back in any order on either engine).
-fn comparable(sql: &str, rows: Vec<Vec<V>>) -> Vec<String> {
-    let mut rows: Vec<String> = rows.iter().map(|row| format!("{row:?}")).collect();
+fn comparable(sql: &str, mut rows: Vec<Vec<V>>) -> Vec<Vec<V>> {
     let outer = sql.rsplit_once(')').map_or(sql, |(_, tail)| tail);
     if !outer.contains("ORDER BY") {
-        rows.sort();
+        rows.sort_by_cached_key(|row| format!("{row:?}"));
     }
     rows
+}
+
+/// The same rows, floats equal to nine digits (`V`'s equality): a sum of floats is added in
+/// the order partitions finish, and Ballista's partitions finish in another order.
+fn same_rows(there: &[Vec<V>], here: &[Vec<V>]) -> bool {
+    there.len() == here.len() && there.iter().zip(here).all(|(a, b)| a == b)
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn every_query_file_on_ballista_standalone_equals_the_embedded_engine() {
     // Two fixtures: the WeChat-group figures need members and comparison shops, which the
-    // general district does not have. Every file is compared on both and must give rows on
-    // at least one.
+    // general district does not have. Every file is compared on the general district, and
+    // a file that gives no rows there again on the WeChat district, where it must.
     let zone = chrono_tz::Asia::Shanghai;
     let cluster = yanhuo::engine::cluster::standalone(zone).await.unwrap();
     let library = Library::embedded().unwrap();
@@ -60,6 +65,9 @@ async fn every_query_file_on_ballista_standalone_equals_the_embedded_engine() {
             .await
             .unwrap();
         for file in library.files() {
+            if with_rows.get(&file.name).is_some_and(|n| *n > 0) {
+                continue;
+            }
             let sql = library.expand(file, &BTreeMap::new()).unwrap();
             let here = queries::run_sql(&embedded, &sql).await.unwrap();
             // A plan Ballista cannot finish should fail here by name, not hang the suite.
@@ -75,12 +83,16 @@ async fn every_query_file_on_ballista_standalone_equals_the_embedded_engine() {
                 // measure and shop), so it is compared as a set. On the WeChat district the
                 // embedded engine repeats wechat_by_category_cells' effect_pp rows four
                 // times where Ballista gives each once; not reproduced outside this fixture.
-                here.sort();
-                here.dedup();
-                there.sort();
-                there.dedup();
+                for rows in [&mut here, &mut there] {
+                    rows.sort_by_cached_key(|row| format!("{row:?}"));
+                    rows.dedup();
+                }
             }
-            assert_eq!(there, here, "{} differs on Ballista", file.name);
+            assert!(
+                same_rows(&there, &here),
+                "{} differs on Ballista:\n{there:?}\nembedded:\n{here:?}",
+                file.name
+            );
             *with_rows.entry(file.name.clone()).or_default() += usize::from(!here.is_empty());
         }
     }
