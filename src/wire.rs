@@ -803,7 +803,9 @@ impl Rows {
             let before = self.left;
             let mut data = bytes::BytesMut::new();
             for (i, (column, formatter)) in batch.columns().iter().zip(&formatters).enumerate() {
-                if column.is_null(row) {
+                // A column of the Null type (`SELECT NULL`) keeps no validity bits: its
+                // `is_null` says false, yet every value is NULL.
+                if column.is_null(row) || column.data_type() == &DataType::Null {
                     data.extend_from_slice(&(-1i32).to_be_bytes());
                     continue;
                 }

@@ -501,6 +501,15 @@ const SPECS: &[(&str, &str)] = &[
     ),
     ("pg_enum", "oid:o enumtypid:o enumsortorder:f enumlabel:t"),
     (
+        "pg_opclass",
+        "oid:o opcmethod:o opcname:t opcnamespace:o opcowner:o opcfamily:o opcintype:o \
+         opcdefault:b opckeytype:o",
+    ),
+    (
+        "pg_statistic_ext_data",
+        "stxoid:o stxdinherit:b stxdndistinct:T stxddependencies:T stxdmcv:T stxdexpr:T",
+    ),
+    (
         "pg_range",
         "rngtypid:o rngsubtype:o rngmultitypid:o rngcollation:o rngsubopc:o \
          rngcanonical:t rngsubdiff:t",
@@ -875,6 +884,16 @@ impl Catalog {
         self.tables.iter().any(|(n, _)| *n == name)
     }
 
+    /// Whether a column of that name holds an array in some catalog table (`polroles`).
+    pub fn is_array_column(&self, name: &str) -> bool {
+        SPECS.iter().any(|(_, spec)| {
+            spec.split_whitespace().any(|pair| {
+                pair.split_once(':')
+                    .is_some_and(|(n, kind)| n == name && matches!(kind, "a" | "v" | "w"))
+            })
+        })
+    }
+
     /// Whether `name` is a catalog table without rows.
     pub fn is_empty_table(&self, name: &str) -> bool {
         self.empty.contains(&name)
@@ -1027,6 +1046,11 @@ impl ScalarUDFImpl for Function {
                 &values,
             ))?));
         }
+        if args.number_rows == 0 {
+            return Ok(ColumnarValue::Array(
+                datafusion::arrow::array::new_empty_array(&self.returns),
+            ));
+        }
         let arrays = ColumnarValue::values_to_arrays(&args.args)?;
         let mut out = Vec::with_capacity(args.number_rows);
         for row in 0..args.number_rows {
@@ -1116,6 +1140,31 @@ fn functions(shared: &Arc<Shared>, zone: &str) -> Vec<ScalarUDF> {
             )
         }),
         // `x::regclass::text` and `x::regtype::text`, as the rewrite of the SQL writes them.
+        // `x::regclass` of a value known when the query runs: an OID, or a name.
+        ("yanhuo_regclass", DataType::Int64, |s, _, a| {
+            ScalarValue::Int64(match a.first() {
+                Some(
+                    ScalarValue::Utf8(Some(n))
+                    | ScalarValue::LargeUtf8(Some(n))
+                    | ScalarValue::Utf8View(Some(n)),
+                ) => n
+                    .trim()
+                    .parse()
+                    .ok()
+                    .or_else(|| s.relations.get(&unqualified(n)).copied().or(Some(0))),
+                other => int(other),
+            })
+        }),
+        ("yanhuo_regtype", DataType::Int64, |_, _, a| {
+            ScalarValue::Int64(match a.first() {
+                Some(
+                    ScalarValue::Utf8(Some(n))
+                    | ScalarValue::LargeUtf8(Some(n))
+                    | ScalarValue::Utf8View(Some(n)),
+                ) => n.trim().parse().ok().or_else(|| type_oid(n).or(Some(0))),
+                other => int(other),
+            })
+        }),
         ("yanhuo_regclass_name", DataType::Utf8, |s, _, a| {
             ScalarValue::Utf8(int(a.first()).map(|oid| {
                 s.names
@@ -1170,6 +1219,45 @@ fn functions(shared: &Arc<Shared>, zone: &str) -> Vec<ScalarUDF> {
         }),
         ("pg_get_serial_sequence", DataType::Utf8, |_, _, _| {
             ScalarValue::Utf8(None)
+        }),
+        // pg_proc has no rows: a function of this catalog is never asked about.
+        ("pg_get_function_result", DataType::Utf8, |_, _, _| {
+            ScalarValue::Utf8(None)
+        }),
+        ("pg_get_function_arguments", DataType::Utf8, |_, _, _| {
+            ScalarValue::Utf8(None)
+        }),
+        (
+            "pg_get_function_identity_arguments",
+            DataType::Utf8,
+            |_, _, _| ScalarValue::Utf8(None),
+        ),
+        ("pg_get_functiondef", DataType::Utf8, |_, _, _| {
+            ScalarValue::Utf8(None)
+        }),
+        ("pg_get_ruledef", DataType::Utf8, |_, _, _| {
+            ScalarValue::Utf8(None)
+        }),
+        // Nothing here is published for logical replication.
+        (
+            "pg_relation_is_publishable",
+            DataType::Boolean,
+            |_, _, _| ScalarValue::Boolean(Some(false)),
+        ),
+        ("pg_collation_is_visible", DataType::Boolean, |_, _, _| {
+            ScalarValue::Boolean(Some(true))
+        }),
+        ("pg_opclass_is_visible", DataType::Boolean, |_, _, _| {
+            ScalarValue::Boolean(Some(true))
+        }),
+        // `LIKE p ESCAPE 'c'`, as the rewrite writes it: p with `\\` as its escape.
+        ("yanhuo_like_escape", DataType::Utf8, |_, _, a| {
+            match (text(a.first()), text(a.get(1))) {
+                (Some(pattern), Some(escape)) => {
+                    ScalarValue::Utf8(Some(backslash_escapes(&pattern, &escape)))
+                }
+                _ => ScalarValue::Utf8(None),
+            }
         }),
         ("pg_get_partkeydef", DataType::Utf8, |_, _, _| {
             ScalarValue::Utf8(None)
@@ -1249,6 +1337,30 @@ fn functions(shared: &Arc<Shared>, zone: &str) -> Vec<ScalarUDF> {
     udfs
 }
 
+/// A LIKE pattern whose escape character is `escape`, written with `\\` instead: `pg/_%`
+/// with `/` → `pg\\_%`. A `\\` that escaped nothing is escaped itself.
+fn backslash_escapes(pattern: &str, escape: &str) -> String {
+    let Some(escape) = escape.chars().next() else {
+        // `ESCAPE ''`: nothing escapes, so every backslash is a plain one.
+        return pattern.replace('\\', "\\\\");
+    };
+    let mut out = String::with_capacity(pattern.len());
+    let mut chars = pattern.chars();
+    while let Some(c) = chars.next() {
+        if c == escape {
+            out.push('\\');
+            if let Some(next) = chars.next() {
+                out.push(next);
+            }
+        } else if c == '\\' {
+            out.push_str("\\\\");
+        } else {
+            out.push(c);
+        }
+    }
+    out
+}
+
 fn privilege(_: &Shared, _: &str, args: &[ScalarValue]) -> ScalarValue {
     let wanted = text(args.last()).unwrap_or_default().to_ascii_uppercase();
     let granted = wanted
@@ -1287,6 +1399,15 @@ mod tests {
             Some("decimal(12,2); >= 0")
         );
         assert!(column_descriptions("communities")["households"].contains(">= 0"));
+    }
+
+    #[test]
+    fn like_patterns_get_a_backslash_for_their_own_escape() {
+        // SQLAlchemy's schema filter: `NOT LIKE 'pg/_' || '%' ESCAPE '/'`.
+        assert_eq!(backslash_escapes("pg/_%", "/"), "pg\\_%");
+        assert_eq!(backslash_escapes("a//b", "/"), "a\\/b");
+        assert_eq!(backslash_escapes("a\\b", "/"), "a\\\\b");
+        assert_eq!(backslash_escapes("a\\b", ""), "a\\\\b");
     }
 
     #[test]
