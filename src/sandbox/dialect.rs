@@ -8,7 +8,8 @@
 //!   → `x`, and `x::regclass::text` → its name; `::oid`, `::name`, `::"char"` → int8 or
 //!   text.
 //! - `pg_class` without a schema → `pg_catalog.pg_class`, as Postgres's search path finds it.
-//! - `x = ANY(ARRAY[…])` → `x IN (…)`; `x = ANY(array)` → `array_has(array, x)`.
+//! - `x = ANY(ARRAY[…])` → `x IN (…)`; `x = ANY(array)` → `array_has(array, x)`; `x =
+//!   ANY($1)` compares as text, since drivers send a list as `{a,b}` text or as an array.
 //! - `SELECT … (SELECT col FROM … WHERE <correlated>)`: a scalar subquery that is not
 //!   aggregated gets `max(col)`, since DataFusion decorrelates only aggregated ones; the
 //!   catalog subqueries clients send find at most one row, so the answer is the same. This
@@ -122,14 +123,22 @@ impl VisitorMut for Rewriter<'_> {
                     SelectItem::UnnamedExpr(e) | SelectItem::ExprWithAlias { expr: e, .. } => e,
                     _ => continue,
                 };
-                let _ = visit_expressions_mut(e, |inner| {
-                    if no_rows && is_subquery(inner) {
-                        if let Some(null) = expr("NULL") {
-                            *inner = null;
-                        }
-                    } else {
-                        aggregate_subquery(inner, self.catalog);
+                // Over no rows, an item is never computed: one with a subquery (even under
+                // `unnest`) is NULL whole.
+                if no_rows && contains_subquery(e) {
+                    if let Some(null) = expr("NULL") {
+                        *e = null;
                     }
+                    continue;
+                }
+                let _ = visit_expressions_mut(e, |inner| {
+                    aggregate_subquery(inner, self.catalog);
+                    ControlFlow::<()>::Continue(())
+                });
+            }
+            if let Some(selection) = &mut select.selection {
+                let _ = visit_expressions_mut(selection, |inner| {
+                    aggregate_subquery(inner, self.catalog);
                     ControlFlow::<()>::Continue(())
                 });
             }
@@ -222,6 +231,11 @@ impl VisitorMut for Rewriter<'_> {
                         _ => None,
                     }
                 }
+                // A parameter (pgcli's `relkind = ANY(%s)` with a list) may arrive as
+                // the text `{r,p,f}` or as an array, typed or not: read as text either way.
+                Expr::Value(v) if matches!(v.value, Value::Placeholder(_)) => expr(&format!(
+                    "array_has(yanhuo_text_array({right}), CAST({left} AS TEXT))"
+                )),
                 _ => expr(&format!("array_has({right}, {left})")),
             },
             Expr::Cast {
@@ -276,6 +290,15 @@ impl Rewriter<'_> {
     }
 
     fn cast(&self, inner: &Expr, data_type: &DataType) -> Option<Expr> {
+        // `proargtypes::regtype[]`: an array of OIDs stays one.
+        if let DataType::Array(datafusion::sql::sqlparser::ast::ArrayElemTypeDef::SquareBracket(
+            element,
+            _,
+        )) = data_type
+            && pg_type(element).is_some_and(|t| t.starts_with("reg") || t == "oid")
+        {
+            return Some(inner.clone());
+        }
         let target = match data_type {
             DataType::Text | DataType::Varchar(_) => "text".to_string(),
             other => pg_type(other)?,
@@ -462,6 +485,15 @@ fn field_access(root: &Expr, chain: &[AccessExpr]) -> Option<Expr> {
         };
     }
     expr(&format!("get_field({inner}, '{field}')"))
+}
+
+fn contains_subquery(e: &mut Expr) -> bool {
+    let mut found = false;
+    let _ = visit_expressions_mut(e, |inner| {
+        found |= is_subquery(inner);
+        ControlFlow::<()>::Continue(())
+    });
+    found
 }
 
 fn is_subquery(e: &Expr) -> bool {

@@ -1319,6 +1319,36 @@ fn functions(shared: &Arc<Shared>, zone: &str) -> Vec<ScalarUDF> {
         })
         .collect();
     udfs.push(ScalarUDF::from(Function {
+        name: "yanhuo_text_array",
+        signature: any(Volatility::Immutable),
+        returns: list(DataType::Utf8),
+        body: |_, _, a| {
+            let items: Option<Vec<ScalarValue>> = match a.first() {
+                Some(ScalarValue::List(list)) => {
+                    let values = list.value(0);
+                    (0..values.len())
+                        .map(|i| ScalarValue::try_from_array(&values, i).ok())
+                        .map(|v| Some(ScalarValue::Utf8(text(v.as_ref()))))
+                        .collect()
+                }
+                other => text(other).map(|t| {
+                    text_array(&t)
+                        .into_iter()
+                        .map(|item| ScalarValue::Utf8(Some(item)))
+                        .collect()
+                }),
+            };
+            match items {
+                Some(items) => {
+                    ScalarValue::List(ScalarValue::new_list_nullable(&items, &DataType::Utf8))
+                }
+                None => ScalarValue::Null,
+            }
+        },
+        shared: shared.clone(),
+        zone: zone.to_string(),
+    }));
+    udfs.push(ScalarUDF::from(Function {
         name: "current_schemas",
         signature: any(Volatility::Stable),
         returns: list(DataType::Utf8),
@@ -1359,6 +1389,43 @@ fn backslash_escapes(pattern: &str, escape: &str) -> String {
         }
     }
     out
+}
+
+/// The items of a Postgres array written as text: `{r,p,"a b"}` → r, p, a b.
+fn text_array(text: &str) -> Vec<String> {
+    let inner = text.trim();
+    let inner = inner
+        .strip_prefix('{')
+        .and_then(|t| t.strip_suffix('}'))
+        .unwrap_or(inner);
+    let mut items = Vec::new();
+    let mut item = String::new();
+    let (mut quoted, mut escaped, mut any) = (false, false, false);
+    for c in inner.chars() {
+        match c {
+            _ if escaped => {
+                item.push(c);
+                escaped = false;
+            }
+            '\\' => escaped = true,
+            '"' => {
+                quoted = !quoted;
+                any = true;
+            }
+            ',' if !quoted => {
+                items.push(std::mem::take(&mut item));
+                any = false;
+            }
+            _ => {
+                item.push(c);
+                any = true;
+            }
+        }
+    }
+    if any || !item.is_empty() || !items.is_empty() {
+        items.push(item);
+    }
+    items
 }
 
 fn privilege(_: &Shared, _: &str, args: &[ScalarValue]) -> ScalarValue {
@@ -1408,6 +1475,13 @@ mod tests {
         assert_eq!(backslash_escapes("a//b", "/"), "a\\/b");
         assert_eq!(backslash_escapes("a\\b", "/"), "a\\\\b");
         assert_eq!(backslash_escapes("a\\b", ""), "a\\\\b");
+    }
+
+    #[test]
+    fn text_arrays_are_read_as_postgres_writes_them() {
+        assert_eq!(text_array("{r,p,f}"), ["r", "p", "f"]);
+        assert_eq!(text_array("{\"a b\",\"c,d\"}"), ["a b", "c,d"]);
+        assert_eq!(text_array("{}"), Vec::<String>::new());
     }
 
     #[test]

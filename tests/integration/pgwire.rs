@@ -708,24 +708,17 @@ async fn psql_lists_the_tables_describes_orders_and_the_database() {
         .collect();
     assert_eq!(listed, expected);
 
-    // What `\d orders` lists, asked of the catalog directly: psql's own `\d` still fails
-    // on its `array(SELECT …)` (README, "The Postgres wire").
-    let described = assert_ran(
-        &psql(
-            &server,
-            ANALYST,
-            "SELECT a.attname, pg_catalog.format_type(a.atttypid, a.atttypmod) \
-             FROM pg_catalog.pg_attribute a JOIN pg_catalog.pg_class c ON a.attrelid = c.oid \
-             WHERE c.relname OPERATOR(pg_catalog.~) '^(orders)$' COLLATE pg_catalog.default \
-             AND a.attnum > 0 ORDER BY a.attnum",
-        )
-        .await,
-    );
-    let names: Vec<(String, String)> = described
+    // psql's own `\d orders`: its seven queries (with `array(SELECT …)`, `UNION`s of
+    // publications, `::regclass`) each plan. With -A -t -F, a row is
+    // column,type,collation,nullable,default.
+    let described = assert_ran(&psql(&server, ANALYST, "\\d orders").await);
+    let rows: Vec<(String, String)> = described
         .lines()
         .map(|line| {
-            // `numeric(12,2)` holds the separator itself: split at the first comma only.
-            let (column, kind) = line.split_once(',').unwrap_or((line, ""));
+            // `numeric(12,2)` holds the separator itself: split at the first comma, then
+            // cut the three cells after the type.
+            let (column, rest) = line.split_once(',').unwrap_or((line, ""));
+            let kind = rest.rsplitn(4, ',').last().unwrap_or(rest);
             (column.to_string(), kind.to_string())
         })
         .collect();
@@ -733,8 +726,26 @@ async fn psql_lists_the_tables_describes_orders_and_the_database() {
         .iter()
         .map(|(c, t)| (c.to_string(), t.to_string()))
         .collect();
-    assert_eq!(names, expected, "{described}");
+    assert_eq!(rows, expected, "{described}");
     assert!(!described.contains("customer_ref"));
+
+    // `\d+ orders` adds storage and the description, the column's "type; rule" cell of
+    // docs/DATA.md: amount_cny is `decimal(12,2)` with the rule `>= 0`.
+    let detailed = assert_ran(&psql(&server, ANALYST, "\\d+ orders").await);
+    let amount = detailed
+        .lines()
+        .find(|l| l.starts_with("amount_cny,"))
+        .unwrap_or_default();
+    assert!(amount.ends_with(",decimal(12,2); >= 0"), "{detailed}");
+    assert_eq!(detailed.lines().count(), 6, "{detailed}");
+
+    // `\dn`: the one schema a planner's tables are in, owned by the one role; `\df`: no
+    // functions of the district's own (pg_proc lists none), and psql says so without error.
+    assert_eq!(
+        assert_ran(&psql(&server, ANALYST, "\\dn").await),
+        "public,yanhuo\n"
+    );
+    assert_eq!(assert_ran(&psql(&server, ANALYST, "\\df").await), "");
 
     let databases = assert_ran(&psql(&server, ANALYST, "\\l").await);
     assert!(databases.starts_with("yanhuo,yanhuo,UTF8,"), "{databases}");
@@ -763,6 +774,16 @@ import sqlalchemy as sa
 engine = sa.create_engine(sys.argv[1])
 inspector = sa.inspect(engine)
 out = {"tables": sorted(inspector.get_table_names())}
+# What Superset's table view reads: columns with types and comments, keys and indexes.
+out["columns"] = [
+    [c["name"], str(c["type"]), c["nullable"], c["comment"]]
+    for c in inspector.get_columns("orders")
+]
+out["pk"] = inspector.get_pk_constraint("orders")["constrained_columns"]
+out["fks"] = inspector.get_foreign_keys("orders")
+out["indexes"] = inspector.get_indexes("orders")
+out["schemas"] = inspector.get_schema_names()
+out["comment"] = inspector.get_table_comment("orders")["text"]
 frame = pd.read_sql(
     sa.text(
         "SELECT channel, COUNT(*) AS n FROM orders "
@@ -795,6 +816,40 @@ async fn sqlalchemy_and_pandas_connect_list_tables_and_query_over_both_psycopgs(
         assert_eq!(
             got["tables"],
             serde_json::json!(CONTRACT_TABLES),
+            "{driver}"
+        );
+        // The contract's six visible columns of orders (docs/DATA.md), as SQLAlchemy types
+        // them, with each column's "type; rule" cell as its comment.
+        let columns = got["columns"].as_array().unwrap();
+        let names: Vec<(&str, &str)> = columns
+            .iter()
+            .map(|c| (c[0].as_str().unwrap(), c[1].as_str().unwrap()))
+            .collect();
+        assert_eq!(
+            names,
+            [
+                ("order_id", "TEXT"),
+                ("shop_id", "TEXT"),
+                ("ordered_at", "TIMESTAMP"),
+                ("channel", "TEXT"),
+                ("amount_cny", "NUMERIC(12, 2)"),
+                ("status", "TEXT"),
+            ],
+            "{driver}"
+        );
+        assert_eq!(columns[4][3], "decimal(12,2); >= 0", "{driver}");
+        // The sandbox's tables have no keys or indexes; the inspector says so, not fails.
+        assert_eq!(got["pk"], serde_json::json!([]), "{driver}");
+        assert_eq!(got["fks"], serde_json::json!([]), "{driver}");
+        assert_eq!(got["indexes"], serde_json::json!([]), "{driver}");
+        assert_eq!(
+            got["schemas"],
+            serde_json::json!(["information_schema", "public"]),
+            "{driver}"
+        );
+        assert_eq!(
+            got["comment"],
+            "Orders by channel; only completed orders count as revenue; online = not in_store.",
             "{driver}"
         );
         // s1's completed orders (tests/integration/fixture.rs): in store o1 o2 o4–o9 o12–o15
@@ -936,4 +991,10 @@ async fn pgjdbc_browses_tables_and_columns_and_reuses_a_prepared_statement() {
         .collect();
     let expected: Vec<String> = (1..=6).map(|i| format!("run {i} 22")).collect();
     assert_eq!(runs, expected, "{stdout}");
+    // A schema browser's tree: the three schemas, and orders without a primary key.
+    assert!(
+        lines.contains(&"schemas information_schema,pg_catalog,public"),
+        "{stdout}"
+    );
+    assert!(lines.contains(&"primary key of orders: none"), "{stdout}");
 }
