@@ -626,3 +626,77 @@ fn selects(body: &mut SetExpr) -> Vec<&mut Select> {
         _ => Vec::new(),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn rewritten(sql: &str) -> String {
+        let catalog = Catalog::new(&[], "UTC").unwrap();
+        rewrite(sql, &catalog).unwrap()
+    }
+
+    #[test]
+    fn array_of_a_subquery_is_an_aggregate() {
+        // Over a table with rows: array_agg, ordered as `ORDER BY 1` said.
+        let sql = rewritten("SELECT array(SELECT nspname FROM pg_namespace ORDER BY 1)");
+        assert!(
+            sql.contains(
+                "(SELECT array_agg(nspname ORDER BY nspname) FROM pg_catalog.pg_namespace)"
+            ),
+            "{sql}"
+        );
+        // Over unnest of a column (every array column here is NULL or without rows), and
+        // over a table without rows: NULL.
+        let sql = rewritten(
+            "SELECT array(SELECT 'toast.' || x FROM unnest(tc.reloptions) x) FROM pg_class tc",
+        );
+        assert!(sql.starts_with("SELECT NULL FROM"), "{sql}");
+    }
+
+    #[test]
+    fn a_query_over_an_empty_table_computes_no_subquery() {
+        // psql's policies: pg_policy has no rows, so the item with array(...) is NULL
+        // whole, and `polroles = '{0}'` compares arrays.
+        let sql = rewritten(
+            "SELECT pol.polname, CASE WHEN pol.polroles = '{0}' THEN NULL ELSE \
+             array_to_string(array(SELECT rolname FROM pg_roles WHERE oid = ANY (pol.polroles)), ',') END \
+             FROM pg_catalog.pg_policy pol",
+        );
+        assert!(sql.starts_with("SELECT pol.polname, NULL FROM"), "{sql}");
+        let sql = rewritten("SELECT pol.polroles = '{0}' FROM pg_catalog.pg_policy pol");
+        assert!(sql.contains("pol.polroles = make_array(0)"), "{sql}");
+    }
+
+    #[test]
+    fn union_branches_get_distinct_names() {
+        let sql = rewritten(
+            "SELECT pubname, NULL, NULL FROM pg_publication UNION SELECT pubname, NULL, NULL FROM pg_publication",
+        );
+        assert_eq!(sql.matches("AS \"?column?3\"").count(), 2, "{sql}");
+    }
+
+    #[test]
+    fn expandarray_like_escape_and_field_access() {
+        let sql = rewritten(
+            "SELECT (information_schema._pg_expandarray(i.indkey)).n, \
+             information_schema._pg_expandarray(i.indkey) AS keys FROM pg_index i",
+        );
+        assert!(
+            sql.contains("unnest(generate_series(1, cardinality(i.indkey))), named_struct('x', unnest(i.indkey)"),
+            "{sql}"
+        );
+        let sql = rewritten("SELECT (r.keys).x FROM t r");
+        assert!(sql.contains("get_field(r.keys, 'x')"), "{sql}");
+        let sql = rewritten("SELECT 1 WHERE 'a' NOT LIKE 'pg/_' || '%' ESCAPE '/'");
+        assert!(
+            sql.contains("NOT LIKE yanhuo_like_escape('pg/_' || '%', '/')"),
+            "{sql}"
+        );
+        let sql = rewritten("SELECT relname FROM pg_class WHERE relkind = ANY($1)");
+        assert!(
+            sql.contains("array_has(yanhuo_text_array($1), CAST(relkind AS TEXT))"),
+            "{sql}"
+        );
+    }
+}

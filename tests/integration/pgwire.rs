@@ -998,3 +998,120 @@ async fn pgjdbc_browses_tables_and_columns_and_reuses_a_prepared_statement() {
     );
     assert!(lines.contains(&"primary key of orders: none"), "{stdout}");
 }
+
+/// What pgcli does at start-up: its completion refresher's queries (search path, schemas,
+/// tables, columns, foreign keys, views, types, databases, functions), run here in the
+/// foreground rather than on its background thread, then a completion and a query.
+const PGCLI: &str = r#"
+import json, sys
+from prompt_toolkit.document import Document
+from pgspecial.main import PGSpecial
+from pgcli.pgexecute import PGExecute
+from pgcli.completion_refresher import CompletionRefresher
+
+executor = PGExecute(
+    database="yanhuo", user=sys.argv[2], password=sys.argv[3], host="127.0.0.1",
+    port=int(sys.argv[1]), dsn="",
+)
+done = []
+# What pgcli runs in the background at start-up, run here in the foreground.
+CompletionRefresher()._bg_refresh(executor, PGSpecial(), [done.append], settings={"single_connection": True})
+completer = done[0]
+def complete(text):
+    return sorted({c.text for c in completer.get_completions(Document(text=text, cursor_position=len(text)), None)})
+out = {
+    "tables": [t for t in complete("SELECT * FROM sh") if not t.startswith('"')],
+    "columns": [c for c in complete("SELECT * FROM orders WHERE ") if c.islower()],
+}
+title, cursor, headers, status, *_ = next(executor.run("SELECT count(*) AS n FROM shops"))
+out["count"] = [list(row) for row in cursor]
+print(json.dumps(out, default=str))
+"#;
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn pgcli_starts_and_completes_the_tables_and_columns() {
+    if !available("python3", &["-c", "import pgcli"], "pgcli (pip: pgcli)") {
+        return;
+    }
+    let server = server().await;
+    let out = run_client(
+        "python3",
+        vec![
+            "-c".into(),
+            PGCLI.into(),
+            server.port.to_string(),
+            ANALYST.0.into(),
+            ANALYST.1.into(),
+        ],
+    )
+    .await;
+    let got: serde_json::Value = serde_json::from_str(&assert_ran(&out)).unwrap();
+    // After `FROM sh`, pgcli offers (fuzzily) every relation with "sh" in its name; the
+    // contract's three tables among them.
+    let tables: Vec<&str> = got["tables"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|t| t.as_str())
+        .collect();
+    for table in ["shops", "shop_status", "shop_services"] {
+        assert!(tables.contains(&table), "{got}");
+    }
+    // After `FROM orders WHERE`: the six columns a planner may read, never customer_ref.
+    assert_eq!(
+        got["columns"],
+        serde_json::json!([
+            "amount_cny",
+            "channel",
+            "order_id",
+            "ordered_at",
+            "shop_id",
+            "status"
+        ])
+    );
+    // The hand-built district has seven shops (tests/integration/fixture.rs).
+    assert_eq!(got["count"], serde_json::json!([[7]]));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn show_answers_what_the_session_set() {
+    let server = server().await;
+    let port = server.port;
+    tokio::task::spawn_blocking(move || {
+        let show = |raw: &mut Raw, name: &str| {
+            let answer = raw.query(&format!("SHOW {name}"));
+            assert_eq!(tags(&answer), "TDCZ", "{name}: {answer:?}");
+            answer[1].values()[0].clone().unwrap_or_default()
+        };
+        let mut raw = Raw::login(port, ANALYST);
+        // The defaults: the district's zone, Postgres's own search path.
+        assert_eq!(show(&mut raw, "TimeZone"), "Asia/Shanghai");
+        assert_eq!(show(&mut raw, "search_path"), "\"$user\", public");
+        for sql in [
+            "SET application_name = 'DBeaver 24.1'",
+            "SET TIME ZONE 'UTC'",
+            "SET search_path TO public, pg_catalog",
+            "SET extra_float_digits = 3",
+            "SET SESSION standard_conforming_strings TO on",
+        ] {
+            let answer = raw.query(sql);
+            assert_eq!(tags(&answer), "CZ", "{sql}: {answer:?}");
+        }
+        assert_eq!(show(&mut raw, "application_name"), "DBeaver 24.1");
+        assert_eq!(show(&mut raw, "TimeZone"), "UTC");
+        assert_eq!(show(&mut raw, "timezone"), "UTC");
+        assert_eq!(show(&mut raw, "search_path"), "public, pg_catalog");
+        assert_eq!(show(&mut raw, "extra_float_digits"), "3");
+        assert_eq!(show(&mut raw, "standard_conforming_strings"), "on");
+        // RESET forgets one, DISCARD ALL the rest.
+        assert_eq!(tags(&raw.query("RESET TimeZone")), "CZ");
+        assert_eq!(show(&mut raw, "TimeZone"), "Asia/Shanghai");
+        assert_eq!(tags(&raw.query("DISCARD ALL")), "CZ");
+        assert_eq!(show(&mut raw, "application_name"), "");
+        // Another connection never sees this one's settings.
+        let mut raw = Raw::login(port, ANALYST);
+        assert_eq!(show(&mut raw, "extra_float_digits"), "1");
+    })
+    .await
+    .unwrap();
+}
