@@ -506,6 +506,15 @@ const SPECS: &[(&str, &str)] = &[
          opcdefault:b opckeytype:o",
     ),
     (
+        "pg_auth_members",
+        "oid:o roleid:o member:o grantor:o admin_option:b inherit_option:b set_option:b",
+    ),
+    (
+        "pg_conversion",
+        "oid:o conname:t connamespace:o conowner:o conforencoding:i contoencoding:i \
+         conproc:t condefault:b",
+    ),
+    (
         "pg_statistic_ext_data",
         "stxoid:o stxdinherit:b stxdndistinct:T stxddependencies:T stxdmcv:T stxdexpr:T",
     ),
@@ -1238,6 +1247,14 @@ fn functions(shared: &Arc<Shared>, zone: &str) -> Vec<ScalarUDF> {
         ("pg_get_ruledef", DataType::Utf8, |_, _, _| {
             ScalarValue::Utf8(None)
         }),
+        ("pg_tablespace_location", DataType::Utf8, |_, _, _| utf8("")),
+        // Sizes on disk are not a catalog fact here (Parquet files, maybe remote): unknown.
+        ("pg_database_size", DataType::Int64, |_, _, _| {
+            ScalarValue::Int64(None)
+        }),
+        ("pg_tablespace_size", DataType::Int64, |_, _, _| {
+            ScalarValue::Int64(None)
+        }),
         // Nothing here is published for logical replication.
         (
             "pg_relation_is_publishable",
@@ -1245,6 +1262,9 @@ fn functions(shared: &Arc<Shared>, zone: &str) -> Vec<ScalarUDF> {
             |_, _, _| ScalarValue::Boolean(Some(false)),
         ),
         ("pg_collation_is_visible", DataType::Boolean, |_, _, _| {
+            ScalarValue::Boolean(Some(true))
+        }),
+        ("pg_conversion_is_visible", DataType::Boolean, |_, _, _| {
             ScalarValue::Boolean(Some(true))
         }),
         ("pg_opclass_is_visible", DataType::Boolean, |_, _, _| {
@@ -1268,13 +1288,13 @@ fn functions(shared: &Arc<Shared>, zone: &str) -> Vec<ScalarUDF> {
             |_, _, _| ScalarValue::Utf8(None),
         ),
         ("pg_relation_size", DataType::Int64, |_, _, _| {
-            ScalarValue::Int64(Some(0))
+            ScalarValue::Int64(None)
         }),
         ("pg_total_relation_size", DataType::Int64, |_, _, _| {
-            ScalarValue::Int64(Some(0))
+            ScalarValue::Int64(None)
         }),
         ("pg_table_size", DataType::Int64, |_, _, _| {
-            ScalarValue::Int64(Some(0))
+            ScalarValue::Int64(None)
         }),
         ("pg_size_pretty", DataType::Utf8, |_, _, a| {
             ScalarValue::Utf8(int(a.first()).map(|n| format!("{n} bytes")))
