@@ -601,8 +601,33 @@ fn array_subquery(query: &Query, catalog: &Catalog) -> Option<Expr> {
 /// needs them apart, so a repeated unnamed item gets an alias (clients read such columns
 /// by their place).
 fn unique_names(projection: &mut [SelectItem]) {
+    // DBeaver's `SELECT n.oid, n.* …`: the column named beside its table's wildcard gets
+    // an alias of its own (DataFusion drops an alias that repeats the column's name);
+    // the wildcard still brings `oid`, so a client reading by name finds the same value.
+    let wildcards: Vec<String> = projection
+        .iter()
+        .filter_map(|item| match item {
+            SelectItem::QualifiedWildcard(kind, _) => {
+                Some(kind.to_string().trim_end_matches(".*").to_ascii_lowercase())
+            }
+            SelectItem::Wildcard(_) => Some(String::new()),
+            _ => None,
+        })
+        .collect();
     let mut seen = std::collections::HashSet::new();
     for (i, item) in projection.iter_mut().enumerate() {
+        if let SelectItem::UnnamedExpr(Expr::CompoundIdentifier(parts)) = item
+            && let [table, column] = parts.as_slice()
+            && wildcards
+                .iter()
+                .any(|w| w.is_empty() || *w == table.value.to_ascii_lowercase())
+        {
+            *item = SelectItem::ExprWithAlias {
+                expr: Expr::CompoundIdentifier(parts.clone()),
+                alias: Ident::with_quote('"', format!("?{}?{}", column.value, i + 1)),
+            };
+            continue;
+        }
         if let SelectItem::UnnamedExpr(e) = item {
             let name = e.to_string();
             if !seen.insert(name) {
@@ -650,7 +675,7 @@ mod tests {
         // Over unnest of a column (every array column here is NULL or without rows), and
         // over a table without rows: NULL.
         let sql = rewritten(
-            "SELECT array(SELECT 'toast.' || x FROM unnest(tc.reloptions) x) FROM pg_class tc",
+            "SELECT array(SELECT 'acl ' || x FROM unnest(n.nspacl) x) FROM pg_namespace n",
         );
         assert!(sql.starts_with("SELECT CAST(NULL AS TEXT[]) FROM"), "{sql}");
     }
@@ -675,6 +700,11 @@ mod tests {
             "SELECT pubname, NULL, NULL FROM pg_publication UNION SELECT pubname, NULL, NULL FROM pg_publication",
         );
         assert_eq!(sql.matches("AS \"?column?3\"").count(), 2, "{sql}");
+        let sql = rewritten("SELECT n.oid, n.* FROM pg_namespace n");
+        assert!(
+            sql.starts_with("SELECT n.oid AS \"?oid?1\", n.* FROM"),
+            "{sql}"
+        );
     }
 
     #[test]

@@ -747,6 +747,24 @@ async fn psql_lists_the_tables_describes_orders_and_the_database() {
     );
     assert_eq!(assert_ran(&psql(&server, ANALYST, "\\df").await), "");
 
+    // DBeaver's own catalog reads name a column beside its table's wildcard (`n.oid,
+    // n.*`), which Postgres allows: the schemas with Postgres's OIDs (pg_catalog 11,
+    // public 2200; information_schema's varies in Postgres, 13000 here), owned by role 10.
+    let schemas = assert_ran(
+        &psql(
+            &server,
+            ANALYST,
+            "SELECT n.oid, n.*, d.description FROM pg_catalog.pg_namespace n \
+             LEFT OUTER JOIN pg_catalog.pg_description d ON d.objoid = n.oid \
+             AND d.objsubid = 0 AND d.classoid = 'pg_namespace'::regclass ORDER BY nspname",
+        )
+        .await,
+    );
+    assert_eq!(
+        schemas,
+        "13000,13000,information_schema,10,,\n11,11,pg_catalog,10,,\n2200,2200,public,10,,\n"
+    );
+
     let databases = assert_ran(&psql(&server, ANALYST, "\\l").await);
     assert!(databases.starts_with("yanhuo,yanhuo,UTF8,"), "{databases}");
 
