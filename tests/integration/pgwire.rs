@@ -710,24 +710,17 @@ async fn psql_lists_the_tables_describes_orders_and_the_database() {
         .collect();
     assert_eq!(listed, expected);
 
-    // What `\d orders` lists, asked of the catalog directly: psql's own `\d` still fails
-    // on its `array(SELECT …)` (README, "The Postgres wire").
-    let described = assert_ran(
-        &psql(
-            &server,
-            ANALYST,
-            "SELECT a.attname, pg_catalog.format_type(a.atttypid, a.atttypmod) \
-             FROM pg_catalog.pg_attribute a JOIN pg_catalog.pg_class c ON a.attrelid = c.oid \
-             WHERE c.relname OPERATOR(pg_catalog.~) '^(orders)$' COLLATE pg_catalog.default \
-             AND a.attnum > 0 ORDER BY a.attnum",
-        )
-        .await,
-    );
-    let names: Vec<(String, String)> = described
+    // psql's own `\d orders`: its seven queries (with `array(SELECT …)`, `UNION`s of
+    // publications, `::regclass`) each plan. With -A -t -F, a row is
+    // column,type,collation,nullable,default.
+    let described = assert_ran(&psql(&server, ANALYST, "\\d orders").await);
+    let rows: Vec<(String, String)> = described
         .lines()
         .map(|line| {
-            // `numeric(12,2)` holds the separator itself: split at the first comma only.
-            let (column, kind) = line.split_once(',').unwrap_or((line, ""));
+            // `numeric(12,2)` holds the separator itself: split at the first comma, then
+            // cut the three cells after the type.
+            let (column, rest) = line.split_once(',').unwrap_or((line, ""));
+            let kind = rest.rsplitn(4, ',').last().unwrap_or(rest);
             (column.to_string(), kind.to_string())
         })
         .collect();
@@ -735,8 +728,44 @@ async fn psql_lists_the_tables_describes_orders_and_the_database() {
         .iter()
         .map(|(c, t)| (c.to_string(), t.to_string()))
         .collect();
-    assert_eq!(names, expected, "{described}");
+    assert_eq!(rows, expected, "{described}");
     assert!(!described.contains("customer_ref"));
+
+    // `\d+ orders` adds storage and the description, the column's "type; rule" cell of
+    // docs/DATA.md: amount_cny is `decimal(12,2)` with the rule `>= 0`.
+    let detailed = assert_ran(&psql(&server, ANALYST, "\\d+ orders").await);
+    let amount = detailed
+        .lines()
+        .find(|l| l.starts_with("amount_cny,"))
+        .unwrap_or_default();
+    assert!(amount.ends_with(",decimal(12,2); >= 0"), "{detailed}");
+    assert_eq!(detailed.lines().count(), 6, "{detailed}");
+
+    // `\dn`: the one schema a planner's tables are in, owned by the one role; `\df`: no
+    // functions of the district's own (pg_proc lists none), and psql says so without error.
+    assert_eq!(
+        assert_ran(&psql(&server, ANALYST, "\\dn").await),
+        "public,yanhuo\n"
+    );
+    assert_eq!(assert_ran(&psql(&server, ANALYST, "\\df").await), "");
+
+    // DBeaver's own catalog reads name a column beside its table's wildcard (`n.oid,
+    // n.*`), which Postgres allows: the schemas with Postgres's OIDs (pg_catalog 11,
+    // public 2200; information_schema's varies in Postgres, 13000 here), owned by role 10.
+    let schemas = assert_ran(
+        &psql(
+            &server,
+            ANALYST,
+            "SELECT n.oid, n.*, d.description FROM pg_catalog.pg_namespace n \
+             LEFT OUTER JOIN pg_catalog.pg_description d ON d.objoid = n.oid \
+             AND d.objsubid = 0 AND d.classoid = 'pg_namespace'::regclass ORDER BY nspname",
+        )
+        .await,
+    );
+    assert_eq!(
+        schemas,
+        "13000,13000,information_schema,10,,\n11,11,pg_catalog,10,,\n2200,2200,public,10,,\n"
+    );
 
     let databases = assert_ran(&psql(&server, ANALYST, "\\l").await);
     assert!(databases.starts_with("yanhuo,yanhuo,UTF8,"), "{databases}");
@@ -765,6 +794,16 @@ import sqlalchemy as sa
 engine = sa.create_engine(sys.argv[1])
 inspector = sa.inspect(engine)
 out = {"tables": sorted(inspector.get_table_names())}
+# What Superset's table view reads: columns with types and comments, keys and indexes.
+out["columns"] = [
+    [c["name"], str(c["type"]), c["nullable"], c["comment"]]
+    for c in inspector.get_columns("orders")
+]
+out["pk"] = inspector.get_pk_constraint("orders")["constrained_columns"]
+out["fks"] = inspector.get_foreign_keys("orders")
+out["indexes"] = inspector.get_indexes("orders")
+out["schemas"] = inspector.get_schema_names()
+out["comment"] = inspector.get_table_comment("orders")["text"]
 frame = pd.read_sql(
     sa.text(
         "SELECT channel, COUNT(*) AS n FROM orders "
@@ -797,6 +836,40 @@ async fn sqlalchemy_and_pandas_connect_list_tables_and_query_over_both_psycopgs(
         assert_eq!(
             got["tables"],
             serde_json::json!(CONTRACT_TABLES),
+            "{driver}"
+        );
+        // The contract's six visible columns of orders (docs/DATA.md), as SQLAlchemy types
+        // them, with each column's "type; rule" cell as its comment.
+        let columns = got["columns"].as_array().unwrap();
+        let names: Vec<(&str, &str)> = columns
+            .iter()
+            .map(|c| (c[0].as_str().unwrap(), c[1].as_str().unwrap()))
+            .collect();
+        assert_eq!(
+            names,
+            [
+                ("order_id", "TEXT"),
+                ("shop_id", "TEXT"),
+                ("ordered_at", "TIMESTAMP"),
+                ("channel", "TEXT"),
+                ("amount_cny", "NUMERIC(12, 2)"),
+                ("status", "TEXT"),
+            ],
+            "{driver}"
+        );
+        assert_eq!(columns[4][3], "decimal(12,2); >= 0", "{driver}");
+        // The sandbox's tables have no keys or indexes; the inspector says so, not fails.
+        assert_eq!(got["pk"], serde_json::json!([]), "{driver}");
+        assert_eq!(got["fks"], serde_json::json!([]), "{driver}");
+        assert_eq!(got["indexes"], serde_json::json!([]), "{driver}");
+        assert_eq!(
+            got["schemas"],
+            serde_json::json!(["information_schema", "public"]),
+            "{driver}"
+        );
+        assert_eq!(
+            got["comment"],
+            "Orders by channel; only completed orders count as revenue; online = not in_store.",
             "{driver}"
         );
         // s1's completed orders (tests/integration/fixture.rs): in store o1 o2 o4–o9 o12–o15
@@ -938,4 +1011,127 @@ async fn pgjdbc_browses_tables_and_columns_and_reuses_a_prepared_statement() {
         .collect();
     let expected: Vec<String> = (1..=6).map(|i| format!("run {i} 22")).collect();
     assert_eq!(runs, expected, "{stdout}");
+    // A schema browser's tree: the three schemas, and orders without a primary key.
+    assert!(
+        lines.contains(&"schemas information_schema,pg_catalog,public"),
+        "{stdout}"
+    );
+    assert!(lines.contains(&"primary key of orders: none"), "{stdout}");
+}
+
+/// What pgcli does at start-up: its completion refresher's queries (search path, schemas,
+/// tables, columns, foreign keys, views, types, databases, functions), run here in the
+/// foreground rather than on its background thread, then a completion and a query.
+const PGCLI: &str = r#"
+import json, sys
+from prompt_toolkit.document import Document
+from pgspecial.main import PGSpecial
+from pgcli.pgexecute import PGExecute
+from pgcli.completion_refresher import CompletionRefresher
+
+executor = PGExecute(
+    database="yanhuo", user=sys.argv[2], password=sys.argv[3], host="127.0.0.1",
+    port=int(sys.argv[1]), dsn="",
+)
+done = []
+# What pgcli runs in the background at start-up, run here in the foreground.
+CompletionRefresher()._bg_refresh(executor, PGSpecial(), [done.append], settings={"single_connection": True})
+completer = done[0]
+def complete(text):
+    return sorted({c.text for c in completer.get_completions(Document(text=text, cursor_position=len(text)), None)})
+out = {
+    "tables": [t for t in complete("SELECT * FROM sh") if not t.startswith('"')],
+    "columns": [c for c in complete("SELECT * FROM orders WHERE ") if c.islower()],
+}
+title, cursor, headers, status, *_ = next(executor.run("SELECT count(*) AS n FROM shops"))
+out["count"] = [list(row) for row in cursor]
+print(json.dumps(out, default=str))
+"#;
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn pgcli_starts_and_completes_the_tables_and_columns() {
+    if !available("python3", &["-c", "import pgcli"], "pgcli (pip: pgcli)") {
+        return;
+    }
+    let server = server().await;
+    let out = run_client(
+        "python3",
+        vec![
+            "-c".into(),
+            PGCLI.into(),
+            server.port.to_string(),
+            ANALYST.0.into(),
+            ANALYST.1.into(),
+        ],
+    )
+    .await;
+    let got: serde_json::Value = serde_json::from_str(&assert_ran(&out)).unwrap();
+    // After `FROM sh`, pgcli offers (fuzzily) every relation with "sh" in its name; the
+    // contract's three tables among them.
+    let tables: Vec<&str> = got["tables"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|t| t.as_str())
+        .collect();
+    for table in ["shops", "shop_status", "shop_services"] {
+        assert!(tables.contains(&table), "{got}");
+    }
+    // After `FROM orders WHERE`: the six columns a planner may read, never customer_ref.
+    assert_eq!(
+        got["columns"],
+        serde_json::json!([
+            "amount_cny",
+            "channel",
+            "order_id",
+            "ordered_at",
+            "shop_id",
+            "status"
+        ])
+    );
+    // The hand-built district has seven shops (tests/integration/fixture.rs).
+    assert_eq!(got["count"], serde_json::json!([[7]]));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn show_answers_what_the_session_set() {
+    let server = server().await;
+    let port = server.port;
+    tokio::task::spawn_blocking(move || {
+        let show = |raw: &mut Raw, name: &str| {
+            let answer = raw.query(&format!("SHOW {name}"));
+            assert_eq!(tags(&answer), "TDCZ", "{name}: {answer:?}");
+            answer[1].values()[0].clone().unwrap_or_default()
+        };
+        let mut raw = Raw::login(port, ANALYST);
+        // The defaults: the district's zone, Postgres's own search path.
+        assert_eq!(show(&mut raw, "TimeZone"), "Asia/Shanghai");
+        assert_eq!(show(&mut raw, "search_path"), "\"$user\", public");
+        for sql in [
+            "SET application_name = 'DBeaver 24.1'",
+            "SET TIME ZONE 'UTC'",
+            "SET search_path TO public, pg_catalog",
+            "SET extra_float_digits = 3",
+            "SET SESSION standard_conforming_strings TO on",
+        ] {
+            let answer = raw.query(sql);
+            assert_eq!(tags(&answer), "CZ", "{sql}: {answer:?}");
+        }
+        assert_eq!(show(&mut raw, "application_name"), "DBeaver 24.1");
+        assert_eq!(show(&mut raw, "TimeZone"), "UTC");
+        assert_eq!(show(&mut raw, "timezone"), "UTC");
+        assert_eq!(show(&mut raw, "search_path"), "public, pg_catalog");
+        assert_eq!(show(&mut raw, "extra_float_digits"), "3");
+        assert_eq!(show(&mut raw, "standard_conforming_strings"), "on");
+        // RESET forgets one, DISCARD ALL the rest.
+        assert_eq!(tags(&raw.query("RESET TimeZone")), "CZ");
+        assert_eq!(show(&mut raw, "TimeZone"), "Asia/Shanghai");
+        assert_eq!(tags(&raw.query("DISCARD ALL")), "CZ");
+        assert_eq!(show(&mut raw, "application_name"), "");
+        // Another connection never sees this one's settings.
+        let mut raw = Raw::login(port, ANALYST);
+        assert_eq!(show(&mut raw, "extra_float_digits"), "1");
+    })
+    .await
+    .unwrap();
 }

@@ -501,6 +501,24 @@ const SPECS: &[(&str, &str)] = &[
     ),
     ("pg_enum", "oid:o enumtypid:o enumsortorder:f enumlabel:t"),
     (
+        "pg_opclass",
+        "oid:o opcmethod:o opcname:t opcnamespace:o opcowner:o opcfamily:o opcintype:o \
+         opcdefault:b opckeytype:o",
+    ),
+    (
+        "pg_auth_members",
+        "oid:o roleid:o member:o grantor:o admin_option:b inherit_option:b set_option:b",
+    ),
+    (
+        "pg_conversion",
+        "oid:o conname:t connamespace:o conowner:o conforencoding:i contoencoding:i \
+         conproc:t condefault:b",
+    ),
+    (
+        "pg_statistic_ext_data",
+        "stxoid:o stxdinherit:b stxdndistinct:T stxddependencies:T stxdmcv:T stxdexpr:T",
+    ),
+    (
         "pg_range",
         "rngtypid:o rngsubtype:o rngmultitypid:o rngcollation:o rngsubopc:o \
          rngcanonical:t rngsubdiff:t",
@@ -875,6 +893,16 @@ impl Catalog {
         self.tables.iter().any(|(n, _)| *n == name)
     }
 
+    /// Whether a column of that name holds an array in some catalog table (`polroles`).
+    pub fn is_array_column(&self, name: &str) -> bool {
+        SPECS.iter().any(|(_, spec)| {
+            spec.split_whitespace().any(|pair| {
+                pair.split_once(':')
+                    .is_some_and(|(n, kind)| n == name && matches!(kind, "a" | "v" | "w"))
+            })
+        })
+    }
+
     /// Whether `name` is a catalog table without rows.
     pub fn is_empty_table(&self, name: &str) -> bool {
         self.empty.contains(&name)
@@ -1027,6 +1055,11 @@ impl ScalarUDFImpl for Function {
                 &values,
             ))?));
         }
+        if args.number_rows == 0 {
+            return Ok(ColumnarValue::Array(
+                datafusion::arrow::array::new_empty_array(&self.returns),
+            ));
+        }
         let arrays = ColumnarValue::values_to_arrays(&args.args)?;
         let mut out = Vec::with_capacity(args.number_rows);
         for row in 0..args.number_rows {
@@ -1116,6 +1149,31 @@ fn functions(shared: &Arc<Shared>, zone: &str) -> Vec<ScalarUDF> {
             )
         }),
         // `x::regclass::text` and `x::regtype::text`, as the rewrite of the SQL writes them.
+        // `x::regclass` of a value known when the query runs: an OID, or a name.
+        ("yanhuo_regclass", DataType::Int64, |s, _, a| {
+            ScalarValue::Int64(match a.first() {
+                Some(
+                    ScalarValue::Utf8(Some(n))
+                    | ScalarValue::LargeUtf8(Some(n))
+                    | ScalarValue::Utf8View(Some(n)),
+                ) => n
+                    .trim()
+                    .parse()
+                    .ok()
+                    .or_else(|| s.relations.get(&unqualified(n)).copied().or(Some(0))),
+                other => int(other),
+            })
+        }),
+        ("yanhuo_regtype", DataType::Int64, |_, _, a| {
+            ScalarValue::Int64(match a.first() {
+                Some(
+                    ScalarValue::Utf8(Some(n))
+                    | ScalarValue::LargeUtf8(Some(n))
+                    | ScalarValue::Utf8View(Some(n)),
+                ) => n.trim().parse().ok().or_else(|| type_oid(n).or(Some(0))),
+                other => int(other),
+            })
+        }),
         ("yanhuo_regclass_name", DataType::Utf8, |s, _, a| {
             ScalarValue::Utf8(int(a.first()).map(|oid| {
                 s.names
@@ -1171,6 +1229,56 @@ fn functions(shared: &Arc<Shared>, zone: &str) -> Vec<ScalarUDF> {
         ("pg_get_serial_sequence", DataType::Utf8, |_, _, _| {
             ScalarValue::Utf8(None)
         }),
+        // pg_proc has no rows: a function of this catalog is never asked about.
+        ("pg_get_function_result", DataType::Utf8, |_, _, _| {
+            ScalarValue::Utf8(None)
+        }),
+        ("pg_get_function_arguments", DataType::Utf8, |_, _, _| {
+            ScalarValue::Utf8(None)
+        }),
+        (
+            "pg_get_function_identity_arguments",
+            DataType::Utf8,
+            |_, _, _| ScalarValue::Utf8(None),
+        ),
+        ("pg_get_functiondef", DataType::Utf8, |_, _, _| {
+            ScalarValue::Utf8(None)
+        }),
+        ("pg_get_ruledef", DataType::Utf8, |_, _, _| {
+            ScalarValue::Utf8(None)
+        }),
+        ("pg_tablespace_location", DataType::Utf8, |_, _, _| utf8("")),
+        // Sizes on disk are not a catalog fact here (Parquet files, maybe remote): unknown.
+        ("pg_database_size", DataType::Int64, |_, _, _| {
+            ScalarValue::Int64(None)
+        }),
+        ("pg_tablespace_size", DataType::Int64, |_, _, _| {
+            ScalarValue::Int64(None)
+        }),
+        // Nothing here is published for logical replication.
+        (
+            "pg_relation_is_publishable",
+            DataType::Boolean,
+            |_, _, _| ScalarValue::Boolean(Some(false)),
+        ),
+        ("pg_collation_is_visible", DataType::Boolean, |_, _, _| {
+            ScalarValue::Boolean(Some(true))
+        }),
+        ("pg_conversion_is_visible", DataType::Boolean, |_, _, _| {
+            ScalarValue::Boolean(Some(true))
+        }),
+        ("pg_opclass_is_visible", DataType::Boolean, |_, _, _| {
+            ScalarValue::Boolean(Some(true))
+        }),
+        // `LIKE p ESCAPE 'c'`, as the rewrite writes it: p with `\\` as its escape.
+        ("yanhuo_like_escape", DataType::Utf8, |_, _, a| {
+            match (text(a.first()), text(a.get(1))) {
+                (Some(pattern), Some(escape)) => {
+                    ScalarValue::Utf8(Some(backslash_escapes(&pattern, &escape)))
+                }
+                _ => ScalarValue::Utf8(None),
+            }
+        }),
         ("pg_get_partkeydef", DataType::Utf8, |_, _, _| {
             ScalarValue::Utf8(None)
         }),
@@ -1180,13 +1288,13 @@ fn functions(shared: &Arc<Shared>, zone: &str) -> Vec<ScalarUDF> {
             |_, _, _| ScalarValue::Utf8(None),
         ),
         ("pg_relation_size", DataType::Int64, |_, _, _| {
-            ScalarValue::Int64(Some(0))
+            ScalarValue::Int64(None)
         }),
         ("pg_total_relation_size", DataType::Int64, |_, _, _| {
-            ScalarValue::Int64(Some(0))
+            ScalarValue::Int64(None)
         }),
         ("pg_table_size", DataType::Int64, |_, _, _| {
-            ScalarValue::Int64(Some(0))
+            ScalarValue::Int64(None)
         }),
         ("pg_size_pretty", DataType::Utf8, |_, _, a| {
             ScalarValue::Utf8(int(a.first()).map(|n| format!("{n} bytes")))
@@ -1231,6 +1339,36 @@ fn functions(shared: &Arc<Shared>, zone: &str) -> Vec<ScalarUDF> {
         })
         .collect();
     udfs.push(ScalarUDF::from(Function {
+        name: "yanhuo_text_array",
+        signature: any(Volatility::Immutable),
+        returns: list(DataType::Utf8),
+        body: |_, _, a| {
+            let items: Option<Vec<ScalarValue>> = match a.first() {
+                Some(ScalarValue::List(list)) => {
+                    let values = list.value(0);
+                    (0..values.len())
+                        .map(|i| ScalarValue::try_from_array(&values, i).ok())
+                        .map(|v| Some(ScalarValue::Utf8(text(v.as_ref()))))
+                        .collect()
+                }
+                other => text(other).map(|t| {
+                    text_array(&t)
+                        .into_iter()
+                        .map(|item| ScalarValue::Utf8(Some(item)))
+                        .collect()
+                }),
+            };
+            match items {
+                Some(items) => {
+                    ScalarValue::List(ScalarValue::new_list_nullable(&items, &DataType::Utf8))
+                }
+                None => ScalarValue::Null,
+            }
+        },
+        shared: shared.clone(),
+        zone: zone.to_string(),
+    }));
+    udfs.push(ScalarUDF::from(Function {
         name: "current_schemas",
         signature: any(Volatility::Stable),
         returns: list(DataType::Utf8),
@@ -1247,6 +1385,67 @@ fn functions(shared: &Arc<Shared>, zone: &str) -> Vec<ScalarUDF> {
         zone: zone.to_string(),
     }));
     udfs
+}
+
+/// A LIKE pattern whose escape character is `escape`, written with `\\` instead: `pg/_%`
+/// with `/` → `pg\\_%`. A `\\` that escaped nothing is escaped itself.
+fn backslash_escapes(pattern: &str, escape: &str) -> String {
+    let Some(escape) = escape.chars().next() else {
+        // `ESCAPE ''`: nothing escapes, so every backslash is a plain one.
+        return pattern.replace('\\', "\\\\");
+    };
+    let mut out = String::with_capacity(pattern.len());
+    let mut chars = pattern.chars();
+    while let Some(c) = chars.next() {
+        if c == escape {
+            out.push('\\');
+            if let Some(next) = chars.next() {
+                out.push(next);
+            }
+        } else if c == '\\' {
+            out.push_str("\\\\");
+        } else {
+            out.push(c);
+        }
+    }
+    out
+}
+
+/// The items of a Postgres array written as text: `{r,p,"a b"}` → r, p, a b.
+fn text_array(text: &str) -> Vec<String> {
+    let inner = text.trim();
+    let inner = inner
+        .strip_prefix('{')
+        .and_then(|t| t.strip_suffix('}'))
+        .unwrap_or(inner);
+    let mut items = Vec::new();
+    let mut item = String::new();
+    let (mut quoted, mut escaped, mut any) = (false, false, false);
+    for c in inner.chars() {
+        match c {
+            _ if escaped => {
+                item.push(c);
+                escaped = false;
+            }
+            '\\' => escaped = true,
+            '"' => {
+                quoted = !quoted;
+                any = true;
+            }
+            ',' if !quoted => {
+                items.push(std::mem::take(&mut item));
+                any = false;
+            }
+            _ => {
+                item.push(c);
+                any = true;
+            }
+        }
+    }
+    if any || !item.is_empty() || !items.is_empty() {
+        items.push(item);
+    }
+    items
 }
 
 fn privilege(_: &Shared, _: &str, args: &[ScalarValue]) -> ScalarValue {
@@ -1287,6 +1486,22 @@ mod tests {
             Some("decimal(12,2); >= 0")
         );
         assert!(column_descriptions("communities")["households"].contains(">= 0"));
+    }
+
+    #[test]
+    fn like_patterns_get_a_backslash_for_their_own_escape() {
+        // SQLAlchemy's schema filter: `NOT LIKE 'pg/_' || '%' ESCAPE '/'`.
+        assert_eq!(backslash_escapes("pg/_%", "/"), "pg\\_%");
+        assert_eq!(backslash_escapes("a//b", "/"), "a\\/b");
+        assert_eq!(backslash_escapes("a\\b", "/"), "a\\\\b");
+        assert_eq!(backslash_escapes("a\\b", ""), "a\\\\b");
+    }
+
+    #[test]
+    fn text_arrays_are_read_as_postgres_writes_them() {
+        assert_eq!(text_array("{r,p,f}"), ["r", "p", "f"]);
+        assert_eq!(text_array("{\"a b\",\"c,d\"}"), ["a b", "c,d"]);
+        assert_eq!(text_array("{}"), Vec::<String>::new());
     }
 
     #[test]

@@ -14,10 +14,13 @@
 //! is read before a login succeeds, and a FATAL ends the connection.
 //!
 //! Clients open sessions with chatter that changes nothing here (`SET extra_float_digits`,
-//! `BEGIN`, `DISCARD ALL`): it is acknowledged and ignored, since every statement is read
-//! only and no session setting reaches the sandbox. `SHOW` answers the settings drivers ask
-//! for from [`postgres::SETTINGS`], whatever a `SET` said. A query string holds one statement: a
-//! second one would otherwise hide behind a `SET` that is acknowledged unread.
+//! `BEGIN`, `DISCARD ALL`): it is acknowledged, since every statement is read only and no
+//! session setting reaches the sandbox. A `SET name = value` is remembered for the
+//! connection, so a later `SHOW name` answers what was set (`RESET` and `DISCARD ALL`
+//! forget); other settings come from [`postgres::SETTINGS`]. Nothing else reads a `SET`:
+//! values keep the district's zone (each timestamp carries its offset), names resolve in
+//! `public`. A query string holds one statement: a second one would otherwise hide behind
+//! a `SET` that is acknowledged unread.
 
 mod binary;
 
@@ -233,15 +236,120 @@ fn show(sql: &str) -> Option<String> {
         .then(|| rest.trim().trim_matches('"').to_string())
 }
 
-/// `SHOW name`'s one row, with the column named as Postgres names it.
-fn show_result(name: &str, zone: &str) -> PgWireResult<QueryResult> {
-    let value = postgres::setting(name, zone).ok_or_else(|| {
-        user_error(
-            "ERROR",
-            "42704",
-            format!("unrecognized configuration parameter \"{name}\""),
-        )
-    })?;
+/// What this connection's `SET`s said, by [`setting_key`]; `SHOW` answers from it first.
+/// Nothing else reads it: the sandbox's zone, search path and number format stay.
+#[derive(Default)]
+struct SessionSettings(std::sync::Mutex<BTreeMap<String, String>>);
+
+/// A setting's name as `SET` and `SHOW` match it: `TimeZone`, `time zone` → `timezone`.
+fn setting_key(name: &str) -> String {
+    let key = name
+        .trim()
+        .trim_matches('"')
+        .to_ascii_lowercase()
+        .replace(' ', "_");
+    match key.as_str() {
+        "time_zone" => "timezone".into(),
+        "transaction_isolation_level" => "transaction_isolation".into(),
+        _ => key,
+    }
+}
+
+/// `SET [SESSION | LOCAL] name { TO | = } value` as (name, value), the value as `SHOW`
+/// writes it (`'UTC'` → `UTC`, `"$user", public` kept); None for other `SET`s
+/// (`SET SESSION CHARACTERISTICS …`, `SET TRANSACTION …`), which change nothing.
+fn parse_set(sql: &str) -> Option<(String, String)> {
+    let sql = sql.trim().trim_end_matches(';').trim();
+    let rest = sql
+        .get(..3)
+        .filter(|w| w.eq_ignore_ascii_case("SET"))
+        .map(|_| &sql[3..])?;
+    let mut rest = rest.trim_start();
+    for scope in ["SESSION ", "LOCAL "] {
+        if rest.len() > scope.len() && rest[..scope.len()].eq_ignore_ascii_case(scope) {
+            rest = rest[scope.len()..].trim_start();
+        }
+    }
+    let lower = rest.to_ascii_lowercase();
+    let (name, value) = if lower.starts_with("time zone ") {
+        ("timezone".to_string(), &rest["time zone ".len()..])
+    } else {
+        let end = rest.find(|c: char| c.is_whitespace() || c == '=')?;
+        let (name, after) = rest.split_at(end);
+        let after = after.trim_start();
+        let value = if let Some(v) = after.strip_prefix('=') {
+            v
+        } else if after.len() > 3 && after[..3].eq_ignore_ascii_case("TO ") {
+            &after[3..]
+        } else {
+            return None;
+        };
+        (setting_key(name), value)
+    };
+    let value = value
+        .split(',')
+        .map(|part| {
+            let part = part.trim();
+            part.strip_prefix('\'')
+                .and_then(|p| p.strip_suffix('\''))
+                .map_or_else(|| part.to_string(), |p| p.replace("''", "'"))
+        })
+        .collect::<Vec<_>>()
+        .join(", ");
+    Some((name, value))
+}
+
+/// Remembers a `SET`, forgets on `RESET` and `DISCARD ALL`.
+fn remember(client: &impl ClientInfo, sql: &str) {
+    let settings = client
+        .session_extensions()
+        .get_or_insert_with(SessionSettings::default);
+    let Ok(mut map) = settings.0.lock() else {
+        return;
+    };
+    let words: Vec<String> = sql
+        .trim()
+        .trim_end_matches(';')
+        .split_whitespace()
+        .map(str::to_ascii_lowercase)
+        .collect();
+    match words
+        .iter()
+        .map(String::as_str)
+        .collect::<Vec<_>>()
+        .as_slice()
+    {
+        ["discard", ..] | ["reset", "all"] => map.clear(),
+        ["reset", name @ ..] => {
+            map.remove(&setting_key(&name.join(" ")));
+        }
+        _ => {
+            if let Some((name, value)) = parse_set(sql) {
+                map.insert(name, value);
+            }
+        }
+    }
+}
+
+/// The session's own value of `name`, if a `SET` gave it one.
+fn session_setting(client: &impl ClientInfo, name: &str) -> Option<String> {
+    let settings = client.session_extensions().get::<SessionSettings>()?;
+    let map = settings.0.lock().ok()?;
+    map.get(&setting_key(name)).cloned()
+}
+
+/// `SHOW name`'s one row, with the column named as Postgres names it: the session's
+/// value if it set one, else the server's.
+fn show_result(name: &str, zone: &str, session: Option<String>) -> PgWireResult<QueryResult> {
+    let value = session
+        .or_else(|| postgres::setting(name, zone))
+        .ok_or_else(|| {
+            user_error(
+                "ERROR",
+                "42704",
+                format!("unrecognized configuration parameter \"{name}\""),
+            )
+        })?;
     let mut column = name.trim().to_ascii_lowercase().replace(' ', "_");
     if column == "transaction_isolation_level" {
         column = "transaction_isolation".into();
@@ -422,6 +530,7 @@ fn chatter(sql: &str) -> Option<&'static str> {
         "ROLLBACK" | "ABORT" => "ROLLBACK",
         "DISCARD" => "DISCARD ALL",
         "DEALLOCATE" => "DEALLOCATE",
+        "RESET" => "RESET",
         _ => return None,
     })
 }
@@ -429,6 +538,7 @@ fn chatter(sql: &str) -> Option<&'static str> {
 impl Handler {
     async fn run(
         &self,
+        client: &(impl ClientInfo + Sync),
         sql: &str,
         params: &BTreeMap<String, ScalarValue>,
         formats: &Format,
@@ -438,7 +548,7 @@ impl Handler {
         if let Some(name) = show(sql) {
             let zone = loaded.engine.settings.zone.name();
             return Ok(encode(
-                show_result(&name, zone)?,
+                show_result(&name, zone, session_setting(client, &name))?,
                 sandbox.limits.memory,
                 formats,
             ));
@@ -471,7 +581,7 @@ impl Handler {
         if let Some(name) = show(sql) {
             let zone = loaded.engine.settings.zone.name();
             return Ok((
-                fields(&show_result(&name, zone)?.schema, formats),
+                fields(&show_result(&name, zone, None)?.schema, formats),
                 Vec::new(),
             ));
         }
@@ -501,10 +611,11 @@ impl SimpleQueryHandler for Handler {
         require_login(client)?;
         one_statement(query)?;
         if let Some(tag) = chatter(query) {
+            remember(client, query);
             return Ok(vec![Response::Execution(Tag::new(tag))]);
         }
         Ok(vec![Response::Query(
-            self.run(query, &BTreeMap::new(), &Format::UnifiedText)
+            self.run(client, query, &BTreeMap::new(), &Format::UnifiedText)
                 .await?,
         )])
     }
@@ -617,6 +728,7 @@ impl ExtendedQueryHandler for Handler {
         let sql = &portal.statement.statement;
         one_statement(sql)?;
         if let Some(tag) = chatter(sql) {
+            remember(client, sql);
             return Ok(Response::Execution(Tag::new(tag)));
         }
         // A binary parameter is read by its type: the one the client declared, else the
@@ -638,7 +750,8 @@ impl ExtendedQueryHandler for Handler {
         };
         let params = parameters(portal, &described)?;
         Ok(Response::Query(
-            self.run(sql, &params, &portal.result_column_format).await?,
+            self.run(client, sql, &params, &portal.result_column_format)
+                .await?,
         ))
     }
 }
@@ -803,7 +916,9 @@ impl Rows {
             let before = self.left;
             let mut data = bytes::BytesMut::new();
             for (i, (column, formatter)) in batch.columns().iter().zip(&formatters).enumerate() {
-                if column.is_null(row) {
+                // A column of the Null type (`SELECT NULL`) keeps no validity bits: its
+                // `is_null` says false, yet every value is NULL.
+                if column.is_null(row) || column.data_type() == &DataType::Null {
                     data.extend_from_slice(&(-1i32).to_be_bytes());
                     continue;
                 }
@@ -941,6 +1056,36 @@ mod tests {
         assert_eq!(chatter("SELECT 1"), None);
         assert!(one_statement("SET x = 1; SELECT 1").is_err());
         assert!(one_statement("SELECT 1;").is_ok());
+    }
+
+    #[test]
+    fn set_is_read_as_postgres_reads_it() {
+        let set = |sql: &str| parse_set(sql).map(|(n, v)| format!("{n}={v}"));
+        assert_eq!(
+            set("SET extra_float_digits = 3").as_deref(),
+            Some("extra_float_digits=3")
+        );
+        assert_eq!(
+            set("set TimeZone TO 'UTC';").as_deref(),
+            Some("timezone=UTC")
+        );
+        assert_eq!(
+            set("SET TIME ZONE 'Asia/Shanghai'").as_deref(),
+            Some("timezone=Asia/Shanghai")
+        );
+        assert_eq!(
+            set("SET SESSION search_path TO \"$user\", public").as_deref(),
+            Some("search_path=\"$user\", public")
+        );
+        assert_eq!(
+            set("SET application_name='it''s'").as_deref(),
+            Some("application_name=it's")
+        );
+        assert_eq!(
+            set("SET SESSION CHARACTERISTICS AS TRANSACTION READ ONLY"),
+            None
+        );
+        assert_eq!(setting_key("TimeZone"), "timezone");
     }
 
     #[test]

@@ -1,6 +1,6 @@
 // pgjdbc (the driver inside DBeaver and Metabase) against `serve --pg-addr`: the schema a
-// browser shows, and a prepared statement run six times (the fifth switches pgjdbc to a
-// named server-side statement). Run as `java -cp postgresql.jar Check.java URL USER PASSWORD`;
+// browser shows (schemas, tables, columns, primary keys), and a prepared statement run six
+// times (the fifth switches pgjdbc to a named server-side statement). Run as `java -cp postgresql.jar Check.java URL USER PASSWORD`;
 // prints what it saw, one fact a line, for the Rust test to compare.
 import java.sql.*;
 
@@ -24,6 +24,20 @@ public class Check {
                     System.out.println("column " + rs.getString("COLUMN_NAME") + " " + rs.getString("TYPE_NAME")
                         + " " + rs.getInt("DATA_TYPE") + " " + rs.getString("REMARKS"));
                 }
+            }
+            try (ResultSet rs = meta.getSchemas()) {
+                StringBuilder names = new StringBuilder();
+                while (rs.next()) {
+                    names.append(names.length() == 0 ? "" : ",").append(rs.getString("TABLE_SCHEM"));
+                }
+                System.out.println("schemas " + names);
+            }
+            try (ResultSet rs = meta.getPrimaryKeys(null, "public", "orders")) {
+                StringBuilder keys = new StringBuilder();
+                while (rs.next()) {
+                    keys.append(keys.length() == 0 ? "" : ",").append(rs.getString("COLUMN_NAME"));
+                }
+                System.out.println("primary key of orders: " + (keys.length() == 0 ? "none" : keys));
             }
             try (PreparedStatement st = conn.prepareStatement(
                     "SELECT COUNT(*) AS n FROM orders WHERE shop_id = ? AND status = 'completed'")) {
