@@ -88,7 +88,8 @@ impl Study {
         let first = lockdowns.schema.index_of("first_lockdown_date")?;
         let last = lockdowns.schema.index_of("last_lockdown_date")?;
         for row in text_rows(&lockdowns) {
-            if let (Some(id), Some(first), Some(last)) = (row.first(), row.get(first), row.get(last))
+            if let (Some(id), Some(first), Some(last)) =
+                (row.first(), row.get(first), row.get(last))
                 && let (Ok(first), Ok(last)) = (first.parse(), last.parse())
             {
                 study.lockdowns.push((id.clone(), first, last));

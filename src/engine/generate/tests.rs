@@ -12,13 +12,7 @@ use datafusion::parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
 
 use super::*;
 
-fn tiny(
-    dir: &Path,
-    shops: usize,
-    seed: u64,
-    from: NaiveDate,
-    to: NaiveDate,
-) -> GenerateSummary {
+fn tiny(dir: &Path, shops: usize, seed: u64, from: NaiveDate, to: NaiveDate) -> GenerateSummary {
     let mut opts = GenerateOptions::new(shops, seed, dir);
     opts.from = from;
     opts.to = to;
