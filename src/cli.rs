@@ -290,6 +290,10 @@ pub struct GenerateArgs {
     /// Last date of orders and footfall.
     #[arg(long, default_value = "2022-06-30")]
     pub to: NaiveDate,
+    /// How much of the planted WeChat-group effect to plant (sample-data/README.md): 1 as
+    /// written, 0 for none (the coverage study in bench/ compares the two).
+    #[arg(long, default_value_t = 1.0)]
+    pub plant: f64,
 }
 
 pub async fn run(cli: Cli) -> Result<()> {
@@ -474,6 +478,7 @@ pub async fn run(cli: Cli) -> Result<()> {
                 to: args.to,
                 zone: settings.zone,
                 progress: std::io::stderr().is_terminal(),
+                plant: args.plant,
             };
             let summary = generate::generate(&options)?;
             println!("{summary}");

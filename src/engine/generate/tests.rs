@@ -512,3 +512,56 @@ fn regenerating_replaces_an_earlier_district() {
     let parts: Vec<_> = fs::read_dir(dir.join("orders")).unwrap().collect();
     assert_eq!(parts.len(), 1, "old months are gone");
 }
+
+#[test]
+fn without_the_plant_the_same_seed_loses_only_the_members_group_orders() {
+    let (with, without) = (tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap());
+    let (from, to) = (district::date(2022, 4, 16), district::date(2022, 5, 6));
+    tiny(&with.path().join("d"), 60, 3, from, to);
+    let mut opts = GenerateOptions::new(60, 3, without.path().join("d"));
+    (opts.from, opts.to, opts.plant) = (from, to, 0.0);
+    generate(&opts).expect("generate");
+    for table in TABLES.iter().filter(|t| **t != "orders") {
+        assert_eq!(
+            read(&with.path().join("d"), table),
+            read(&without.path().join("d"), table),
+            "{table}"
+        );
+    }
+    // Every order of the unplanted district is in the planted one (same shop, instant,
+    // channel and amount); what the plant adds is WeChat-group orders alone.
+    let orders = |dir: &Path| -> Vec<(String, String)> {
+        let batches = read(dir, "orders");
+        let shops = strings(&batches, "shop_id");
+        let channels = strings(&batches, "channel");
+        let at = values::<TimestampMicrosecondType>(&batches, "ordered_at");
+        let amounts = values::<Decimal128Type>(&batches, "amount_cny");
+        (0..shops.len())
+            .map(|i| {
+                (
+                    format!("{:?} {:?} {:?}", shops[i], at[i], amounts[i]),
+                    channels[i].clone().unwrap_or_default(),
+                )
+            })
+            .collect()
+    };
+    let planted = orders(&with.path().join("d"));
+    let plain = orders(&without.path().join("d"));
+    let mut left: HashMap<(String, String), usize> = HashMap::new();
+    for order in &planted {
+        *left.entry(order.clone()).or_default() += 1;
+    }
+    for order in &plain {
+        let n = left
+            .get_mut(order)
+            .expect("an unplanted order is in the planted district");
+        *n -= 1;
+    }
+    let extra: Vec<&String> = left
+        .iter()
+        .filter(|(_, n)| **n > 0)
+        .map(|((_, channel), _)| channel)
+        .collect();
+    assert!(planted.len() > plain.len(), "the plant adds orders");
+    assert!(extra.iter().all(|c| *c == "wechat_group"), "{extra:?}");
+}
