@@ -19,22 +19,12 @@ import argparse
 import json
 import os
 import statistics
-import subprocess
 import sys
 import time
 
 import duckdb
 
-def yanhuo(binary, data, *args):
-    out = subprocess.run(
-        [binary, "--data", data, *args],
-        check=True,
-        capture_output=True,
-        text=True,
-        env={**os.environ, "YANHUO_LOG": "warn"},
-    )
-    return out.stdout
-
+from yanhuo_cli import yanhuo
 
 def register(con, data):
     """Each table of the data folder as a DuckDB view over the same files: TABLE/ of Parquet
@@ -77,7 +67,7 @@ def main():
     parser.add_argument("--memory-limit", default="4GB")
     args = parser.parse_args()
 
-    report = json.loads(yanhuo(args.binary, args.data, "bench", "--json", "--runs", str(args.runs)))
+    report = json.loads(yanhuo(args.binary, "--data", args.data, "bench", "--json", "--runs", str(args.runs)))
     ours = {q["name"]: q for q in report["queries"]}
 
     con = duckdb.connect()
@@ -98,9 +88,9 @@ def main():
     worst = 0.0
     # The figures `yanhuo bench` times (src/bench.rs holds the one list).
     for name in ours:
-        sql = yanhuo(args.binary, args.data, "query", name, "--print-sql")
+        sql = yanhuo(args.binary, "--data", args.data, "query", name, "--print-sql")
         expected_rows = len(
-            yanhuo(args.binary, args.data, "query", name, "--format", "csv").splitlines()
+            yanhuo(args.binary, "--data", args.data, "query", name, "--format", "csv").splitlines()
         ) - 1
         rows, cold, warm = timed(con, sql, args.runs)
         if rows != expected_rows:

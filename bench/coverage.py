@@ -18,21 +18,11 @@ import argparse
 import csv
 import io
 import os
-import subprocess
 import sys
 import tempfile
 import time
 
-
-def yanhuo(binary, *args):
-    out = subprocess.run(
-        [binary, *args],
-        check=True,
-        capture_output=True,
-        text=True,
-        env={**os.environ, "YANHUO_LOG": "warn"},
-    )
-    return out.stdout
+from yanhuo_cli import yanhuo
 
 
 def effects(binary, data):

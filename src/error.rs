@@ -42,7 +42,7 @@ pub enum Error {
     #[error("setting {name}: {message}")]
     Setting { name: String, message: String },
 
-    /// Untrusted SQL the sandbox will not run (sandbox.rs): a second statement, a write, a file.
+    /// Untrusted SQL the sandbox will not run (serve/sandbox): a second statement, a write, a file.
     #[error("{0}")]
     Refused(String),
 

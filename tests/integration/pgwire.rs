@@ -603,7 +603,7 @@ async fn a_result_larger_than_the_memory_limit_as_text_is_refused_on_the_wire() 
 
         // 300,000 rows: 2.4 MB of rows, over the 1 MiB pool, which the sandbox counts the
         // rows it keeps against; it refuses before the wire formats any text. (The wire's own
-        // text budget, for text larger than its rows, is tested in `wire.rs`.)
+        // text budget, for text larger than its rows, is tested in `serve/wire/tests.rs`.)
         let answer = raw.query("SELECT value FROM generate_series(1, 300000)");
         assert_eq!(tags(&answer), "EZ", "{answer:?}");
         let (severity, code, message) = answer[0].error();
