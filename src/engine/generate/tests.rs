@@ -565,3 +565,18 @@ fn without_the_plant_the_same_seed_loses_only_the_members_group_orders() {
     assert!(planted.len() > plain.len(), "the plant adds orders");
     assert!(extra.iter().all(|c| *c == "wechat_group"), "{extra:?}");
 }
+
+#[test]
+fn a_plant_out_of_range_is_refused_by_name_before_anything_is_written() {
+    let tmp = tempfile::tempdir().unwrap();
+    for (plant, shown) in [(-1.0, "-1"), (10.5, "10.5"), (f64::NAN, "NaN")] {
+        let mut opts = GenerateOptions::new(5, 1, tmp.path().join("d"));
+        opts.plant = plant;
+        let message = generate(&opts).unwrap_err().to_string();
+        assert_eq!(
+            message,
+            format!("parameter plant: {shown}: give a scale from 0 (nothing planted) to 10")
+        );
+        assert!(!tmp.path().join("d").exists());
+    }
+}
