@@ -5,20 +5,19 @@
 -- param: lockdown_id text = NULL | the lockdown studied; empty: the earliest
 -- param: community_id text = NULL | only this community; empty: all
 -- param: category text = NULL | only this category of shop; empty: all
--- uses: study_dates
+-- uses: study_dates, shop_day_channels
 -- cells: daily_channels_cells
 WITH daily AS (
     SELECT
-        local_date(o.ordered_at) AS date,
-        o.channel,
-        SUM(o.amount_cny) AS revenue_cny,
-        COUNT(*) AS orders
-    FROM orders o
-    JOIN shops s ON s.shop_id = o.shop_id
-    WHERE o.status = 'completed'
-      AND ($community_id IS NULL OR s.community_id = $community_id)
+        k.date,
+        k.channel,
+        SUM(k.revenue_cny) AS revenue_cny,
+        SUM(k.orders) AS orders
+    FROM shop_day_channels k
+    JOIN shops s ON s.shop_id = k.shop_id
+    WHERE ($community_id IS NULL OR s.community_id = $community_id)
       AND ($category IS NULL OR s.category = $category)
-    GROUP BY local_date(o.ordered_at), o.channel
+    GROUP BY k.date, k.channel
 )
 SELECT
     d.date,

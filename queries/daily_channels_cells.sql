@@ -6,11 +6,9 @@
 -- param: category text = NULL | only this category of shop; empty: all
 -- keys: date, channel
 -- totals: channel
-SELECT local_date(o.ordered_at) AS date, o.channel, o.shop_id,
-       CAST(SUM(o.amount_cny) AS DOUBLE) AS weight
-FROM orders o
-JOIN shops s ON s.shop_id = o.shop_id
-WHERE o.status = 'completed'
-  AND ($community_id IS NULL OR s.community_id = $community_id)
+-- uses: shop_day_channels
+SELECT k.date, k.channel, k.shop_id, CAST(k.revenue_cny AS DOUBLE) AS weight
+FROM shop_day_channels k
+JOIN shops s ON s.shop_id = k.shop_id
+WHERE ($community_id IS NULL OR s.community_id = $community_id)
   AND ($category IS NULL OR s.category = $category)
-GROUP BY local_date(o.ordered_at), o.channel, o.shop_id

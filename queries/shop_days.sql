@@ -1,9 +1,10 @@
 -- title: 店铺每日营业额 / Shop revenue by day
 -- One row per shop and local date with a completed order: revenue in yuan and the part of it
 -- sold online (every channel except in_store). A day with no completed order has no row: it
--- counts 0. The server computes this once per data version, because every sales figure
--- starts from it.
--- materialize: yes
+-- counts 0. Every sales figure starts from it, so `import` keeps it in the data folder
+-- (kept/shop_days/, by month) and a folder without it computes it once when opened.
+-- kept: yes
+-- keys: shop_id, date
 SELECT
     shop_id,
     local_date(ordered_at) AS date,

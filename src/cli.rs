@@ -75,6 +75,8 @@ pub enum Command {
     Import(ImportArgs),
     /// Write a synthetic district in the data contract's format.
     Generate(GenerateArgs),
+    /// Compute the data folder's kept tables (revenue, channels and customers by shop and day) from its orders again; import and generate keep them by themselves.
+    Keep,
     /// Serve the dashboards, charts and downloads over HTTP.
     Serve(ServeArgs),
     /// Draw every panel of a dashboard to files.
@@ -368,6 +370,27 @@ pub async fn run(cli: Cli) -> Result<()> {
             }
             Ok(())
         }
+        Command::Keep => {
+            let library = settings.library()?;
+            let started = std::time::Instant::now();
+            let built = yanhuo::engine::kept::build(
+                &settings.data_dir,
+                settings.zone,
+                &library,
+                yanhuo::engine::kept::Months::All,
+            )
+            .await?;
+            println!(
+                "kept tables of {} computed for {} months in {:.1} s:",
+                settings.data_dir.display(),
+                built.months,
+                started.elapsed().as_secs_f64()
+            );
+            for (table, rows) in &built.rows {
+                println!("  kept/{table}/: {rows} rows");
+            }
+            Ok(())
+        }
         Command::Bench(args) => {
             let report = yanhuo::bench::run(&settings, args.runs).await?;
             if args.json {
@@ -508,7 +531,7 @@ async fn query(settings: &Settings, args: QueryArgs) -> Result<()> {
         return Ok(());
     }
     let (ctx, _) = yanhuo::engine::cluster::open(settings).await?;
-    queries::register_views(&ctx, &mut library, settings.backend.holds_tables()).await?;
+    yanhuo::engine::folder::register_library(&ctx, settings, &mut library).await?;
     let result = match (&args.file, &args.sql) {
         (Some(path), _) => {
             let source = std::fs::read_to_string(path).map_err(|e| Error::io(path, e))?;

@@ -5,16 +5,12 @@ use std::path::Path;
 use std::sync::Arc;
 
 use chrono_tz::Tz;
-use datafusion::arrow::datatypes::SchemaRef;
 use datafusion::catalog::MemTable;
-use datafusion::datasource::file_format::parquet::ParquetFormat;
-use datafusion::datasource::listing::{
-    ListingOptions, ListingTable, ListingTableConfig, ListingTableUrl,
-};
-use datafusion::prelude::{SessionConfig, SessionContext};
+use datafusion::prelude::SessionContext;
 
-use crate::engine::contract::{Location, TABLES, TableSpec, locate};
-use crate::engine::functions;
+use crate::engine::contract::{Location, TABLES, locate};
+use crate::engine::session::register_parquet;
+pub use crate::engine::session::{context_with, new_context};
 use crate::engine::import::{self, TableLoad};
 use crate::error::{Error, Result};
 
@@ -40,31 +36,6 @@ pub async fn open_limited(
     let ctx = new_context(zone, memory_limit)?;
     let registration = register_folder(&ctx, dir, zone).await?;
     Ok((ctx, registration))
-}
-
-/// An empty context with yanhuo's functions; tables are registered separately.
-pub fn new_context(zone: Tz, memory_limit: Option<usize>) -> Result<SessionContext> {
-    context_with(SessionConfig::new(), zone, memory_limit)
-}
-
-/// A context like [`new_context`] on top of `config` (Ballista brings its own defaults).
-pub fn context_with(
-    config: SessionConfig,
-    zone: Tz,
-    memory_limit: Option<usize>,
-) -> Result<SessionContext> {
-    let config = config
-        .with_information_schema(true)
-        .set_str("datafusion.execution.time_zone", zone.name());
-    let mut runtime = datafusion::execution::runtime_env::RuntimeEnvBuilder::new();
-    if let Some(limit) = memory_limit {
-        runtime = runtime.with_memory_pool(std::sync::Arc::new(
-            datafusion::execution::memory_pool::FairSpillPool::new(limit),
-        ));
-    }
-    let ctx = SessionContext::new_with_config_rt(config, runtime.build_arc()?);
-    functions::register(&ctx, zone);
-    Ok(ctx)
 }
 
 pub async fn register_folder(ctx: &SessionContext, dir: &Path, zone: Tz) -> Result<Registration> {
@@ -102,7 +73,7 @@ pub async fn register_folder(ctx: &SessionContext, dir: &Path, zone: Tz) -> Resu
                 });
             }
             Location::Parquet(path) => {
-                register_parquet(ctx, spec, &path, schema).await?;
+                register_parquet(ctx, spec.name, &path, Some(schema)).await?;
                 in_memory.note_external(spec, ctx).await?;
             }
             Location::Files(files) => {
@@ -125,30 +96,4 @@ pub async fn register_folder(ctx: &SessionContext, dir: &Path, zone: Tz) -> Resu
         }
     }
     Ok(registration)
-}
-
-async fn register_parquet(
-    ctx: &SessionContext,
-    spec: &TableSpec,
-    path: &Path,
-    schema: SchemaRef,
-) -> Result<()> {
-    let path_str = path.to_str().ok_or_else(|| Error::DataFolder {
-        path: path.to_path_buf(),
-        message: "path is not UTF-8".into(),
-    })?;
-    let url_str = if path.is_dir() {
-        format!("{}/", path_str.trim_end_matches('/'))
-    } else {
-        path_str.to_string()
-    };
-    let url = ListingTableUrl::parse(&url_str)?;
-    let options =
-        ListingOptions::new(Arc::new(ParquetFormat::default())).with_file_extension(".parquet");
-    let config = ListingTableConfig::new(url)
-        .with_listing_options(options)
-        .with_schema(schema);
-    let table = ListingTable::try_new(config)?;
-    ctx.register_table(spec.name, Arc::new(table))?;
-    Ok(())
 }

@@ -359,9 +359,47 @@ pub fn has_extension(path: &Path, ext: &str) -> bool {
 const DATA_EXTENSIONS: &[&str] = &["csv", "parquet", "xlsx", "xls", "ods"];
 
 /// Files and folders a data folder keeps that are not data: hidden files, `rejects/` (what
-/// an import turned away), and the `~$…` lock file Excel and WPS keep beside an open book.
+/// an import turned away), `kept/` (tables computed from the others, `engine::kept`), and
+/// the `~$…` lock file Excel and WPS keep beside an open book.
 pub fn is_skipped(name: &str) -> bool {
-    name.starts_with('.') || name.starts_with("~$") || name == "rejects"
+    name.starts_with('.') || name.starts_with("~$") || name == "rejects" || name == KEPT_FOLDER
+}
+
+/// Where a data folder keeps the tables computed from its orders (`engine::kept`).
+pub const KEPT_FOLDER: &str = "kept";
+
+/// Files larger than this are identified by name, size and time rather than read whole.
+const HASH_LIMIT: u64 = 64 << 20;
+
+/// A hash of `files` of the data folder `dir`: the same files give the same digest on any
+/// machine, except that files over [`HASH_LIMIT`] count by name, size and modification
+/// time, so a copy of a large folder gets a digest of its own.
+pub fn digest_files(dir: &Path, files: &[PathBuf]) -> Result<String> {
+    use sha2::{Digest, Sha256};
+    let mut hasher = Sha256::new();
+    for path in files {
+        let relative = path.strip_prefix(dir).unwrap_or(path);
+        hasher.update(relative.to_string_lossy().as_bytes());
+        let meta = std::fs::metadata(path).map_err(|e| Error::io(path, e))?;
+        if meta.len() <= HASH_LIMIT {
+            hasher.update(std::fs::read(path).map_err(|e| Error::io(path, e))?);
+        } else {
+            hasher.update(meta.len().to_le_bytes());
+            hasher.update(format!("{:?}", meta.modified().ok()).as_bytes());
+        }
+    }
+    let digest = hasher.finalize();
+    Ok(digest.iter().take(8).map(|b| format!("{b:02x}")).collect())
+}
+
+/// The files holding table `spec` in `dir`, sorted; none if it is absent.
+pub fn table_files(dir: &Path, spec: &TableSpec) -> Result<Vec<PathBuf>> {
+    Ok(match locate(dir, spec)? {
+        Location::Absent => Vec::new(),
+        Location::Parquet(path) if path.is_dir() => data_files_in(&path)?,
+        Location::Parquet(path) => vec![path],
+        Location::Files(files) => files,
+    })
 }
 
 /// Whether a file is a table's data by its extension.

@@ -10,9 +10,9 @@ use std::sync::{Arc, Mutex};
 use std::time::SystemTime;
 
 use datafusion::prelude::SessionContext;
-use sha2::{Digest, Sha256};
 
 use crate::engine::contract;
+use crate::engine::kept;
 use crate::engine::queries::{self, Library, QueryResult};
 use crate::engine::settings::Settings;
 use crate::error::{Error, Result};
@@ -28,6 +28,8 @@ pub struct Engine {
     pub version: String,
     /// Cheap to recompute (names, sizes, times): tells when the folder changed under us.
     pub fingerprint: String,
+    /// Whether the folder's kept tables were current and are read ([`kept`]).
+    pub kept: kept::Status,
     cache: Bounded<Arc<QueryResult>>,
 }
 
@@ -78,10 +80,11 @@ impl Engine {
     pub async fn open(settings: &Settings) -> Result<Engine> {
         let (ctx, _) = crate::engine::cluster::open(settings).await?;
         let mut library = settings.library()?;
-        queries::register_views(&ctx, &mut library, settings.backend.holds_tables()).await?;
+        let kept = register_library(&ctx, settings, &mut library).await?;
         Ok(Engine {
             ctx,
             library,
+            kept,
             settings: settings.clone(),
             version: content_version(&settings.data_dir)?,
             fingerprint: fingerprint(&settings.data_dir)?,
@@ -124,27 +127,23 @@ impl Engine {
     }
 }
 
-/// Files larger than this are identified by name, size and time rather than read whole.
-const HASH_LIMIT: u64 = 64 << 20;
+/// Makes the query files readable as tables in `ctx`: the folder's kept tables where they
+/// are current ([`kept`]), then every file as a view.
+pub async fn register_library(
+    ctx: &SessionContext,
+    settings: &Settings,
+    library: &mut Library,
+) -> Result<kept::Status> {
+    let status = kept::register(ctx, &settings.data_dir, settings.zone, library).await?;
+    queries::register_views(ctx, library, settings.backend.holds_tables()).await?;
+    Ok(status)
+}
 
 /// A hash of the data files: the same files give the same version on any machine, except
-/// that files over [`HASH_LIMIT`] count by name, size and modification time, so a copy of a
-/// large folder gets a version of its own.
+/// that files over 64 MiB count by name, size and modification time, so a copy of a large
+/// folder gets a version of its own ([`contract::digest_files`]).
 pub fn content_version(dir: &Path) -> Result<String> {
-    let mut hasher = Sha256::new();
-    for path in contract::all_data_files(dir)? {
-        let relative = path.strip_prefix(dir).unwrap_or(&path);
-        hasher.update(relative.to_string_lossy().as_bytes());
-        let meta = std::fs::metadata(&path).map_err(|e| Error::io(&path, e))?;
-        if meta.len() <= HASH_LIMIT {
-            hasher.update(std::fs::read(&path).map_err(|e| Error::io(&path, e))?);
-        } else {
-            hasher.update(meta.len().to_le_bytes());
-            hasher.update(format!("{:?}", meta.modified().ok()).as_bytes());
-        }
-    }
-    let digest = hasher.finalize();
-    Ok(digest.iter().take(8).map(|b| format!("{b:02x}")).collect())
+    contract::digest_files(dir, &contract::all_data_files(dir)?)
 }
 
 /// Names, sizes and modification times of the data files.

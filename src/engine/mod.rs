@@ -6,6 +6,8 @@
 //! - [`import`]: raw files checked against the contract and merged into a data folder.
 //! - [`functions`]: SQL functions yanhuo adds (`local_date`, the wild cluster bootstrap).
 //! - [`queries`]: the SQL files in `queries/`: header, parameters, running them.
+//! - [`kept`]: the per-day tables computed from the orders and kept in the data folder.
+//! - [`session`]: a DataFusion session as yanhuo opens one; Parquet as it writes and reads it.
 //! - [`format`]: one output format (table, CSV, JSON, Parquet, Excel) for every caller.
 //! - [`settings`]: where the data is, its zone, the query files, memory, the backend.
 //! - [`cluster`]: where queries run: in this process, or on a Ballista cluster.
@@ -20,7 +22,9 @@ pub mod format;
 pub mod functions;
 pub mod generate;
 pub mod import;
+pub mod kept;
 pub mod queries;
+pub mod session;
 pub mod settings;
 
 pub use folder::{Bounded, Engine};

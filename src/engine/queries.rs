@@ -13,8 +13,10 @@
 //!
 //! `uses:` names other query files the body reads as if they were tables; running the file
 //! puts them in front as common table expressions, with the same parameters, so one figure
-//! is defined in one file only. `materialize: yes` marks a file without parameters that an
-//! opened data folder computes once and holds as a table (see [`register_views`]).
+//! is defined in one file only. `kept: yes` marks a file without parameters that many others
+//! read (revenue by shop and day, say): `import` and `generate` keep it as Parquet in the data
+//! folder (`engine::kept`), and a folder without a current copy computes it once when opened
+//! and holds it as a table (see [`register_views`]).
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -70,13 +72,14 @@ pub struct QueryFile {
     pub description: String,
     pub params: Vec<Param>,
     pub uses: Vec<String>,
-    /// `materialize: yes`: a file without parameters that many others read; an opened data
-    /// folder computes it once and holds it as a table.
-    pub materialize: bool,
+    /// `kept: yes`: a file without parameters that many others read, kept as Parquet in the
+    /// data folder by `import` (`engine::kept`), or else computed once when a folder opens.
+    pub kept: bool,
     /// `cells: NAME`: the query file that says which shops make each of this file's rows,
     /// so a figure built from it can be suppressed before it is published (src/figures/export/).
     pub cells: Option<String>,
-    /// `keys: a, b` (a cells file): the columns naming a row of the figure it describes.
+    /// `keys: a, b`: the columns naming a row: of the figure a cells file describes, or of a
+    /// kept file (its Parquet is sorted by them).
     pub keys: Vec<String>,
     /// `measures: a, b` (a cells file with a `measure` column): the figure's columns it
     /// describes one by one; others (households in the two lists) are not about shops.
@@ -101,7 +104,7 @@ impl QueryFile {
             description: String::new(),
             params: Vec::new(),
             uses: Vec::new(),
-            materialize: false,
+            kept: false,
             cells: None,
             keys: Vec::new(),
             measures: Vec::new(),
@@ -122,8 +125,8 @@ impl QueryFile {
                 file.title = title.trim().to_string();
             } else if let Some(param) = comment.strip_prefix("param:") {
                 file.params.push(parse_param(param).map_err(bad)?);
-            } else if let Some(value) = comment.strip_prefix("materialize:") {
-                file.materialize = matches!(value.trim(), "yes" | "true");
+            } else if let Some(value) = comment.strip_prefix("kept:") {
+                file.kept = matches!(value.trim(), "yes" | "true");
             } else if let Some(uses) = comment.strip_prefix("uses:") {
                 file.uses.extend(names(uses));
             } else if let Some(cells) = comment.strip_prefix("cells:") {
@@ -139,9 +142,9 @@ impl QueryFile {
             }
         }
         file.description = description.join(" ").trim().to_string();
-        if file.materialize && !file.params.is_empty() {
+        if file.kept && !file.params.is_empty() {
             return Err(bad(
-                "materialize: only a file without parameters can be held as a table".into(),
+                "kept: only a file without parameters can be kept as a table".into(),
             ));
         }
         Ok(file)
@@ -250,6 +253,17 @@ impl Library {
 
     pub fn files(&self) -> impl Iterator<Item = &QueryFile> {
         self.files.values()
+    }
+
+    /// The files marked `kept: yes`.
+    pub fn kept(&self) -> impl Iterator<Item = &QueryFile> {
+        self.files.values().filter(|f| f.kept)
+    }
+
+    /// Says that `name` is registered as a table in the context the SQL will run in, so
+    /// the files that use it read it rather than inlining it.
+    pub fn hold(&mut self, name: &str) {
+        self.held.insert(name.to_string());
     }
 
     /// The SQL that runs for `file`: the queries it uses as common table expressions in
@@ -487,9 +501,10 @@ pub async fn run_sql(ctx: &SessionContext, sql: &str) -> Result<QueryResult> {
 
 /// Registers every query file as a view with its default parameters, so a planner can
 /// `SELECT * FROM closure_length WHERE category = 'barber'` as if it were a table. Files
-/// marked `materialize: yes` are computed now and held as tables, and the library reads them
-/// from there from now on. A file that does not plan on this data is skipped with a warning
-/// rather than stopping the rest.
+/// marked `kept: yes` that are not registered yet (from the folder's kept Parquet) are
+/// computed now and held as tables, and the library reads them from there from now on. A
+/// file that does not plan on this data is skipped with a warning rather than stopping the
+/// rest.
 pub async fn register_views(
     ctx: &SessionContext,
     library: &mut Library,
@@ -497,8 +512,8 @@ pub async fn register_views(
 ) -> Result<()> {
     // A cluster's executors cannot read this process's memory: there every file stays a view.
     let held: Vec<QueryFile> = library
-        .files()
-        .filter(|f| f.materialize && hold_in_memory)
+        .kept()
+        .filter(|f| hold_in_memory && !library.held.contains(&f.name))
         .cloned()
         .collect();
     for file in held {

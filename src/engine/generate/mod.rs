@@ -36,6 +36,7 @@ use indicatif::{ProgressBar, ProgressStyle};
 
 use crate::engine::contract;
 use crate::engine::contract::TableSpec;
+use crate::engine::kept;
 use crate::engine::import::{swap, write_parquet};
 use crate::error::{Error, Result};
 use activity::{Day, FootfallColumns, Model, OrderColumns};
@@ -202,7 +203,12 @@ pub fn generate(opts: &GenerateOptions) -> Result<GenerateSummary> {
     opts.check()?;
     let started = Instant::now();
     let staging = prepare_staging(&opts.out)?;
-    let tables = match write_district(opts, &staging) {
+    let written = write_district(opts, &staging).and_then(|tables| {
+        let library = crate::engine::queries::Library::embedded()?;
+        kept::build_blocking(&staging, opts.zone, &library, kept::Months::All)?;
+        Ok(tables)
+    });
+    let tables = match written {
         Ok(tables) => tables,
         Err(e) => {
             let _ = fs::remove_dir_all(&staging);
@@ -311,11 +317,11 @@ fn write_district(opts: &GenerateOptions, dir: &Path) -> Result<Vec<(&'static st
 }
 
 /// A Parquet file written a row group at a time, with the properties of every data folder's
-/// Parquet (`import::parquet_properties`). Order ids are sorted runs of one prefix: delta encoding keeps
+/// Parquet (`session::parquet_properties`). Order ids are sorted runs of one prefix: delta encoding keeps
 /// them to a few bytes each.
 fn open_writer(path: &Path, spec: &TableSpec, zone: &Tz) -> Result<ArrowWriter<File>> {
     let file = File::create(path).map_err(|e| Error::io(path, e))?;
-    let mut props = crate::engine::import::parquet_properties(BATCH_ROWS)?;
+    let mut props = crate::engine::session::parquet_properties(BATCH_ROWS)?;
     if spec.name == "orders" {
         let id = ColumnPath::from("order_id");
         props = props

@@ -29,7 +29,9 @@ use datafusion::prelude::SessionContext;
 use indicatif::{ProgressBar, ProgressStyle};
 
 use crate::engine::contract;
-use crate::engine::contract::{Location, Merge, Rule, TABLES, TableSpec};
+use crate::engine::contract::{Merge, Rule, TABLES, TableSpec};
+use crate::engine::kept;
+use crate::engine::queries::Library;
 use crate::error::{Error, Result};
 
 pub use layout::SourceReport;
@@ -611,12 +613,10 @@ fn read_existing(
     if !into.is_dir() {
         return Ok(None);
     }
-    let files = match contract::locate(into, spec)? {
-        Location::Absent => return Ok(None),
-        Location::Parquet(path) if path.is_dir() => contract::data_files_in(&path)?,
-        Location::Parquet(path) => vec![path],
-        Location::Files(files) => files,
-    };
+    let files = contract::table_files(into, spec)?;
+    if files.is_empty() {
+        return Ok(None);
+    }
     read_and_check(spec, &files, zone, loaded).map(Some)
 }
 
@@ -691,6 +691,8 @@ pub fn import_with(src: &Path, into: &Path, options: &ImportOptions) -> Result<I
     };
     let mut changed: Vec<(&'static TableSpec, Vec<RecordBatch>)> = Vec::new();
     let mut rejects: Vec<(&'static str, Vec<Reject>)> = Vec::new();
+    // The local months of the imported orders: the months of the kept tables to recompute.
+    let mut order_months = std::collections::BTreeSet::new();
 
     for spec in TABLES {
         let existing = read_existing(into, spec, zone, &existing_keys)?;
@@ -714,6 +716,13 @@ pub fn import_with(src: &Path, into: &Path, options: &ImportOptions) -> Result<I
             Some(&bar),
         )?;
         bar.finish_and_clear();
+        if spec.name == "orders" {
+            for batch in &incoming.batches {
+                if let Some(column) = batch.column_by_name("ordered_at") {
+                    kept::months_of(column.as_ref(), zone, &mut order_months);
+                }
+            }
+        }
         let (merged, loaded, duplicates) = merge(spec, existing.as_ref(), &incoming, zone)?;
         merged_keys.add_batches(spec, &merged)?;
         let total = merged.iter().map(|b| b.num_rows() as u64).sum();
@@ -740,7 +749,23 @@ pub fn import_with(src: &Path, into: &Path, options: &ImportOptions) -> Result<I
             .collect();
         return Ok(report);
     }
-    store::write_folder(into, &changed, &rejects, &report, zone)?;
+    // Kept tables current before the import need only the months it adds orders to; any
+    // others are computed afresh.
+    let library = Library::embedded()?;
+    let orders_changed = changed.iter().any(|(spec, _)| spec.name == "orders");
+    // Hand-placed CSV orders that this import leaves alone are not Parquet to compute from.
+    let orders_by_hand = !orders_changed
+        && contract::table("orders").is_some_and(|spec| {
+            matches!(contract::locate(into, spec), Ok(contract::Location::Files(_)))
+        });
+    let kept_months = match kept::status(into, zone, &library)? {
+        _ if orders_by_hand => None,
+        kept::Status::Current if !orders_changed => None,
+        kept::Status::Current => Some(kept::Months::Only(order_months)),
+        kept::Status::Absent | kept::Status::Stale => Some(kept::Months::All),
+    };
+    let kept_plan = kept_months.map(|months| (&library, months));
+    store::write_folder(into, &changed, &rejects, &report, zone, kept_plan)?;
     Ok(report)
 }
 
@@ -864,4 +889,4 @@ fn progress_bar(table: &str, sources: &[Source]) -> ProgressBar {
     bar
 }
 
-pub use store::{csv_line, parquet_properties, write_parquet};
+pub use store::{csv_line, write_parquet};

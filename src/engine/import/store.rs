@@ -7,13 +7,14 @@ use std::path::{Path, PathBuf};
 use chrono_tz::Tz;
 use datafusion::arrow::record_batch::RecordBatch;
 use datafusion::parquet::arrow::ArrowWriter;
-use datafusion::parquet::basic::{Compression, ZstdLevel};
-use datafusion::parquet::file::properties::{WriterProperties, WriterPropertiesBuilder};
 
 use super::{ImportReport, Reject, swap};
 use crate::engine::contract;
 use crate::engine::contract::{TABLES, TableSpec};
+use crate::engine::kept;
+use crate::engine::queries::Library;
 use crate::engine::format::csv_text;
+use crate::engine::session::parquet_properties;
 use crate::error::{Error, Result};
 
 /// Cells joined as one CSV line (RFC 4180 quoting), without the line break.
@@ -26,16 +27,6 @@ pub fn csv_line(cells: &[String]) -> String {
     String::from_utf8_lossy(&bytes)
         .trim_end_matches(['\r', '\n'])
         .to_string()
-}
-
-/// How every Parquet file of a data folder is written (imports and the generator): zstd at
-/// level 3, row groups of at most `row_group_rows` rows.
-pub fn parquet_properties(row_group_rows: usize) -> Result<WriterPropertiesBuilder> {
-    Ok(WriterProperties::builder()
-        .set_compression(Compression::ZSTD(
-            ZstdLevel::try_new(3).map_err(|e| Error::Other(e.to_string()))?,
-        ))
-        .set_max_row_group_row_count(Some(row_group_rows)))
 }
 
 /// Writes batches of one table to a Parquet file with zstd compression.
@@ -99,9 +90,18 @@ pub fn write_folder(
     rejects: &[(&'static str, Vec<Reject>)],
     report: &ImportReport,
     zone: Tz,
+    kept: Option<(&Library, kept::Months)>,
 ) -> Result<()> {
     let staging = swap::staging(into, "importing")?;
-    let result = build_staging(into, &staging, changed, rejects, report, zone);
+    let result = build_staging(into, &staging, changed, rejects, report, zone).and_then(|()| {
+        // In the new folder before it is swapped in: its kept tables are never behind.
+        match kept {
+            Some((library, months)) => {
+                kept::build_blocking(&staging, zone, library, months).map(|_| ())
+            }
+            None => Ok(()),
+        }
+    });
     if let Err(e) = result {
         let _ = fs::remove_dir_all(&staging);
         return Err(e);

@@ -125,18 +125,12 @@ pub enum Client {
 /// The column of `orders` that never leaves the sandbox row by row.
 pub const HIDDEN_COLUMN: (&str, &str) = ("orders", "customer_ref");
 
-/// A view the sandbox adds: distinct customers per shop and local date, the only way
-/// analysts see `customer_ref`.
+/// The table of distinct customers per shop and local date, the only way analysts see
+/// `customer_ref` (a kept query file, `queries/shop_day_customers.sql`).
 pub const CUSTOMERS_VIEW: &str = "shop_day_customers";
 
-const CUSTOMERS_SQL: &str = "SELECT shop_id, local_date(ordered_at) AS date, \
-     COUNT(DISTINCT customer_ref) AS customers, COUNT(*) AS orders \
-     FROM orders WHERE status = 'completed' \
-     GROUP BY shop_id, local_date(ordered_at)";
-
 impl Tables {
-    /// Every table and view of `engine`'s context, with `orders` narrowed and
-    /// `shop_day_customers` added.
+    /// Every table and view of `engine`'s context, with `orders` narrowed.
     pub async fn of(engine: &Engine) -> Result<Tables> {
         let zone = engine.settings.zone;
         let options = engine.ctx.state().config().options().catalog.clone();
@@ -167,8 +161,6 @@ impl Tables {
                 .collect();
             let narrowed = scratch.table(table).await?.select_columns(&visible)?;
             list[slot].1 = narrowed.into_view();
-            let customers = scratch.sql(CUSTOMERS_SQL).await?.into_view();
-            list.push((CUSTOMERS_VIEW.to_string(), customers));
         }
         let views = list
             .iter()

@@ -1,0 +1,88 @@
+//! A DataFusion session as yanhuo opens one (its functions, the district's zone, the memory
+//! bound), and the Parquet files of a data folder as yanhuo writes and reads them.
+//!
+//! Shared by the catalog (the contract's tables), the kept tables and the generator, which
+//! must all write and read Parquet the same way.
+
+use std::path::Path;
+use std::sync::Arc;
+
+use chrono_tz::Tz;
+use datafusion::arrow::datatypes::SchemaRef;
+use datafusion::datasource::file_format::parquet::ParquetFormat;
+use datafusion::datasource::listing::{
+    ListingOptions, ListingTable, ListingTableConfig, ListingTableUrl,
+};
+use datafusion::parquet::basic::{Compression, ZstdLevel};
+use datafusion::parquet::file::properties::{WriterProperties, WriterPropertiesBuilder};
+use datafusion::prelude::{SessionConfig, SessionContext};
+
+use crate::engine::functions;
+use crate::error::{Error, Result};
+
+/// An empty context with yanhuo's functions; tables are registered separately.
+pub fn new_context(zone: Tz, memory_limit: Option<usize>) -> Result<SessionContext> {
+    context_with(SessionConfig::new(), zone, memory_limit)
+}
+
+/// A context like [`new_context`] on top of `config` (Ballista brings its own defaults).
+/// Past `memory_limit` bytes, aggregations and sorts spill to the system's temporary folder,
+/// and what cannot spill fails with a message.
+pub fn context_with(
+    config: SessionConfig,
+    zone: Tz,
+    memory_limit: Option<usize>,
+) -> Result<SessionContext> {
+    let config = config
+        .with_information_schema(true)
+        .set_str("datafusion.execution.time_zone", zone.name());
+    let mut runtime = datafusion::execution::runtime_env::RuntimeEnvBuilder::new();
+    if let Some(limit) = memory_limit {
+        runtime = runtime.with_memory_pool(std::sync::Arc::new(
+            datafusion::execution::memory_pool::FairSpillPool::new(limit),
+        ));
+    }
+    let ctx = SessionContext::new_with_config_rt(config, runtime.build_arc()?);
+    functions::register(&ctx, zone);
+    Ok(ctx)
+}
+
+/// How every Parquet file of a data folder is written (imports, kept tables and the
+/// generator): zstd at level 3, row groups of at most `row_group_rows` rows.
+pub fn parquet_properties(row_group_rows: usize) -> Result<WriterPropertiesBuilder> {
+    Ok(WriterProperties::builder()
+        .set_compression(Compression::ZSTD(
+            ZstdLevel::try_new(3).map_err(|e| Error::Other(e.to_string()))?,
+        ))
+        .set_max_row_group_row_count(Some(row_group_rows)))
+}
+
+/// Registers a Parquet file, or a folder of Parquet parts, as the table `name`. Without a
+/// `schema`, the files' own is read (the kept tables write theirs).
+pub async fn register_parquet(
+    ctx: &SessionContext,
+    name: &str,
+    path: &Path,
+    schema: Option<SchemaRef>,
+) -> Result<()> {
+    let path_str = path.to_str().ok_or_else(|| Error::DataFolder {
+        path: path.to_path_buf(),
+        message: "path is not UTF-8".into(),
+    })?;
+    let url_str = if path.is_dir() {
+        format!("{}/", path_str.trim_end_matches('/'))
+    } else {
+        path_str.to_string()
+    };
+    let url = ListingTableUrl::parse(&url_str)?;
+    let options =
+        ListingOptions::new(Arc::new(ParquetFormat::default())).with_file_extension(".parquet");
+    let config = ListingTableConfig::new(url).with_listing_options(options);
+    let config = match schema {
+        Some(schema) => config.with_schema(schema),
+        None => config.infer_schema(&ctx.state()).await?,
+    };
+    let table = ListingTable::try_new(config)?;
+    ctx.register_table(name, Arc::new(table))?;
+    Ok(())
+}

@@ -1,0 +1,270 @@
+//! The kept tables (`kept/NAME/YYYY-MM.parquet`): what `import` writes, by hand on the
+//! fixture; a second import recomputes only the months it adds orders to; and every query
+//! file gives the same numbers from the kept tables as from the orders, before and after.
+
+use std::collections::BTreeMap;
+use std::os::unix::fs::MetadataExt;
+use std::path::Path;
+
+use yanhuo::engine::catalog;
+use yanhuo::engine::import::import;
+use yanhuo::engine::kept::{self, Status};
+use yanhuo::engine::queries::{self, Library, run_sql};
+use yanhuo::engine::settings::Settings;
+use yanhuo::engine::Engine;
+
+use crate::fixture::{V, rows, s, write_district};
+
+const ZONE: chrono_tz::Tz = chrono_tz::Asia::Shanghai;
+
+/// Orders that arrived late: s1 sold 40 yuan more in store on 05-02 to a new customer, and 12
+/// by phone just after midnight on 05-01 (written in UTC: still 04-30 there); a refund of s4
+/// on 05-03 is not revenue. All of them fall in May by local date.
+const LATE_ORDERS: &str = "order_id,shop_id,ordered_at,channel,amount_cny,status,customer_ref
+o100,s1,2022-05-02T18:00:00+08:00,in_store,40.00,completed,c9
+o101,s1,2022-04-30T16:30:00Z,phone,12.00,completed,c1
+o102,s4,2022-05-03T09:00:00+08:00,wechat_group,8.00,refunded,d2
+";
+
+/// The fixture district imported into a new data folder (which writes its kept tables).
+fn imported() -> (tempfile::TempDir, tempfile::TempDir, std::path::PathBuf) {
+    let src = tempfile::tempdir().unwrap();
+    write_district(src.path());
+    let data = tempfile::tempdir().unwrap();
+    let into = data.path().join("data");
+    import(src.path(), &into, ZONE).unwrap();
+    (src, data, into)
+}
+
+async fn engine(dir: &Path) -> Engine {
+    let settings = Settings::new(dir.to_path_buf(), ZONE.name(), None).unwrap();
+    Engine::open(&settings).await.unwrap()
+}
+
+async fn kept_rows(engine: &Engine, sql: &str) -> Vec<Vec<V>> {
+    rows(&run_sql(&engine.ctx, sql).await.unwrap())
+}
+
+/// Every query file at its defaults, from the orders (no kept table read, every file inlined).
+async fn from_orders(dir: &Path) -> BTreeMap<String, Vec<Vec<V>>> {
+    let (ctx, _) = catalog::open(dir, ZONE).await.unwrap();
+    let library = Library::embedded().unwrap();
+    let mut out = BTreeMap::new();
+    for file in library.files() {
+        let result = queries::run(&ctx, &library, &file.name, &BTreeMap::new())
+            .await
+            .unwrap();
+        out.insert(file.name.clone(), sorted(rows(&result)));
+    }
+    out
+}
+
+/// Every query file at its defaults, through an engine that reads the kept tables.
+async fn from_kept(engine: &Engine) -> BTreeMap<String, Vec<Vec<V>>> {
+    let mut out = BTreeMap::new();
+    for file in engine.library.files() {
+        let result = engine.run(&file.name, &BTreeMap::new()).await.unwrap();
+        out.insert(file.name.clone(), sorted(rows(&result)));
+    }
+    out
+}
+
+/// Rows in a fixed order, for files without an ORDER BY.
+fn sorted(mut rows: Vec<Vec<V>>) -> Vec<Vec<V>> {
+    rows.sort_by_key(|r| format!("{r:?}"));
+    rows
+}
+
+fn assert_same(kept: &BTreeMap<String, Vec<Vec<V>>>, orders: &BTreeMap<String, Vec<Vec<V>>>) {
+    assert_eq!(kept.len(), orders.len());
+    for (name, expected) in orders {
+        // Floats are compared to 1e-9 of their size (`V`): the kept tables' sums are exact
+        // decimals; the doubles built on them are summed in whatever order the hash
+        // aggregation meets them, from the orders as well.
+        assert_eq!(&kept[name], expected, "{name}: kept tables and orders disagree");
+    }
+}
+
+fn inode(path: &Path) -> u64 {
+    std::fs::metadata(path).unwrap().ino()
+}
+
+#[tokio::test]
+async fn import_keeps_revenue_channels_and_customers_by_shop_and_local_day() {
+    let (_src, _data, into) = imported();
+    for table in ["shop_days", "shop_day_channels", "shop_day_customers"] {
+        let months: Vec<String> = std::fs::read_dir(into.join("kept").join(table))
+            .unwrap()
+            .map(|e| e.unwrap().file_name().to_string_lossy().to_string())
+            .collect::<std::collections::BTreeSet<_>>()
+            .into_iter()
+            .collect();
+        // The fixture's completed orders run from 03-19 to 05-10.
+        assert_eq!(
+            months,
+            ["2022-03.parquet", "2022-04.parquet", "2022-05.parquet"],
+            "{table}"
+        );
+    }
+    let engine = engine(&into).await;
+    assert_eq!(engine.kept, Status::Current);
+    // s1 on 03-26: 60 in store (c1) and 40 by WeChat (c2). 03-23: 10 in store; the refund of
+    // 999 is not revenue. 03-21 (a Monday): 10 yuan written as 03-20 17:30 UTC. 04-16: 200
+    // with no customer pseudonym: an order, no customer. 04-30: 12 by WeChat at 00:30 local.
+    assert_eq!(
+        kept_rows(
+            &engine,
+            "SELECT CAST(date AS VARCHAR) AS day, CAST(revenue_cny AS DOUBLE) AS r, CAST(online_cny AS DOUBLE) AS o \
+             FROM shop_days WHERE shop_id = 's1' AND date IN \
+             (DATE '2022-03-21', DATE '2022-03-23', DATE '2022-03-26', DATE '2022-04-16', DATE '2022-04-30') \
+             ORDER BY date"
+        )
+        .await,
+        vec![
+            vec![s("2022-03-21"), V::F(10.0), V::F(0.0)],
+            vec![s("2022-03-23"), V::F(10.0), V::F(0.0)],
+            vec![s("2022-03-26"), V::F(100.0), V::F(40.0)],
+            vec![s("2022-04-16"), V::F(200.0), V::F(0.0)],
+            vec![s("2022-04-30"), V::F(12.0), V::F(12.0)],
+        ]
+    );
+    assert_eq!(
+        kept_rows(
+            &engine,
+            "SELECT channel, CAST(revenue_cny AS DOUBLE), orders FROM shop_day_channels \
+             WHERE shop_id = 's1' AND date = DATE '2022-03-26' ORDER BY channel"
+        )
+        .await,
+        vec![
+            vec![s("in_store"), V::F(60.0), V::I(1)],
+            vec![s("wechat_group"), V::F(40.0), V::I(1)],
+        ]
+    );
+    assert_eq!(
+        kept_rows(
+            &engine,
+            "SELECT CAST(date AS VARCHAR) AS day, customers, orders FROM shop_day_customers \
+             WHERE shop_id = 's1' AND date IN (DATE '2022-03-23', DATE '2022-03-26', DATE '2022-04-16') \
+             ORDER BY date"
+        )
+        .await,
+        vec![
+            vec![s("2022-03-23"), V::I(1), V::I(1)],
+            vec![s("2022-03-26"), V::I(2), V::I(2)],
+            vec![s("2022-04-16"), V::I(0), V::I(1)],
+        ]
+    );
+    // s4 sold 10 yuan in store on each of the 31 baseline dates and 7 by WeChat on 5 dates.
+    assert_eq!(
+        kept_rows(
+            &engine,
+            "SELECT channel, CAST(SUM(revenue_cny) AS DOUBLE), SUM(orders) FROM shop_day_channels \
+             WHERE shop_id = 's4' GROUP BY channel ORDER BY channel"
+        )
+        .await,
+        vec![
+            vec![s("in_store"), V::F(310.0), V::I(31)],
+            vec![s("wechat_group"), V::F(35.0), V::I(5)],
+        ]
+    );
+    assert_same(&from_kept(&engine).await, &from_orders(&into).await);
+}
+
+#[tokio::test]
+async fn a_second_import_recomputes_only_the_months_of_its_orders_and_no_figure_moves() {
+    let (_src, _data, into) = imported();
+    let march = into.join("kept/shop_days/2022-03.parquet");
+    let april = into.join("kept/shop_days/2022-04.parquet");
+    let may = into.join("kept/shop_days/2022-05.parquet");
+    let (march_before, april_before, may_before) = (inode(&march), inode(&april), inode(&may));
+
+    let late = tempfile::tempdir().unwrap();
+    std::fs::write(late.path().join("orders-late.csv"), LATE_ORDERS).unwrap();
+    import(late.path(), &into, ZONE).unwrap();
+
+    // March and April are the same files, linked into the new folder; May was written anew.
+    assert_eq!(inode(&march), march_before);
+    assert_eq!(inode(&april), april_before);
+    assert_ne!(inode(&may), may_before);
+
+    let engine = engine(&into).await;
+    assert_eq!(engine.kept, Status::Current);
+    // s1 on 05-02: 30 in store and 15 by WeChat (c1), then 40 in store (c9). On 05-01: the
+    // 12 by phone written in UTC on 04-30. 04-30 is as it was.
+    assert_eq!(
+        kept_rows(
+            &engine,
+            "SELECT CAST(d.date AS VARCHAR) AS day, CAST(d.revenue_cny AS DOUBLE) AS r, CAST(d.online_cny AS DOUBLE) AS o, \
+             c.customers, c.orders FROM shop_days d JOIN shop_day_customers c \
+             ON c.shop_id = d.shop_id AND c.date = d.date WHERE d.shop_id = 's1' AND d.date BETWEEN DATE '2022-04-30' AND DATE '2022-05-02' ORDER BY d.date"
+        )
+        .await,
+        vec![
+            vec![s("2022-04-30"), V::F(12.0), V::F(12.0), V::I(1), V::I(1)],
+            vec![s("2022-05-01"), V::F(12.0), V::F(12.0), V::I(1), V::I(1)],
+            vec![s("2022-05-02"), V::F(85.0), V::F(15.0), V::I(2), V::I(3)],
+        ]
+    );
+    assert_same(&from_kept(&engine).await, &from_orders(&into).await);
+}
+
+#[tokio::test]
+async fn stale_kept_tables_are_not_read_and_keep_computes_them_again() {
+    let (_src, _data, into) = imported();
+    // Orders changed by hand behind the kept tables' back: one more order in April.
+    let (ctx, _) = catalog::open(&into, ZONE).await.unwrap();
+    let extra = run_sql(
+        &ctx,
+        "SELECT * FROM orders UNION ALL SELECT 'o999', 's1', ordered_at, channel, amount_cny, \
+         status, customer_ref FROM orders WHERE order_id = 'o4'",
+    )
+    .await
+    .unwrap();
+    let spec = yanhuo::engine::contract::table("orders").unwrap();
+    yanhuo::engine::import::write_parquet(&into.join("orders.parquet"), spec, &extra.batches, &ZONE)
+        .unwrap();
+
+    let library = Library::embedded().unwrap();
+    assert_eq!(kept::status(&into, ZONE, &library).unwrap(), Status::Stale);
+    let stale = engine(&into).await;
+    assert_eq!(stale.kept, Status::Stale);
+    // Computed from the orders: s1 on 04-09 sold 120 twice.
+    assert_eq!(
+        kept_rows(
+            &stale,
+            "SELECT CAST(revenue_cny AS DOUBLE) FROM shop_days WHERE shop_id = 's1' AND date = DATE '2022-04-09'"
+        )
+        .await,
+        vec![vec![V::F(240.0)]]
+    );
+    assert_same(&from_kept(&stale).await, &from_orders(&into).await);
+
+    let built = kept::build(&into, ZONE, &library, kept::Months::All).await.unwrap();
+    assert_eq!(built.months, 3);
+    let fresh = engine(&into).await;
+    assert_eq!(fresh.kept, Status::Current);
+    assert_eq!(
+        kept_rows(
+            &fresh,
+            "SELECT CAST(revenue_cny AS DOUBLE) FROM shop_days WHERE shop_id = 's1' AND date = DATE '2022-04-09'"
+        )
+        .await,
+        vec![vec![V::F(240.0)]]
+    );
+}
+
+#[tokio::test]
+async fn a_hand_made_folder_has_no_kept_tables_and_computes_them_when_opened() {
+    let dir = tempfile::tempdir().unwrap();
+    write_district(dir.path());
+    let engine = engine(dir.path()).await;
+    assert_eq!(engine.kept, Status::Absent);
+    assert!(!dir.path().join("kept").exists(), "opening writes nothing");
+    // `yanhuo keep` needs orders as Parquet, and says so.
+    let library = Library::embedded().unwrap();
+    let refused = kept::build(dir.path(), ZONE, &library, kept::Months::All)
+        .await
+        .unwrap_err()
+        .to_string();
+    assert!(refused.contains("Parquet"), "{refused}");
+}
