@@ -27,6 +27,17 @@ pub struct Cli {
 }
 
 impl Cli {
+    /// Whether the command only prints and exits (so a closed pipe may end it), rather
+    /// than serving clients.
+    pub fn prints_to_a_pipe(&self) -> bool {
+        match &self.command {
+            Command::Serve(_) => false,
+            #[cfg(feature = "ballista")]
+            Command::Scheduler(_) | Command::Executor(_) => false,
+            _ => true,
+        }
+    }
+
     /// Log levels when YANHUO_LOG is not set: a cluster process logs its jobs; a command run
     /// against a cluster does not print a line per job it submits.
     pub fn default_log_filter(&self) -> &'static str {
@@ -251,6 +262,9 @@ pub struct QueryArgs {
     /// Print the SQL that would run (query files it uses and parameters expanded in, nothing held in memory) instead of running it.
     #[arg(long)]
     pub print_sql: bool,
+    /// With --print-sql: read the kept tables (shop_days, ...) by name rather than inlining them, as the server does (README, "Kept tables").
+    #[arg(long, requires = "print_sql")]
+    pub read_kept: bool,
     /// Output format; `table` on a terminal, `csv` otherwise.
     #[arg(long, value_parser = clap::builder::ValueParser::new(parse_format))]
     pub format: Option<OutputFormat>,
@@ -514,6 +528,12 @@ async fn query(settings: &Settings, args: QueryArgs) -> Result<()> {
     let mut library = settings.library()?;
     let values = queries::parse_assignments(&args.params)?;
     if args.print_sql {
+        if args.read_kept {
+            let kept: Vec<String> = library.kept().map(|f| f.name.clone()).collect();
+            for name in kept {
+                library.hold(&name);
+            }
+        }
         // The SQL as another engine would run it: every file it uses inlined.
         let file = match (&args.file, &args.sql) {
             (Some(path), _) => {

@@ -8,6 +8,15 @@ use clap::Parser;
 
 fn main() -> ExitCode {
     let cli = cli::Cli::parse();
+    if cli.prints_to_a_pipe() {
+        // `yanhuo query ... | head` ends quietly when head has read enough, as a Unix tool
+        // does, instead of panicking in println!. Not for the servers: a client that goes
+        // away must not end them.
+        // SAFETY: called before any other thread exists; SIG_DFL is a valid disposition.
+        unsafe {
+            libc::signal(libc::SIGPIPE, libc::SIG_DFL);
+        }
+    }
     tracing_subscriber::fmt()
         .with_env_filter(
             tracing_subscriber::EnvFilter::try_from_env("YANHUO_LOG")

@@ -9,9 +9,9 @@ use datafusion::catalog::MemTable;
 use datafusion::prelude::SessionContext;
 
 use crate::engine::contract::{Location, TABLES, locate};
+use crate::engine::import::{self, TableLoad};
 use crate::engine::session::register_parquet;
 pub use crate::engine::session::{context_with, new_context};
-use crate::engine::import::{self, TableLoad};
 use crate::error::{Error, Result};
 
 /// What registering a data folder found: rows the contract turned away in CSV tables.

@@ -218,7 +218,11 @@ pub async fn build(dir: &Path, zone: Tz, library: &Library, months: Months) -> R
             let order = if file.keys.is_empty() {
                 "k.shop_id, k.date".to_string()
             } else {
-                file.keys.iter().map(|k| format!("k.{k}")).collect::<Vec<_>>().join(", ")
+                file.keys
+                    .iter()
+                    .map(|k| format!("k.{k}"))
+                    .collect::<Vec<_>>()
+                    .join(", ")
             };
             let sql = format!(
                 "SELECT * FROM ({}) k WHERE k.date >= DATE '{month}' AND k.date < DATE '{next}' \

@@ -6,12 +6,12 @@ use std::collections::BTreeMap;
 use std::os::unix::fs::MetadataExt;
 use std::path::Path;
 
+use yanhuo::engine::Engine;
 use yanhuo::engine::catalog;
 use yanhuo::engine::import::import;
 use yanhuo::engine::kept::{self, Status};
 use yanhuo::engine::queries::{self, Library, run_sql};
 use yanhuo::engine::settings::Settings;
-use yanhuo::engine::Engine;
 
 use crate::fixture::{V, rows, s, write_district};
 
@@ -81,7 +81,10 @@ fn assert_same(kept: &BTreeMap<String, Vec<Vec<V>>>, orders: &BTreeMap<String, V
         // Floats are compared to 1e-9 of their size (`V`): the kept tables' sums are exact
         // decimals; the doubles built on them are summed in whatever order the hash
         // aggregation meets them, from the orders as well.
-        assert_eq!(&kept[name], expected, "{name}: kept tables and orders disagree");
+        assert_eq!(
+            &kept[name], expected,
+            "{name}: kept tables and orders disagree"
+        );
     }
 }
 
@@ -221,8 +224,13 @@ async fn stale_kept_tables_are_not_read_and_keep_computes_them_again() {
     .await
     .unwrap();
     let spec = yanhuo::engine::contract::table("orders").unwrap();
-    yanhuo::engine::import::write_parquet(&into.join("orders.parquet"), spec, &extra.batches, &ZONE)
-        .unwrap();
+    yanhuo::engine::import::write_parquet(
+        &into.join("orders.parquet"),
+        spec,
+        &extra.batches,
+        &ZONE,
+    )
+    .unwrap();
 
     let library = Library::embedded().unwrap();
     assert_eq!(kept::status(&into, ZONE, &library).unwrap(), Status::Stale);
@@ -239,7 +247,9 @@ async fn stale_kept_tables_are_not_read_and_keep_computes_them_again() {
     );
     assert_same(&from_kept(&stale).await, &from_orders(&into).await);
 
-    let built = kept::build(&into, ZONE, &library, kept::Months::All).await.unwrap();
+    let built = kept::build(&into, ZONE, &library, kept::Months::All)
+        .await
+        .unwrap();
     assert_eq!(built.months, 3);
     let fresh = engine(&into).await;
     assert_eq!(fresh.kept, Status::Current);

@@ -36,8 +36,8 @@ use indicatif::{ProgressBar, ProgressStyle};
 
 use crate::engine::contract;
 use crate::engine::contract::TableSpec;
-use crate::engine::kept;
 use crate::engine::import::{swap, write_parquet};
+use crate::engine::kept;
 use crate::error::{Error, Result};
 use activity::{Day, FootfallColumns, Model, OrderColumns};
 use district::{COMMUNITIES, STREET};

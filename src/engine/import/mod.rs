@@ -756,7 +756,10 @@ pub fn import_with(src: &Path, into: &Path, options: &ImportOptions) -> Result<I
     // Hand-placed CSV orders that this import leaves alone are not Parquet to compute from.
     let orders_by_hand = !orders_changed
         && contract::table("orders").is_some_and(|spec| {
-            matches!(contract::locate(into, spec), Ok(contract::Location::Files(_)))
+            matches!(
+                contract::locate(into, spec),
+                Ok(contract::Location::Files(_))
+            )
         });
     let kept_months = match kept::status(into, zone, &library)? {
         _ if orders_by_hand => None,

@@ -11,9 +11,9 @@ use datafusion::parquet::arrow::ArrowWriter;
 use super::{ImportReport, Reject, swap};
 use crate::engine::contract;
 use crate::engine::contract::{TABLES, TableSpec};
+use crate::engine::format::csv_text;
 use crate::engine::kept;
 use crate::engine::queries::Library;
-use crate::engine::format::csv_text;
 use crate::engine::session::parquet_properties;
 use crate::error::{Error, Result};
 
