@@ -4,17 +4,19 @@
 use chrono::NaiveDate;
 
 use super::{TOLD_ONE_BY_ONE, day, pct, value};
-use crate::charts::{Chart, ChartKind, Series, Unit};
+use crate::charts::{Chart, ChartKind, Recovery, Series, Unit};
 use crate::labels::Lang;
 
+/// How one series went through the lockdown.
 struct Course {
     label: String,
     /// Level before the lockdown: 0 for a change in percent, else the mean before.
     before: Option<f64>,
     /// Lowest value in the lockdown, and its date.
     low: Option<(f64, NaiveDate)>,
-    /// Days after the last lockdown date until the series held 90% of its level before.
-    back_after: Option<i64>,
+    /// When it was back, as the figure's query counts it: the rule (90% of normal on three
+    /// dates running) is written once, in queries/footfall_change.sql, not here.
+    recovery: Option<Recovery>,
     /// The last date on the chart (for "not back by …").
     last_date: Option<NaiveDate>,
 }
@@ -48,30 +50,11 @@ fn course(
         .filter(|(d, _)| *d >= first && *d <= last)
         .min_by(|a, b| a.1.total_cmp(&b.1))
         .map(|(d, v)| (*v, *d));
-    // Back: this date and the two after it at 90% of the level before (for a change in
-    // percent: no more than 10% below), as METRICS.md's footfall recovery counts it.
-    let back = |v: f64| match (unit, before) {
-        (Unit::Percent, _) => v >= -10.0,
-        (_, Some(b)) => v >= 0.9 * b,
-        _ => false,
-    };
-    let after: Vec<(NaiveDate, Option<f64>)> = dates
-        .iter()
-        .zip(&series.values)
-        .filter(|(d, _)| **d > last)
-        .map(|(d, v)| (*d, *v))
-        .collect();
-    let back_after = (0..after.len()).find_map(|i| {
-        let run = after.get(i..i + 3)?;
-        run.iter()
-            .all(|(_, v)| v.is_some_and(back))
-            .then(|| (after[i].0 - last).num_days())
-    });
     Course {
         label: series.label.clone(),
         before,
         low,
-        back_after,
+        recovery: series.recovery,
         last_date: dates.last().copied(),
     }
 }
@@ -207,7 +190,10 @@ pub(super) fn over_lockdown(
     }
     let back: Vec<(i64, &str)> = courses
         .iter()
-        .filter_map(|c| c.back_after.map(|d| (d, c.label.as_str())))
+        .filter_map(|c| match c.recovery {
+            Some(Recovery::After(d)) => Some((d, c.label.as_str())),
+            _ => None,
+        })
         .collect();
     // Ties name the first series in the chart's order.
     if let (Some(fast), Some(slow)) = (
@@ -237,7 +223,7 @@ pub(super) fn over_lockdown(
     }
     let not_back: Vec<&str> = courses
         .iter()
-        .filter(|c| c.back_after.is_none())
+        .filter(|c| c.recovery == Some(Recovery::NotBack))
         .map(|c| c.label.as_str())
         .collect();
     if !not_back.is_empty()
@@ -253,20 +239,22 @@ pub(super) fn over_lockdown(
 }
 
 fn recovery_clause(c: &Course, lang: Lang) -> String {
-    match (c.back_after, c.last_date, lang) {
-        (Some(d), _, Lang::En) => format!(
+    match (c.recovery, c.last_date, lang) {
+        (Some(Recovery::After(d)), _, Lang::En) => format!(
             " and was back to 90% of normal {d} day{} after it ended",
             if d == 1 { "" } else { "s" }
         ),
-        (Some(d), _, Lang::Zh) => format!("，解封后第{d}天恢复到平时的九成"),
-        (None, Some(end), Lang::En) => {
+        (Some(Recovery::After(d)), _, Lang::Zh) => format!("，解封后第{d}天恢复到平时的九成"),
+        (Some(Recovery::NotBack), Some(end), Lang::En) => {
             format!(
                 " and had not been back to 90% of normal by {}",
                 day(end, lang)
             )
         }
-        (None, Some(end), Lang::Zh) => format!("，截至{}尚未恢复到平时的九成", day(end, lang)),
-        (None, None, _) => String::new(),
+        (Some(Recovery::NotBack), Some(end), Lang::Zh) => {
+            format!("，截至{}尚未恢复到平时的九成", day(end, lang))
+        }
+        (Some(Recovery::NotBack), None, _) | (None, _, _) => String::new(),
     }
 }
 

@@ -2,10 +2,10 @@
 //! see the chart needs to know ("Footfall in Liyuan fell 99% during the lockdown and was back
 //! to 90% of normal 6 days after it ended"), not a list of every point.
 //!
-//! Charts over dates with the lockdown shaded say how far each series fell in it and when it
-//! was back to 90% of its level before (three days running, as the footfall recovery figure
-//! counts it); bars name the highest and lowest; tiles read their number. A value hidden for
-//! publishing is a gap here too: the text never mentions it.
+//! Charts over dates with the lockdown shaded say how far each series fell in it and, where
+//! the figure's rows say it ([`super::Recovery`], footfall's days_to_recover), when it was
+//! back to 90% of normal; bars name the highest and lowest; tiles read their number. A value
+//! hidden for publishing is a gap here too: the text never mentions it.
 //!
 //! - [`lockdown`]: a date chart with the lockdown shaded.
 //! - [`event_study`]: an event study's gap and intervals.
@@ -17,7 +17,7 @@ mod tests;
 
 use chrono::{Datelike, NaiveDate};
 
-use super::{Chart, ChartKind, Series, Unit, XAxis};
+use super::{Chart, ChartKind, Unit, XAxis};
 use crate::labels::Lang;
 use crate::labels::format_value;
 use event_study::event_study;

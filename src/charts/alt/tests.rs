@@ -1,6 +1,7 @@
 //! The alt text's tests: each kind of chart told from hand-made numbers, in both languages.
 
 use super::*;
+use crate::charts::{Recovery, Series};
 
 fn d(s: &str) -> NaiveDate {
     s.parse().unwrap()
@@ -18,12 +19,19 @@ fn series(label: &str, values: &[f64]) -> Series {
         color: 0,
         values: values.iter().map(|v| Some(*v)).collect(),
         bar_colors: Vec::new(),
+        recovery: None,
     }
 }
 
+/// A series with when it was back, as footfall_change's days_to_recover says it.
+fn back(mut series: Series, recovery: Recovery) -> Series {
+    series.recovery = Some(recovery);
+    series
+}
+
 /// 04-20 .. 05-06, the lockdown 04-23 .. 04-29. Lowest −78 on 04-24. After it: −40, −12,
-/// −9 (one day back), −11, then −8, −5, −2: three days running from 05-04, five days after
-/// the last lockdown date.
+/// −9, −11, then −8, −5, −2 (the query would count it back from 05-04, five days after the
+/// last lockdown date; the text takes that from [`Recovery`], not from these values).
 const LIYUAN: [f64; 17] = [
     2.0, -1.0, 0.0, -60.0, -78.0, -70.0, -75.0, -72.0, -74.0, -70.0, -40.0, -12.0, -9.0, -11.0,
     -8.0, -5.0, -2.0,
@@ -46,11 +54,27 @@ fn footfall(lang: Lang, series: Vec<Series>) -> Chart {
 fn one_series_says_how_far_it_fell_and_when_it_was_back() {
     let name = |lang: Lang| if lang.is_en() { "Liyuan" } else { "黎园" };
     for lang in [Lang::En, Lang::Zh] {
-        let chart = footfall(lang, vec![series(name(lang), &LIYUAN)]);
+        let liyuan = series(name(lang), &LIYUAN);
+        let chart = footfall(lang, vec![back(liyuan.clone(), Recovery::After(5))]);
         let expected = if lang.is_en() {
             "Footfall: Liyuan fell 78% during the lockdown (lowest on 24 April) and was back to 90% of normal 5 days after it ended."
         } else {
             "客流：黎园在封控期间下降78%（最低在4月24日），解封后第5天恢复到平时的九成。"
+        };
+        assert_eq!(describe(&chart), expected);
+        let chart = footfall(lang, vec![back(liyuan.clone(), Recovery::NotBack)]);
+        let expected = if lang.is_en() {
+            "Footfall: Liyuan fell 78% during the lockdown (lowest on 24 April) and had not been back to 90% of normal by 6 May."
+        } else {
+            "客流：黎园在封控期间下降78%（最低在4月24日），截至5月6日尚未恢复到平时的九成。"
+        };
+        assert_eq!(describe(&chart), expected);
+        // Rows that do not say when it was back (shops open, a console chart): the fall only.
+        let chart = footfall(lang, vec![liyuan]);
+        let expected = if lang.is_en() {
+            "Footfall: Liyuan fell 78% during the lockdown (lowest on 24 April)."
+        } else {
+            "客流：黎园在封控期间下降78%（最低在4月24日）。"
         };
         assert_eq!(describe(&chart), expected);
     }
@@ -59,7 +83,8 @@ fn one_series_says_how_far_it_fell_and_when_it_was_back() {
 #[test]
 fn many_series_are_summarised_and_the_slow_ones_named() {
     // B falls 50% and is back from 04-30 (1 day); C falls 99.6% (not rounded up to a
-    // total fall) and is back from 05-04 (5 days); D never gets back above −10.
+    // total fall) and is back from 05-04 (5 days); D never gets back above −10; E's rows do
+    // not say, so it is in the fall and not in the recovery.
     let mut b = LIYUAN;
     b[3..10].copy_from_slice(&[-50.0; 7]);
     b[10..].copy_from_slice(&[0.0; 7]);
@@ -70,15 +95,16 @@ fn many_series_are_summarised_and_the_slow_ones_named() {
     let chart = footfall(
         Lang::En,
         vec![
-            series("A", &LIYUAN),
-            series("B", &b),
-            series("C", &c),
-            series("D", &never),
+            back(series("A", &LIYUAN), Recovery::After(5)),
+            back(series("B", &b), Recovery::After(1)),
+            back(series("C", &c), Recovery::After(5)),
+            back(series("D", &never), Recovery::NotBack),
+            series("E", &LIYUAN),
         ],
     );
     assert_eq!(
         describe(&chart),
-        "Footfall: during the lockdown all 4 fell, from 50% (B) to 99.6% (C); 3 of them were back to 90% of normal between 1 day (B) and 5 days (A) after it ended; D had not by 6 May."
+        "Footfall: during the lockdown all 5 fell, from 50% (B) to 99.6% (C); 3 of them were back to 90% of normal between 1 day (B) and 5 days (A) after it ended; D had not by 6 May."
     );
 }
 
@@ -120,6 +146,7 @@ fn a_day_with_a_hidden_part_has_no_total() {
         color: 0,
         values: values.to_vec(),
         bar_colors: Vec::new(),
+        recovery: None,
     };
     chart.series = vec![
         part([Some(50.0), Some(90.0), Some(0.0), None]),
@@ -146,6 +173,7 @@ fn a_hidden_value_is_never_mentioned() {
         color: 0,
         values: vec![None, Some(0.25)],
         bar_colors: Vec::new(),
+        recovery: None,
     }];
     assert_eq!(describe(&chart), "Recovered online: clinic 25.0%.");
 }
