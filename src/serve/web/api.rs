@@ -18,13 +18,13 @@ use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use datafusion::arrow::array::RecordBatch;
-use datafusion::arrow::datatypes::DataType;
 use datafusion::scalar::ScalarValue;
 use serde::Deserialize;
 
 use super::{ApiError, AppState, WebError};
 use crate::engine::format::{self, OutputFormat};
 use crate::engine::queries::QueryResult;
+use crate::serve::sandbox::postgres::column_type;
 
 pub fn router() -> super::Routes {
     super::Routes::new()
@@ -70,7 +70,7 @@ async fn api(
         .schema
         .fields()
         .iter()
-        .map(|f| serde_json::json!({ "name": f.name(), "type": sql_type(f.data_type()) }))
+        .map(|f| serde_json::json!({ "name": f.name(), "type": column_type(f.data_type()).word }))
         .collect();
     Ok(Json(serde_json::json!({
         "columns": columns,
@@ -118,24 +118,6 @@ fn json_params(
             Ok((name.trim_start_matches('$').to_string(), scalar))
         })
         .collect()
-}
-
-/// A column type as a planner reads it.
-pub fn sql_type(data_type: &DataType) -> String {
-    match data_type {
-        DataType::Utf8 | DataType::LargeUtf8 | DataType::Utf8View => "text".into(),
-        DataType::Int8 | DataType::Int16 | DataType::Int32 | DataType::Int64 => "integer".into(),
-        DataType::UInt8 | DataType::UInt16 | DataType::UInt32 | DataType::UInt64 => {
-            "integer".into()
-        }
-        DataType::Float16 | DataType::Float32 | DataType::Float64 => "float".into(),
-        DataType::Decimal128(p, s) | DataType::Decimal256(p, s) => format!("decimal({p},{s})"),
-        DataType::Date32 | DataType::Date64 => "date".into(),
-        DataType::Timestamp(_, Some(_)) => "timestamp with time zone".into(),
-        DataType::Timestamp(_, None) => "timestamp".into(),
-        DataType::Boolean => "boolean".into(),
-        other => other.to_string(),
-    }
 }
 
 // ---------------------------------------------------------------------------------------

@@ -6,8 +6,8 @@ use super::Console;
 use crate::engine::contract;
 use crate::labels::Lang;
 use crate::serve::sandbox;
+use crate::serve::sandbox::postgres::column_type;
 use crate::serve::web::Loaded;
-use crate::serve::web::api::sql_type;
 
 pub(super) struct TableInfo {
     pub(super) name: String,
@@ -57,7 +57,7 @@ pub(super) fn tables(loaded: &Loaded) -> Vec<TableInfo> {
             columns: schema
                 .fields()
                 .iter()
-                .map(|f| (f.name().clone(), sql_type(f.data_type())))
+                .map(|f| (f.name().clone(), column_type(f.data_type()).word))
                 .collect(),
         });
     }
@@ -68,7 +68,7 @@ pub(super) fn tables(loaded: &Loaded) -> Vec<TableInfo> {
             columns: schema
                 .fields()
                 .iter()
-                .map(|f| (f.name().clone(), sql_type(f.data_type())))
+                .map(|f| (f.name().clone(), column_type(f.data_type()).word))
                 .collect(),
         });
     }
