@@ -178,6 +178,7 @@ fn shops_per_community(shops: usize) -> Vec<usize> {
     counts
 }
 
+#[allow(clippy::too_many_arguments)]
 fn make_shop(
     rng: &mut ChaCha8Rng,
     index: usize,
