@@ -53,6 +53,7 @@ pub fn sample_line_chart() -> Chart {
             label: format!("社区{s}"),
             color: s,
             bar_colors: Vec::new(),
+            recovery: None,
             values: (0..120)
                 .map(|d| Some(((d * 7 + s * 13) % 40) as f64 - 20.0))
                 .collect(),

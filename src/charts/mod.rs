@@ -115,6 +115,20 @@ pub struct Series {
     /// Bars only: a colour per bar, where the x axis is communities or categories and each
     /// keeps its own colour. Empty: every bar in `color`.
     pub bar_colors: Vec<usize>,
+    /// When the series was back after the lockdown, where the figure's rows say it; `None`:
+    /// they do not, and the alt text does not either.
+    pub recovery: Option<Recovery>,
+}
+
+/// When a series was back after the lockdown, as the figure's own query counts it
+/// (footfall_change's days_to_recover, queries/footfall_change.sql): the alt text reads it and
+/// never works the rule out again from the drawn values.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Recovery {
+    /// Back this many days after the last lockdown date.
+    After(i64),
+    /// Not back within the data.
+    NotBack,
 }
 
 #[derive(Debug, Clone, PartialEq)]

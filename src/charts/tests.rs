@@ -20,6 +20,7 @@ fn footfall(lang: Lang) -> Chart {
             label: "黎园社区".into(),
             color: 0,
             bar_colors: Vec::new(),
+            recovery: None,
             values: (1..=30)
                 .map(|d| Some(if (23..=29).contains(&d) { -95.0 } else { 2.0 }))
                 .collect(),
@@ -28,6 +29,7 @@ fn footfall(lang: Lang) -> Chart {
             label: "<script>alert(1)</script> & \"co\"".into(),
             color: 1,
             bar_colors: Vec::new(),
+            recovery: None,
             // A gap on the 10th: two pieces of line.
             values: (1..=30)
                 .map(|d| if d == 10 { None } else { Some(-5.0) })
@@ -128,12 +130,14 @@ fn bars(kind: ChartKind) -> Chart {
             label: "到店".into(),
             color: 0,
             bar_colors: Vec::new(),
+            recovery: None,
             values: vec![Some(30_000.0), Some(10.0), None],
         },
         Series {
             label: "线上".into(),
             color: 1,
             bar_colors: Vec::new(),
+            recovery: None,
             values: vec![Some(5_000.0), Some(20.0), Some(7.0)],
         },
     ];
@@ -198,6 +202,7 @@ fn histogram_kpi_and_table_render() {
         label: "spells".into(),
         color: 0,
         bar_colors: Vec::new(),
+        recovery: None,
         values: vec![Some(3.0), Some(300.0), Some(20.0)],
     }];
     let svg = render_svg(&histogram, 720, 405).unwrap();
@@ -268,6 +273,7 @@ fn line_of(values: Vec<Option<f64>>) -> Chart {
         label: "x".into(),
         color: 0,
         bar_colors: Vec::new(),
+        recovery: None,
         values,
     }];
     chart
@@ -345,6 +351,7 @@ fn a_phone_drawing_has_no_text_under_13_px_and_its_legend_below() {
             label: format!("社区{c}"),
             color: c,
             bar_colors: Vec::new(),
+            recovery: None,
             values: vec![Some(c as f64); 30],
         })
         .collect();
@@ -387,6 +394,7 @@ fn a_withheld_bar_is_a_marked_stub_and_printed_bars_carry_their_values() {
         label: "recovery_rate".into(),
         color: 0,
         bar_colors: Vec::new(),
+        recovery: None,
         values: vec![Some(0.5), None, Some(0.25)],
     }];
     chart.hidden = vec![(0, 1)];

@@ -7,7 +7,7 @@ use chrono::NaiveDate;
 use datafusion::arrow::datatypes::DataType;
 
 pub use crate::charts::FONT;
-use crate::charts::{self, Band, Chart, ChartKind, Layout, Series, XAxis};
+use crate::charts::{self, Band, Chart, ChartKind, Layout, Recovery, Series, XAxis};
 use crate::engine::contract::{CATEGORIES, CHANNELS, NEEDS};
 use crate::engine::queries::QueryResult;
 use crate::error::{Error, Result};
@@ -80,6 +80,38 @@ fn color_of(column: &str, value: &str, study: &Study) -> Option<usize> {
         "need" => NEEDS.iter().position(|c| *c == value),
         _ => None,
     }
+}
+
+/// The column in which a figure's rows say when each series was back after the lockdown:
+/// footfall_change's days_to_recover, the community's on each of its rows (empty: not back).
+const RECOVERY: &str = "days_to_recover";
+
+/// Each series key's [`Recovery`], read from the first of its rows whose [`RECOVERY`] is
+/// published; none where the rows have no such column, so the alt text says nothing of it.
+fn recovery_by_key(
+    result: &QueryResult,
+    keys: &[String],
+    hidden: &dyn Fn(usize, &str) -> bool,
+) -> BTreeMap<String, Recovery> {
+    let mut out = BTreeMap::new();
+    if result.schema.index_of(RECOVERY).is_err() {
+        return out;
+    }
+    for (row, (key, days)) in keys
+        .iter()
+        .zip(panels::numbers(result, RECOVERY))
+        .enumerate()
+    {
+        if hidden(row, RECOVERY) || out.contains_key(key) {
+            continue;
+        }
+        let recovery = match days {
+            Some(d) => Recovery::After(d as i64),
+            None => Recovery::NotBack,
+        };
+        out.insert(key.clone(), recovery);
+    }
+    out
 }
 
 /// A panel's rows as a chart, with its title and source line.
@@ -194,12 +226,14 @@ pub fn panel_chart_withheld(
                     chart.hidden.push((j, i));
                 }
             }
+            let recovery = recovery_by_key(result, &keys, hidden);
             for (n, (key, values)) in by_key.into_iter().enumerate() {
                 chart.series.push(Series {
                     label: study.label(series_column, &key, lang),
                     color: color_of(series_column, &key, study).unwrap_or(n),
                     values,
                     bar_colors: Vec::new(),
+                    recovery: recovery.get(&key).copied(),
                 });
             }
         }
@@ -233,6 +267,7 @@ pub fn panel_chart_withheld(
                     color: n,
                     values,
                     bar_colors,
+                    recovery: None,
                 });
             }
         }

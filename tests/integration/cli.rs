@@ -201,6 +201,44 @@ fn render_writes_every_panel_in_chinese_and_english() {
 }
 
 #[test]
+fn the_footfall_charts_alt_text_has_the_days_footfall_recovery_counts() {
+    let sample = Path::new(env!("CARGO_MANIFEST_DIR")).join("sample-data");
+    let recovery = stdout(&yanhuo(&sample, &["query", "footfall_recovery"]));
+    let days = recovery
+        .lines()
+        .find_map(|line| line.strip_prefix("liyuan,"))
+        .unwrap();
+    let out = tempfile::tempdir().unwrap();
+    stdout(&yanhuo(
+        &sample,
+        &[
+            "render",
+            "recovery",
+            "--out",
+            out.path().to_str().unwrap(),
+            "--lang",
+            "en",
+            "--param",
+            "community=liyuan",
+        ],
+    ));
+    let footfall = std::fs::read_to_string(out.path().join("footfall-en.svg")).unwrap();
+    let doc = roxmltree::Document::parse(&footfall).unwrap();
+    let title = doc
+        .descendants()
+        .find(|n| n.has_tag_name("title"))
+        .and_then(|n| n.text())
+        .unwrap();
+    // The rule is footfall_change's days_to_recover; the alt text only says it.
+    assert!(
+        title.ends_with(&format!(
+            " and was back to 90% of normal {days} days after it ended."
+        )),
+        "{title} (footfall_recovery: {days})"
+    );
+}
+
+#[test]
 fn every_setting_and_subcommand_is_in_the_readme() {
     let readme =
         std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("README.md")).unwrap();

@@ -213,7 +213,8 @@ async fn footfall_change_matches_metrics_md() {
             "date",
             "visitors",
             "baseline_visitors",
-            "pct_change"
+            "pct_change",
+            "days_to_recover"
         ]
     );
     let r = rows(&result);
@@ -228,32 +229,35 @@ async fn footfall_change_matches_metrics_md() {
     // a's Saturdays: s1 100 + s6 40 = 140 on each of the four baseline Saturdays.
     assert_eq!(
         at("a", "2022-03-19"),
-        vec![s("a"), s("2022-03-19"), I(140), F(140.0), F(0.0)]
+        vec![s("a"), s("2022-03-19"), I(140), F(140.0), F(0.0), I(2)]
     );
     // Wednesdays: 03-23 has no count (null, left out), then 80, 90, 100, 60 → median 85.
     assert_eq!(
         at("a", "2022-03-23"),
-        vec![s("a"), s("2022-03-23"), Null, F(85.0), Null]
+        vec![s("a"), s("2022-03-23"), Null, F(85.0), Null, I(2)]
     );
     // The excluded 04-02 still gets a row and a baseline: 100 + 500 = 600.
     assert_eq!(
         at("a", "2022-04-02")[2..],
-        [I(600), F(140.0), F(100.0 * 460.0 / 140.0)]
+        [I(600), F(140.0), F(100.0 * 460.0 / 140.0), I(2)]
     );
     assert_eq!(
         at("a", "2022-04-23")[2..],
-        [I(5), F(140.0), F(100.0 * -135.0 / 140.0)]
+        [I(5), F(140.0), F(100.0 * -135.0 / 140.0), I(2)]
     );
     assert_eq!(
         at("a", "2022-04-27")[2..],
-        [I(5), F(85.0), F(100.0 * -80.0 / 85.0)]
+        [I(5), F(85.0), F(100.0 * -80.0 / 85.0), I(2)]
     );
-    assert_eq!(at("a", "2022-05-02")[2..], [I(90), F(100.0), F(-10.0)]);
+    assert_eq!(
+        at("a", "2022-05-02")[2..],
+        [I(90), F(100.0), F(-10.0), I(2)]
+    );
     // b has no counts during the lockdown: missing, not zero.
-    assert_eq!(at("b", "2022-04-25")[2..], [Null, F(50.0), Null]);
-    assert_eq!(at("b", "2022-05-27")[2..], [I(10), F(50.0), F(-80.0)]);
+    assert_eq!(at("b", "2022-04-25")[2..], [Null, F(50.0), Null, Null]);
+    assert_eq!(at("b", "2022-05-27")[2..], [I(10), F(50.0), F(-80.0), Null]);
     // c counts 0 every day: a zero baseline gives no percentage.
-    assert_eq!(at("c", "2022-04-01")[2..], [I(0), F(0.0), Null]);
+    assert_eq!(at("c", "2022-04-01")[2..], [I(0), F(0.0), Null, Null]);
 }
 
 #[tokio::test]

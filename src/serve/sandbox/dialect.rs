@@ -78,8 +78,10 @@ fn last_name(name: &ObjectName) -> Option<String> {
     }
 }
 
-/// The Postgres-only type a cast names, if it is one.
-fn pg_type(data_type: &DataType) -> Option<String> {
+/// The Postgres-only type a cast names (`regclass`, `oid`, …), if it is one, as written: a
+/// type in a planner's SQL, not a column's (that is [`super::postgres::column_type`]), and
+/// looked up by name in the same catalog table ([`type_oid`]).
+fn cast_target(data_type: &DataType) -> Option<String> {
     match data_type {
         DataType::Regclass => Some("regclass".into()),
         DataType::Custom(name, _) => last_name(name),
@@ -295,13 +297,13 @@ impl Rewriter<'_> {
             element,
             _,
         )) = data_type
-            && pg_type(element).is_some_and(|t| t.starts_with("reg") || t == "oid")
+            && cast_target(element).is_some_and(|t| t.starts_with("reg") || t == "oid")
         {
             return Some(inner.clone());
         }
         let target = match data_type {
             DataType::Text | DataType::Varchar(_) => "text".to_string(),
-            other => pg_type(other)?,
+            other => cast_target(other)?,
         };
         // `x::regclass::text`, `x::regtype::text`: the object's name.
         if target == "text" || target == "varchar" || target == "name" {
@@ -310,7 +312,7 @@ impl Rewriter<'_> {
                 data_type: middle,
                 ..
             } = inner
-                && let Some(middle) = pg_type(middle)
+                && let Some(middle) = cast_target(middle)
             {
                 let function = match middle.as_str() {
                     "regclass" => "yanhuo_regclass_name",

@@ -8,14 +8,15 @@
 //! group is the stylesheet, the font, the icon and `/healthz`, and a test asks every route
 //! of [`routes`] without credentials.
 
+mod api;
 mod assets;
 mod auth;
+mod console;
 mod error;
 mod figures;
 mod font_slices;
 mod pages;
 mod sent;
-mod sql;
 mod view;
 
 use std::sync::Arc;
@@ -65,7 +66,7 @@ pub struct Loaded {
     /// Rendered pages with their compressed forms, by address.
     pub pages: sent::Pages,
     /// Recent console results by SQL, so paging and charting a result runs it once.
-    pub answers: sql::Answers,
+    pub answers: console::Answers,
 }
 
 pub struct AppState {
@@ -146,7 +147,7 @@ async fn load(settings: &Settings) -> Result<Loaded> {
         drawn: figures::Drawn::default(),
         pages: sent::Pages::default(),
         tables,
-        answers: sql::Answers::new(ANSWER_BYTES),
+        answers: console::Answers::new(ANSWER_BYTES),
     })
 }
 
@@ -224,7 +225,11 @@ fn groups() -> [(Guard, bool, Routes); 5] {
         ),
         (Guard::Viewer, false, figures::router()),
         (Guard::Viewer, true, figures::embeds()),
-        (Guard::Analyst, false, sql::router()),
+        (
+            Guard::Analyst,
+            false,
+            console::router().merge(api::router()),
+        ),
         // The 401 page uses the stylesheet and the font; `/healthz` says "ok" and, to a
         // signed-in caller only, the data version.
         (

@@ -3,11 +3,10 @@
 
 use super::*;
 
-/// The Postgres type a column travels as.
-/// The Postgres type a column travels as, as the catalog lists it.
+/// The Postgres type a column travels as, as the catalog lists it
+/// ([`postgres::column_type`]).
 pub(super) fn pg_type(data_type: &DataType) -> Type {
-    let (oid, _) = postgres::type_of(data_type);
-    u32::try_from(oid)
+    u32::try_from(postgres::column_type(data_type).oid)
         .ok()
         .and_then(Type::from_oid)
         .unwrap_or(Type::TEXT)

@@ -41,7 +41,7 @@ mod tables;
 mod types;
 
 pub use settings::{SETTINGS, setting};
-pub use types::{format_type, type_of, type_oid};
+pub use types::{ColumnType, column_type, format_type, type_oid};
 
 /// What `version()` answers: SQLAlchemy and others read "PostgreSQL N.M" from its start.
 pub const VERSION: &str = concat!(
@@ -451,7 +451,11 @@ impl Catalog {
             let columns = column_descriptions(&relation.name);
             for (n, field) in relation.schema.fields().iter().enumerate() {
                 let number = n as i64 + 1;
-                let (type_oid, typmod) = type_of(field.data_type());
+                let ColumnType {
+                    oid: type_oid,
+                    typmod,
+                    ..
+                } = column_type(field.data_type());
                 let len = TYPES.iter().find(|t| t.0 == type_oid).map_or(-1, |t| t.2);
                 add(
                     "pg_attribute",

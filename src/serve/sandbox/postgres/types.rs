@@ -1,5 +1,6 @@
-//! Postgres's types as a client meets them: their OIDs and names, the type a column of an
-//! Arrow type travels as, and `format_type`'s spelling.
+//! Postgres's types as a client meets them: their OIDs and names, the one table of what a
+//! column of an Arrow type is to a client ([`column_type`]: its Postgres type, and the web's
+//! word for it), and `format_type`'s spelling.
 
 use datafusion::arrow::datatypes::DataType;
 
@@ -80,25 +81,50 @@ pub(super) const TYPES: &[(i64, &str, i16, &str, i64, i64, &str)] = &[
     (1231, "_numeric", -1, "A", 0, 1700, "numeric[]"),
 ];
 
-/// The Postgres type a column of `data_type` travels as: its OID and type modifier.
-pub fn type_of(data_type: &DataType) -> (i64, i32) {
-    match data_type {
-        DataType::Boolean => (16, -1),
-        DataType::Int8 | DataType::Int16 | DataType::UInt8 => (21, -1),
-        DataType::Int32 | DataType::UInt16 => (23, -1),
-        DataType::Int64 | DataType::UInt32 => (20, -1),
-        // numeric(p,s): Postgres's typmod is ((p << 16) | s) + 4.
-        DataType::Decimal128(p, s) | DataType::Decimal256(p, s) if *s >= 0 => {
-            (1700, ((i32::from(*p) << 16) | i32::from(*s as u8)) + 4)
-        }
-        DataType::UInt64 | DataType::Decimal128(..) | DataType::Decimal256(..) => (1700, -1),
-        DataType::Float16 | DataType::Float32 => (700, -1),
-        DataType::Float64 => (701, -1),
-        DataType::Date32 | DataType::Date64 => (1082, -1),
-        DataType::Timestamp(_, Some(_)) => (1184, -1),
-        DataType::Timestamp(_, None) => (1114, -1),
-        _ => (25, -1),
-    }
+/// How a column of an Arrow type reaches a client, through every door: the Postgres type it
+/// travels as on the wire and is listed as in the catalog (`psql`'s `\d`, SQLAlchemy, pgjdbc),
+/// and the word the web console and `POST /api/sql` print for it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ColumnType {
+    /// The Postgres type's OID, a row of [`TYPES`].
+    pub oid: i64,
+    /// Postgres's type modifier: `((p << 16) | s) + 4` for numeric(p,s), else -1.
+    pub typmod: i32,
+    /// What a planner reads: `integer` for every integer, `float`, `decimal(p,s)`, ….
+    pub word: String,
+}
+
+/// The one table of Arrow types as clients meet them: the wire's and the catalog's Postgres
+/// type and the web's word both come from here. A type not listed travels as text and the web
+/// prints Arrow's own name for it.
+pub fn column_type(data_type: &DataType) -> ColumnType {
+    use DataType as D;
+    let (oid, typmod, word) = match data_type {
+        D::Boolean => (16, -1, "boolean".into()),
+        D::Int8 | D::Int16 | D::UInt8 => (21, -1, "integer".into()),
+        D::Int32 | D::UInt16 => (23, -1, "integer".into()),
+        D::Int64 | D::UInt32 => (20, -1, "integer".into()),
+        // No Postgres integer holds every u64.
+        D::UInt64 => (1700, -1, "integer".into()),
+        // numeric(p,s): Postgres's typmod is ((p << 16) | s) + 4; a negative scale has none.
+        D::Decimal128(p, s) | D::Decimal256(p, s) => (
+            1700,
+            if *s >= 0 {
+                ((i32::from(*p) << 16) | i32::from(*s as u8)) + 4
+            } else {
+                -1
+            },
+            format!("decimal({p},{s})"),
+        ),
+        D::Float16 | D::Float32 => (700, -1, "float".into()),
+        D::Float64 => (701, -1, "float".into()),
+        D::Date32 | D::Date64 => (1082, -1, "date".into()),
+        D::Timestamp(_, Some(_)) => (1184, -1, "timestamp with time zone".into()),
+        D::Timestamp(_, None) => (1114, -1, "timestamp".into()),
+        D::Utf8 | D::LargeUtf8 | D::Utf8View => (25, -1, "text".into()),
+        other => (25, -1, other.to_string()),
+    };
+    ColumnType { oid, typmod, word }
 }
 
 /// `format_type(oid, typmod)` as Postgres writes it.
@@ -120,14 +146,10 @@ pub fn type_oid(name: &str) -> Option<i64> {
         .iter()
         .find(|t| t.1 == name || t.6 == name)
         .map(|t| t.0)
+        // Names TYPES does not hold: `integer`, `bigint`, `double precision` … are its own.
         .or(match name.as_str() {
-            "int" | "integer" => Some(23),
-            "smallint" => Some(21),
-            "bigint" => Some(20),
-            "boolean" => Some(16),
-            "float" | "double precision" => Some(701),
-            "real" => Some(700),
-            "character varying" => Some(1043),
+            "int" => Some(23),
+            "float" => Some(701),
             "decimal" => Some(1700),
             _ => None,
         })
