@@ -247,6 +247,7 @@ fn every_setting_and_subcommand_is_in_the_readme() {
         "query",
         "import",
         "generate",
+        "keep",
         "serve",
         "render",
         "export",
