@@ -114,7 +114,23 @@ def main():
         expected_rows = len(
             yanhuo(args.binary, "--data", args.data, "query", name, "--format", "csv").splitlines()
         ) - 1
-        rows, cold, warm = timed(con, sql, args.runs)
+        try:
+            rows, cold, warm = timed(con, sql, args.runs)
+        except duckdb.Error as error:
+            # The WeChat figures' interval is yanhuo's own aggregate (the wild cluster
+            # bootstrap of docs/METRICS.md, src/engine/functions/wild_cluster.rs): DuckDB
+            # has no such function, so there is nothing to run it against.
+            reason = str(error).splitlines()[0]
+            if "wild_cluster" not in str(error):
+                raise
+            served = ours[name].get("served_ms")
+            print(
+                f"| {name} | {ours[name]['cold_ms']:.0f} ms | {ours[name]['warm_ms']:.0f} ms "
+                f"| — | — | not comparable: uses yanhuo's wild_cluster_interval "
+                f"| {served:.0f} ms | — | — |"
+            )
+            print(f"{name}: not run on DuckDB ({reason})", file=sys.stderr)
+            continue
         if rows != expected_rows:
             print(f"{name}: DuckDB returned {rows} rows, yanhuo {expected_rows}", file=sys.stderr)
             sys.exit(1)
