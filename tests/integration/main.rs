@@ -13,11 +13,11 @@
 //! - `fixture`: the hand-built district every metric test reads, and helpers to read results.
 //! - `impact`: "Did the WeChat groups help?" on its own hand-built district.
 //! - `metrics`: each query file of queries/ against values worked out by hand.
-//! - `import`: `yanhuo import` end to end: rules, rejects, idempotence, append, corrupt files.
+//! - `import`: `yanhuo import` end to end: rules, rejects, idempotence, append, corrupt files;
+//!   `import::kept`: the kept tables it writes, by hand; a second import's months; every
+//!   figure the same from them as from the orders.
 //! - `sheets`: `yanhuo import` on a street office's own books: Chinese headers and codes,
 //!   titles, totals, merged headers, GBK CSV, a map file, `--dry-run`.
-//! - `kept`: the kept tables import writes, by hand; a second import's months; every figure
-//!   the same from them as from the orders.
 //! - `import_fuzz`: every reader under mutated, truncated and random files and map files.
 //! - `cli`: the `yanhuo` binary as a user runs it: query output formats, errors.
 //! - `publish`: figures for print: suppression thresholds, every export format, `--verify`.
@@ -38,7 +38,6 @@ mod http;
 mod impact;
 mod import;
 mod import_fuzz;
-mod kept;
 mod layers;
 mod lighthouse;
 mod metrics;
