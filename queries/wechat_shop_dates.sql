@@ -5,19 +5,32 @@
 -- dates of the same weekday, a day with no order counting 0). day = date − the first
 -- lockdown date.
 -- param: lockdown_id text = NULL | the lockdown studied; empty: the earliest
+-- kept: memory
 -- uses: lockdown, study_dates, wechat_shops, shop_days
-WITH grid AS (
+WITH days AS (
+    -- The dates first: a cross join repeats its left side's rows one at a time, so the
+    -- small side goes there.
+    SELECT
+        d.date,
+        d.weekday,
+        d.period,
+        CAST(date_part('day', CAST(d.date AS TIMESTAMP) - CAST(l.first_lockdown_date AS TIMESTAMP)) AS BIGINT) AS day
+    FROM study_dates d
+    CROSS JOIN lockdown l
+),
+grid AS (
     SELECT
         w.shop_id,
         w.community_id,
         w.category,
         w.member,
         d.date,
+        d.day,
         d.weekday,
         d.period,
         COALESCE(CAST(x.revenue_cny AS DOUBLE), 0.0) AS revenue_cny
-    FROM wechat_shops w
-    CROSS JOIN study_dates d
+    FROM days d
+    CROSS JOIN wechat_shops w
     LEFT JOIN shop_days x ON x.shop_id = w.shop_id AND x.date = d.date
     WHERE w.left_out IS NULL
 ),
@@ -33,11 +46,10 @@ SELECT
     g.category,
     g.member,
     g.date,
-    CAST(date_part('day', CAST(g.date AS TIMESTAMP) - CAST(l.first_lockdown_date AS TIMESTAMP)) AS BIGINT) AS day,
+    g.day,
     g.period,
     g.revenue_cny,
     t.baseline_cny
 FROM grid g
-CROSS JOIN lockdown l
 LEFT JOIN typical t ON t.shop_id = g.shop_id AND t.weekday = g.weekday
 ORDER BY g.shop_id, g.date

@@ -9,6 +9,7 @@
 -- date; false with no wechat_order row. Membership is never read from orders: they are the
 -- outcome.
 -- param: lockdown_id text = NULL | the lockdown studied; empty: the earliest
+-- kept: memory
 -- uses: lockdown, study_dates, baseline_shops, closure_spells
 WITH study_window AS (
     SELECT

@@ -16,7 +16,10 @@
 //! is defined in one file only. `kept: yes` marks a file without parameters that many others
 //! read (revenue by shop and day, say): `import` and `generate` keep it as Parquet in the data
 //! folder (`engine::kept`), and a folder without a current copy computes it once when opened
-//! and holds it as a table (see [`register_views`]).
+//! and holds it as a table (see [`register_views`]). `kept: memory` marks a file many figures
+//! build on that is small once computed: the server computes it with its default parameters
+//! the first time a query reads it and holds the rows in memory (`engine::memo`); a query that
+//! gives it other parameters inlines it as before.
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -75,6 +78,9 @@ pub struct QueryFile {
     /// `kept: yes`: a file without parameters that many others read, kept as Parquet in the
     /// data folder by `import` (`engine::kept`), or else computed once when a folder opens.
     pub kept: bool,
+    /// `kept: memory`: computed by the server with its default parameters the first time a
+    /// query reads it, then held in memory ([`crate::engine::memo`]).
+    pub in_memory: bool,
     /// `cells: NAME`: the query file that says which shops make each of this file's rows,
     /// so a figure built from it can be suppressed before it is published (src/figures/export/).
     pub cells: Option<String>,
@@ -105,6 +111,7 @@ impl QueryFile {
             params: Vec::new(),
             uses: Vec::new(),
             kept: false,
+            in_memory: false,
             cells: None,
             keys: Vec::new(),
             measures: Vec::new(),
@@ -126,7 +133,11 @@ impl QueryFile {
             } else if let Some(param) = comment.strip_prefix("param:") {
                 file.params.push(parse_param(param).map_err(bad)?);
             } else if let Some(value) = comment.strip_prefix("kept:") {
-                file.kept = matches!(value.trim(), "yes" | "true");
+                match value.trim() {
+                    "yes" | "true" => file.kept = true,
+                    "memory" => file.in_memory = true,
+                    _ => {}
+                }
             } else if let Some(uses) = comment.strip_prefix("uses:") {
                 file.uses.extend(names(uses));
             } else if let Some(cells) = comment.strip_prefix("cells:") {
@@ -260,8 +271,24 @@ impl Library {
         self.files.values().filter(|f| f.kept)
     }
 
-    /// Says that `name` is registered as a table in the context the SQL will run in, so
-    /// the files that use it read it rather than inlining it.
+    /// The files marked `kept: memory`, each after those of them it uses.
+    pub fn in_memory(&self) -> Result<Vec<QueryFile>> {
+        let mut order = Vec::new();
+        for file in self.files.values().filter(|f| f.in_memory) {
+            self.dependencies(file, &Default::default(), &mut Vec::new(), &mut order)?;
+            order.push(file.name.clone());
+        }
+        let mut seen = std::collections::BTreeSet::new();
+        Ok(order
+            .into_iter()
+            .filter(|name| seen.insert(name.clone()))
+            .filter_map(|name| self.get(&name).filter(|f| f.in_memory).cloned())
+            .collect())
+    }
+
+    /// Says that `name` is registered as a table in the context the SQL will run in, holding
+    /// its rows with the default parameters, so the files that use it with those read it
+    /// rather than inlining it.
     pub fn hold(&mut self, name: &str) {
         self.held.insert(name.to_string());
     }
@@ -288,13 +315,23 @@ impl Library {
         }
         let mut literals = BTreeMap::new();
         for param in &params {
-            let literal = match values.get(&param.name).or(param.default.as_ref()) {
-                Some(value) => literal(param, value)?,
-                None => null_literal(param.ty).to_string(),
-            };
-            literals.insert(param.name.clone(), literal);
+            let value = values.get(&param.name).or(param.default.as_ref());
+            literals.insert(param.name.clone(), bound(param, value)?);
         }
-        let sql = self.with_dependencies(file, &mut Vec::new())?;
+        // A held file holds its rows for its default parameters only.
+        let mut readable = std::collections::BTreeSet::new();
+        for name in &self.held {
+            let Some(held) = self.get(name) else { continue };
+            let mut at_defaults = true;
+            for param in self.params_of(held)? {
+                let default = bound(&param, param.default.as_ref())?;
+                at_defaults &= literals.get(&param.name) == Some(&default);
+            }
+            if at_defaults {
+                readable.insert(name.clone());
+            }
+        }
+        let sql = self.with_dependencies(file, &readable, &mut Vec::new())?;
         Ok(bind(&sql, &literals))
     }
 
@@ -324,6 +361,7 @@ impl Library {
     fn dependencies(
         &self,
         file: &QueryFile,
+        readable: &std::collections::BTreeSet<String>,
         stack: &mut Vec<String>,
         out: &mut Vec<String>,
     ) -> Result<()> {
@@ -336,10 +374,10 @@ impl Library {
         stack.push(file.name.clone());
         for used in &file.uses {
             let dependency = self.dependency(file, used)?;
-            if self.held.contains(used) {
+            if readable.contains(used) {
                 continue;
             }
-            self.dependencies(dependency, stack, out)?;
+            self.dependencies(dependency, readable, stack, out)?;
             if !out.contains(used) {
                 out.push(used.clone());
             }
@@ -351,9 +389,14 @@ impl Library {
     /// The body of `file` with every query it uses in front, as one flat list of common
     /// table expressions (DataFusion, like the SQL standard, refuses a nested WITH that
     /// names one of the outer list again, so a query used twice is defined once).
-    fn with_dependencies(&self, file: &QueryFile, stack: &mut Vec<String>) -> Result<String> {
+    fn with_dependencies(
+        &self,
+        file: &QueryFile,
+        readable: &std::collections::BTreeSet<String>,
+        stack: &mut Vec<String>,
+    ) -> Result<String> {
         let mut used = Vec::new();
-        self.dependencies(file, stack, &mut used)?;
+        self.dependencies(file, readable, stack, &mut used)?;
         let body = strip_trailing_semicolon(file.body());
         if used.is_empty() {
             return Ok(body.to_string());
@@ -381,6 +424,14 @@ fn strip_keyword<'a>(sql: &'a str, keyword: &str) -> Option<&'a str> {
     let head = sql.get(..keyword.len())?;
     let rest = &sql[keyword.len()..];
     (head.eq_ignore_ascii_case(keyword) && rest.starts_with(char::is_whitespace)).then_some(rest)
+}
+
+/// The literal a parameter is bound to: `value`, or NULL without one.
+fn bound(param: &Param, value: Option<&String>) -> Result<String> {
+    match value {
+        Some(value) => literal(param, value),
+        None => Ok(null_literal(param.ty).to_string()),
+    }
 }
 
 fn null_literal(ty: ParamType) -> &'static str {
@@ -502,9 +553,9 @@ pub async fn run_sql(ctx: &SessionContext, sql: &str) -> Result<QueryResult> {
 /// Registers every query file as a view with its default parameters, so a planner can
 /// `SELECT * FROM closure_length WHERE category = 'barber'` as if it were a table. Files
 /// marked `kept: yes` that are not registered yet (from the folder's kept Parquet) are
-/// computed now and held as tables, and the library reads them from there from now on. A
-/// file that does not plan on this data is skipped with a warning rather than stopping the
-/// rest.
+/// computed now and held as tables, and the library reads them from there from now on;
+/// files marked `kept: memory` are held the same way, but computed on first read. A file
+/// that does not plan on this data is skipped with a warning rather than stopping the rest.
 pub async fn register_views(
     ctx: &SessionContext,
     library: &mut Library,
@@ -530,6 +581,26 @@ pub async fn register_views(
         let table = datafusion::datasource::MemTable::try_new(schema, vec![result.batches])?;
         ctx.register_table(file.name.as_str(), std::sync::Arc::new(table))?;
         library.held.insert(file.name.clone());
+    }
+    if hold_in_memory {
+        for file in library.in_memory()? {
+            if ctx.table_exist(file.name.as_str())? {
+                continue;
+            }
+            let planned = match library.expand(&file, &BTreeMap::new()) {
+                Ok(sql) => ctx.sql(&sql).await.map_err(Error::from),
+                Err(e) => Err(e),
+            };
+            match planned {
+                Ok(df) => {
+                    let table = crate::engine::memo::MemoTable::new(df.logical_plan().clone());
+                    ctx.register_table(file.name.as_str(), std::sync::Arc::new(table))?;
+                    library.held.insert(file.name.clone());
+                }
+                // Left to be registered as a view below, which says why it does not plan.
+                Err(e) => tracing::debug!(query = %file.name, error = %e, "not held in memory"),
+            }
+        }
     }
     for file in library.files() {
         if library.held.contains(&file.name) {
@@ -607,6 +678,27 @@ mod tests {
         );
         let defaults = library.expand(&top, &BTreeMap::new()).unwrap();
         assert!(defaults.contains("SELECT CAST(NULL AS VARCHAR) AS id"));
+    }
+
+    #[test]
+    fn a_held_file_is_read_at_its_defaults_and_inlined_with_other_parameters() {
+        let mut library = Library::default();
+        let memory = DATES.replace("-- param:", "-- kept: memory\n-- param:");
+        library.insert(QueryFile::parse("dates", &memory).unwrap());
+        library.insert(QueryFile::parse("top", "-- uses: dates\nSELECT * FROM dates").unwrap());
+        assert!(library.get("dates").unwrap().in_memory);
+        assert_eq!(library.in_memory().unwrap().len(), 1);
+        library.hold("dates");
+        let top = library.get("top").unwrap().clone();
+        assert_eq!(
+            library.expand(&top, &BTreeMap::new()).unwrap(),
+            "SELECT * FROM dates"
+        );
+        let values = BTreeMap::from([("lockdown_id".to_string(), "L2".to_string())]);
+        assert_eq!(
+            library.expand(&top, &values).unwrap(),
+            "WITH dates AS (\nSELECT 'L2' AS id\n)\nSELECT * FROM dates"
+        );
     }
 
     #[test]

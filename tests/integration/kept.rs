@@ -10,6 +10,7 @@ use yanhuo::engine::Engine;
 use yanhuo::engine::catalog;
 use yanhuo::engine::import::import;
 use yanhuo::engine::kept::{self, Status};
+use yanhuo::engine::memo::MemoTable;
 use yanhuo::engine::queries::{self, Library, run_sql};
 use yanhuo::engine::settings::Settings;
 
@@ -277,4 +278,57 @@ async fn a_hand_made_folder_has_no_kept_tables_and_computes_them_when_opened() {
         .unwrap_err()
         .to_string();
     assert!(refused.contains("Parquet"), "{refused}");
+}
+
+/// A file marked `kept: memory` is computed the first time a query reads it and then read
+/// from memory; a query that gives it other parameters inlines it, so the second lockdown's
+/// study is its own and not the first's.
+#[tokio::test]
+async fn files_kept_in_memory_are_read_at_their_defaults_and_inlined_otherwise() {
+    let (_src, _data, into) = imported();
+    let engine = engine(&into).await;
+    let table = engine
+        .ctx
+        .table_provider("wechat_shop_dates")
+        .await
+        .unwrap();
+    let memo = (table.as_ref() as &dyn std::any::Any)
+        .downcast_ref::<MemoTable>()
+        .expect("wechat_shop_dates is held in memory");
+    assert!(!memo.is_computed(), "nothing is computed before it is read");
+    engine.run("wechat_effect", &BTreeMap::new()).await.unwrap();
+    assert!(memo.is_computed());
+
+    let (ctx, _) = catalog::open(&into, ZONE).await.unwrap();
+    let library = Library::embedded().unwrap();
+    let mut served = Vec::new();
+    for lockdown in [None, Some("gongshu-2022-04"), Some("later-2022-06")] {
+        let params: BTreeMap<String, String> = lockdown
+            .map(|id| ("lockdown_id".to_string(), id.to_string()))
+            .into_iter()
+            .collect();
+        for name in ["wechat_shop_dates", "wechat_effect", "wechat_event_study"] {
+            let read = engine.run(name, &params).await.unwrap();
+            let inlined = queries::run(&ctx, &library, name, &params).await.unwrap();
+            assert_eq!(
+                sorted(rows(&read)),
+                sorted(rows(&inlined)),
+                "{name} with {params:?}"
+            );
+        }
+        served.push(rows(
+            &engine.run("wechat_shop_dates", &params).await.unwrap(),
+        ));
+    }
+    assert_eq!(served[0], served[1], "the earliest lockdown is the default");
+    assert_ne!(
+        served[0], served[2],
+        "another lockdown is not read from memory"
+    );
+    // The second lockdown starts on 06-10: its study starts 35 days before.
+    let first = &served[2][0];
+    assert_eq!(
+        (&first[0], &first[4], &first[5]),
+        (&s("s1"), &s("2022-05-06"), &V::I(-35))
+    );
 }

@@ -1,0 +1,106 @@
+//! Query files marked `kept: memory`: their rows with the default parameters, computed the
+//! first time a query reads them and then held in memory for as long as the folder is open.
+//!
+//! DataFusion inlines a common table expression wherever it is named, so a figure that reads
+//! `wechat_shop_dates` from four places plans and runs it four times, and each of those
+//! again runs `wechat_shops`, `study_dates` and `lockdown`: the plan of `wechat_effect` had
+//! a thousand operators and took longer to optimise than to run. A file that many figures
+//! build on, and that is small once computed, is better read from memory.
+
+use std::sync::Arc;
+
+use async_trait::async_trait;
+use datafusion::arrow::array::ArrayRef;
+use datafusion::arrow::compute::cast;
+use datafusion::arrow::datatypes::SchemaRef;
+use datafusion::arrow::record_batch::RecordBatch;
+use datafusion::catalog::Session;
+use datafusion::datasource::{MemTable, TableProvider, TableType};
+use datafusion::error::Result as DfResult;
+use datafusion::logical_expr::{Expr, LogicalPlan};
+use datafusion::physical_plan::{ExecutionPlan, collect};
+use tokio::sync::OnceCell;
+
+/// A query file's plan with its default parameters, run once on first read.
+#[derive(Debug)]
+pub struct MemoTable {
+    plan: LogicalPlan,
+    schema: SchemaRef,
+    rows: OnceCell<Arc<MemTable>>,
+}
+
+impl MemoTable {
+    pub fn new(plan: LogicalPlan) -> Self {
+        let schema = Arc::new(plan.schema().as_arrow().clone());
+        MemoTable {
+            plan,
+            schema,
+            rows: OnceCell::new(),
+        }
+    }
+
+    /// Whether the rows have been computed (for tests).
+    pub fn is_computed(&self) -> bool {
+        self.rows.initialized()
+    }
+
+    async fn rows(&self, state: &dyn Session) -> DfResult<&Arc<MemTable>> {
+        self.rows
+            .get_or_try_init(|| async {
+                let plan = state.create_physical_plan(&self.plan).await?;
+                let batches = collect(plan, state.task_ctx()).await?;
+                let batches = batches
+                    .iter()
+                    .map(|b| conform(b, &self.schema))
+                    .collect::<DfResult<Vec<_>>>()?;
+                Ok(Arc::new(MemTable::try_new(
+                    self.schema.clone(),
+                    vec![batches],
+                )?))
+            })
+            .await
+    }
+}
+
+/// The batch with the columns of `schema`: the physical plan may read a string column as
+/// a view type where the logical plan, which the planner of every reader saw, said Utf8.
+fn conform(batch: &RecordBatch, schema: &SchemaRef) -> DfResult<RecordBatch> {
+    if batch.schema().fields() == schema.fields() {
+        return Ok(RecordBatch::try_new(
+            schema.clone(),
+            batch.columns().to_vec(),
+        )?);
+    }
+    let columns = batch
+        .columns()
+        .iter()
+        .zip(schema.fields())
+        .map(|(column, field)| cast(column, field.data_type()))
+        .collect::<Result<Vec<ArrayRef>, _>>()?;
+    Ok(RecordBatch::try_new(schema.clone(), columns)?)
+}
+
+#[async_trait]
+impl TableProvider for MemoTable {
+    fn schema(&self) -> SchemaRef {
+        self.schema.clone()
+    }
+
+    /// A planner's catalog lists it with the other query files, as a view.
+    fn table_type(&self) -> TableType {
+        TableType::View
+    }
+
+    async fn scan(
+        &self,
+        state: &dyn Session,
+        projection: Option<&Vec<usize>>,
+        filters: &[Expr],
+        limit: Option<usize>,
+    ) -> DfResult<Arc<dyn ExecutionPlan>> {
+        self.rows(state)
+            .await?
+            .scan(state, projection, filters, limit)
+            .await
+    }
+}
