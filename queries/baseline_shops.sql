@@ -2,6 +2,7 @@
 -- The shops whose sales can be compared with before: opened_on empty (before all data) or
 -- before the first baseline date.
 -- param: lockdown_id text = NULL | the lockdown studied; empty: the earliest
+-- kept: memory
 -- uses: study_dates
 SELECT
     s.shop_id,

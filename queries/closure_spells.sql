@@ -2,6 +2,7 @@
 -- Every closure spell of every shop, whenever it happened: from a `closed` event (the first
 -- of a run: shopkeepers press twice) to the shop's next `open` event; reopened_at is empty
 -- for a shop that has not reopened. The lockdown's spells are closure_length.
+-- kept: memory
 SELECT
     shop_id,
     closed_at,

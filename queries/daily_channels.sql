@@ -13,10 +13,16 @@ WITH daily AS (
         k.channel,
         SUM(k.revenue_cny) AS revenue_cny,
         SUM(k.orders) AS orders
-    FROM shop_day_channels k
-    JOIN shops s ON s.shop_id = k.shop_id
-    WHERE ($community_id IS NULL OR s.community_id = $community_id)
-      AND ($category IS NULL OR s.category = $category)
+    -- The study's dates first: DataFusion holds the first table of a join in memory and
+    -- passes its range of dates to the scan, which then reads only their months' files.
+    -- Without a filter the shops are not read at all.
+    FROM study_dates d
+    JOIN shop_day_channels k ON k.date = d.date
+    WHERE ($community_id IS NULL AND $category IS NULL)
+       OR k.shop_id IN (
+           SELECT shop_id FROM shops
+           WHERE ($community_id IS NULL OR community_id = $community_id)
+             AND ($category IS NULL OR category = $category))
     GROUP BY k.date, k.channel
 )
 SELECT

@@ -9,13 +9,15 @@
 -- recovery dates, counts as not back; empty if footfall was not back within the recovery dates.
 -- This is the one place the rule is written: footfall_recovery and the charts' alt text read it.
 -- param: lockdown_id text = NULL | the lockdown studied; empty: the earliest
+-- kept: memory
 -- uses: study_dates, lockdown
 -- cells: footfall_change_cells
 WITH daily AS (
     -- Only the study's dates: a year of a city's counts need not be summed for ten weeks.
+    -- The dates first: the first table of a join is the one DataFusion holds in memory.
     SELECT s.community_id, f.date, SUM(f.visitors) AS visitors
-    FROM footfall f
-    JOIN study_dates d ON d.date = f.date
+    FROM study_dates d
+    JOIN footfall f ON f.date = d.date
     JOIN shops s ON s.shop_id = f.shop_id
     GROUP BY s.community_id, f.date
 ),

@@ -2,6 +2,7 @@
 -- The lockdown a figure is about, with its first and last lockdown dates (lockdown_dates).
 -- With no lockdown_id, the earliest lockdown.
 -- param: lockdown_id text = NULL | the lockdown studied (lockdowns.lockdown_id); empty: the earliest
+-- kept: memory
 -- uses: lockdown_dates
 SELECT *
 FROM lockdown_dates

@@ -6,12 +6,23 @@
 -- completed orders; online is every channel except in_store. online_recovery and the totals
 -- of district_summary are built from this.
 -- param: lockdown_id text = NULL | the lockdown studied; empty: the earliest
+-- kept: memory
 -- uses: study_dates, baseline_shops, shop_days
-WITH grid AS (
+WITH sold AS (
+    -- The study's dates first: DataFusion holds the first table of a join in memory and
+    -- passes its range of dates to the scan of shop_days, which then reads only their
+    -- months' files.
+    SELECT x.shop_id, x.date, x.revenue_cny, x.online_cny
+    FROM study_dates d
+    JOIN shop_days x ON x.date = d.date
+    WHERE d.period IN ('baseline', 'lockdown')
+),
+grid AS (
     -- One pass over shop_days, read once: DataFusion inlines a common table expression at
     -- every use, so reading it twice would aggregate the orders twice.
     -- Every shop with a full baseline on every baseline and lockdown date; a date with no
-    -- order has no shop_days row and counts 0 in the median.
+    -- order has no shop_days row and counts 0 in the median. The dates on the left of the
+    -- cross join: it repeats its left side's rows one at a time.
     SELECT
         b.shop_id,
         d.weekday,
@@ -19,9 +30,9 @@ WITH grid AS (
         COALESCE(CAST(x.revenue_cny AS DOUBLE), 0.0) AS revenue,
         x.revenue_cny,
         x.online_cny
-    FROM baseline_shops b
-    CROSS JOIN study_dates d
-    LEFT JOIN shop_days x ON x.shop_id = b.shop_id AND x.date = d.date
+    FROM study_dates d
+    CROSS JOIN baseline_shops b
+    LEFT JOIN sold x ON x.shop_id = b.shop_id AND x.date = d.date
     WHERE d.period IN ('baseline', 'lockdown')
 ),
 by_weekday AS (

@@ -4,6 +4,7 @@
 -- adjusted workdays), `excluded` (those holidays and adjusted workdays), `lockdown`, and
 -- `recovery` (the 28 dates after the last lockdown date). weekday: 0 = Sunday .. 6 = Saturday.
 -- param: lockdown_id text = NULL | the lockdown studied; empty: the earliest
+-- kept: memory
 -- uses: lockdown
 WITH dates AS (
     SELECT unnest(generate_series(

@@ -567,12 +567,25 @@ pub async fn register_views(
         .filter(|f| hold_in_memory && !library.held.contains(&f.name))
         .cloned()
         .collect();
+    // From every order, this takes minutes at a city's size: say what is being computed.
+    let bar = indicatif::ProgressBar::new(held.len() as u64);
+    if let Ok(style) = indicatif::ProgressStyle::with_template(
+        "computing the kept tables in memory {bar:20} {pos}/{len} {msg} {elapsed}",
+    ) {
+        bar.set_style(style);
+    }
+    if !held.is_empty() {
+        bar.enable_steady_tick(std::time::Duration::from_millis(500));
+    }
     for file in held {
+        bar.set_message(file.name.clone());
         if ctx.table_exist(file.name.as_str())? {
+            bar.inc(1);
             continue;
         }
         let sql = library.expand(&file, &BTreeMap::new())?;
         let result = run_sql(ctx, &sql).await?;
+        bar.inc(1);
         // The batches' own schema: Parquet strings arrive as views where the plan said Utf8.
         let schema = result
             .batches
@@ -582,6 +595,7 @@ pub async fn register_views(
         ctx.register_table(file.name.as_str(), std::sync::Arc::new(table))?;
         library.held.insert(file.name.clone());
     }
+    bar.finish_and_clear();
     if hold_in_memory {
         for file in library.in_memory()? {
             if ctx.table_exist(file.name.as_str())? {
