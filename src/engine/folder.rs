@@ -13,12 +13,17 @@ use datafusion::prelude::SessionContext;
 
 use crate::engine::contract;
 use crate::engine::kept;
-use crate::engine::queries::{self, Library, QueryResult};
+use crate::engine::memo::MemoTable;
+use crate::engine::queries::{self, Library, QueryFile, QueryResult};
 use crate::engine::settings::Settings;
 use crate::error::{Error, Result};
 
 /// How many query results the cache keeps; the dashboards' few dozen fit many times over.
 const CACHE_ENTRIES: usize = 512;
+
+/// How many tables of `kept: memory` files for parameters other than the defaults an opened
+/// folder registers: a few lockdowns' worth.
+const MEMO_TABLES: usize = 64;
 
 pub struct Engine {
     pub ctx: SessionContext,
@@ -31,6 +36,9 @@ pub struct Engine {
     /// Whether the folder's kept tables were current and are read ([`kept`]).
     pub kept: kept::Status,
     cache: Bounded<Arc<QueryResult>>,
+    /// How many tables of `kept: memory` files for other parameters are registered; held
+    /// while one is.
+    registered: tokio::sync::Mutex<usize>,
 }
 
 /// A map that forgets its oldest entries past a capacity. Shared by the query results here
@@ -89,6 +97,7 @@ impl Engine {
             version: content_version(&settings.data_dir)?,
             fingerprint: fingerprint(&settings.data_dir)?,
             cache: Bounded::new(CACHE_ENTRIES),
+            registered: tokio::sync::Mutex::new(0),
         })
     }
 
@@ -102,7 +111,8 @@ impl Engine {
             name: name.to_string(),
             message: "no such query file".into(),
         })?;
-        let sql = self.library.expand(file, params)?;
+        let tables = self.in_memory_for(file, params).await?;
+        let sql = self.library.expand_reading(file, params, &tables)?;
         if let Some(hit) = self.cache.get(&sql) {
             return Ok(hit);
         }
@@ -119,6 +129,36 @@ impl Engine {
         );
         self.cache.put(sql, result.clone());
         Ok(result)
+    }
+
+    /// Tables holding the `kept: memory` files `file` reads with parameters other than their
+    /// defaults (another lockdown, say), registered the first time they are asked for and
+    /// computed on first read, like those of the defaults.
+    async fn in_memory_for(
+        &self,
+        file: &QueryFile,
+        params: &BTreeMap<String, String>,
+    ) -> Result<BTreeMap<String, String>> {
+        let mut tables = BTreeMap::new();
+        if !self.settings.backend.holds_tables() {
+            return Ok(tables);
+        }
+        for (dependency, values, table) in self.library.in_memory_for(file, params)? {
+            let mut registered = self.registered.lock().await;
+            if !self.ctx.table_exist(table.as_str())? {
+                // Past the cap (parameters come from addresses anyone can type), inlined.
+                if *registered >= MEMO_TABLES {
+                    continue;
+                }
+                let sql = self.library.expand_reading(&dependency, &values, &tables)?;
+                let plan = self.ctx.sql(&sql).await?.logical_plan().clone();
+                self.ctx
+                    .register_table(table.as_str(), Arc::new(MemoTable::new(plan)))?;
+                *registered += 1;
+            }
+            tables.insert(dependency.name.clone(), table);
+        }
+        Ok(tables)
     }
 
     /// How many results are cached (for tests and /healthz).

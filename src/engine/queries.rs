@@ -27,6 +27,7 @@ use std::path::{Path, PathBuf};
 use datafusion::arrow::datatypes::SchemaRef;
 use datafusion::arrow::record_batch::RecordBatch;
 use datafusion::prelude::SessionContext;
+use sha2::{Digest, Sha256};
 
 use crate::engine::contract::{parse_date, parse_timestamp};
 use crate::error::{Error, Result};
@@ -275,7 +276,13 @@ impl Library {
     pub fn in_memory(&self) -> Result<Vec<QueryFile>> {
         let mut order = Vec::new();
         for file in self.files.values().filter(|f| f.in_memory) {
-            self.dependencies(file, &Default::default(), &mut Vec::new(), &mut order)?;
+            self.dependencies(
+                file,
+                &Default::default(),
+                &BTreeMap::new(),
+                &mut Vec::new(),
+                &mut order,
+            )?;
             order.push(file.name.clone());
         }
         let mut seen = std::collections::BTreeSet::new();
@@ -296,6 +303,17 @@ impl Library {
     /// The SQL that runs for `file`: the queries it uses as common table expressions in
     /// front of its body, and every `$param` bound to a literal.
     pub fn expand(&self, file: &QueryFile, values: &BTreeMap<String, String>) -> Result<String> {
+        self.expand_reading(file, values, &BTreeMap::new())
+    }
+
+    /// Like [`Library::expand`], but each file named in `tables` is read from the table
+    /// given there, which holds its rows for these `values`.
+    pub fn expand_reading(
+        &self,
+        file: &QueryFile,
+        values: &BTreeMap<String, String>,
+        tables: &BTreeMap<String, String>,
+    ) -> Result<String> {
         let params = self.params_of(file)?;
         for name in values.keys() {
             if !params.iter().any(|p| &p.name == name) {
@@ -313,26 +331,84 @@ impl Library {
                 });
             }
         }
-        let mut literals = BTreeMap::new();
-        for param in &params {
-            let value = values.get(&param.name).or(param.default.as_ref());
-            literals.insert(param.name.clone(), bound(param, value)?);
-        }
+        let literals = self.literals(&params, values)?;
         // A held file holds its rows for its default parameters only.
         let mut readable = std::collections::BTreeSet::new();
         for name in &self.held {
-            let Some(held) = self.get(name) else { continue };
-            let mut at_defaults = true;
-            for param in self.params_of(held)? {
-                let default = bound(&param, param.default.as_ref())?;
-                at_defaults &= literals.get(&param.name) == Some(&default);
-            }
-            if at_defaults {
+            if let Some(held) = self.get(name)
+                && self.at_defaults(held, &literals)?
+            {
                 readable.insert(name.clone());
             }
         }
-        let sql = self.with_dependencies(file, &readable, &mut Vec::new())?;
+        let sql = self.with_dependencies(file, &readable, tables, &mut Vec::new())?;
         Ok(bind(&sql, &literals))
+    }
+
+    /// Each parameter bound to `values`' value, its default, or NULL.
+    fn literals(
+        &self,
+        params: &[Param],
+        values: &BTreeMap<String, String>,
+    ) -> Result<BTreeMap<String, String>> {
+        let mut literals = BTreeMap::new();
+        for param in params {
+            let value = values.get(&param.name).or(param.default.as_ref());
+            literals.insert(param.name.clone(), bound(param, value)?);
+        }
+        Ok(literals)
+    }
+
+    fn at_defaults(&self, file: &QueryFile, literals: &BTreeMap<String, String>) -> Result<bool> {
+        for param in self.params_of(file)? {
+            if literals.get(&param.name) != Some(&bound(&param, param.default.as_ref())?) {
+                return Ok(false);
+            }
+        }
+        Ok(true)
+    }
+
+    /// The files marked `kept: memory` that `file` reads, directly or through others, with
+    /// `values` other than their defaults, each after those of them it uses, with the part
+    /// of `values` that is theirs and a name for a table holding their rows for them.
+    pub fn in_memory_for(
+        &self,
+        file: &QueryFile,
+        values: &BTreeMap<String, String>,
+    ) -> Result<Vec<(QueryFile, BTreeMap<String, String>, String)>> {
+        let literals = self.literals(&self.params_of(file)?, values)?;
+        let mut used = Vec::new();
+        self.dependencies(
+            file,
+            &Default::default(),
+            &BTreeMap::new(),
+            &mut Vec::new(),
+            &mut used,
+        )?;
+        let mut out = Vec::new();
+        for name in used {
+            let Some(dependency) = self.get(&name).filter(|f| f.in_memory) else {
+                continue;
+            };
+            if !self.held.contains(&name) || self.at_defaults(dependency, &literals)? {
+                continue;
+            }
+            let params = self.params_of(dependency)?;
+            let own: BTreeMap<String, String> = values
+                .iter()
+                .filter(|(k, _)| params.iter().any(|p| &p.name == *k))
+                .map(|(k, v)| (k.clone(), v.clone()))
+                .collect();
+            let mut text = String::new();
+            for param in &params {
+                text.push_str(&literals[&param.name]);
+                text.push('\u{1f}');
+            }
+            let digest = Sha256::digest(text.as_bytes());
+            let hex: String = digest.iter().take(6).map(|b| format!("{b:02x}")).collect();
+            out.push((dependency.clone(), own, format!("{name}__{hex}")));
+        }
+        Ok(out)
     }
 
     /// Parameters of a file and of every file it uses.
@@ -362,6 +438,7 @@ impl Library {
         &self,
         file: &QueryFile,
         readable: &std::collections::BTreeSet<String>,
+        tables: &BTreeMap<String, String>,
         stack: &mut Vec<String>,
         out: &mut Vec<String>,
     ) -> Result<()> {
@@ -377,7 +454,9 @@ impl Library {
             if readable.contains(used) {
                 continue;
             }
-            self.dependencies(dependency, readable, stack, out)?;
+            if !tables.contains_key(used) {
+                self.dependencies(dependency, readable, tables, stack, out)?;
+            }
             if !out.contains(used) {
                 out.push(used.clone());
             }
@@ -393,16 +472,21 @@ impl Library {
         &self,
         file: &QueryFile,
         readable: &std::collections::BTreeSet<String>,
+        tables: &BTreeMap<String, String>,
         stack: &mut Vec<String>,
     ) -> Result<String> {
         let mut used = Vec::new();
-        self.dependencies(file, readable, stack, &mut used)?;
+        self.dependencies(file, readable, tables, stack, &mut used)?;
         let body = strip_trailing_semicolon(file.body());
         if used.is_empty() {
             return Ok(body.to_string());
         }
         let mut ctes = Vec::new();
         for name in &used {
+            if let Some(table) = tables.get(name) {
+                ctes.push(format!("{name} AS (SELECT * FROM \"{table}\")"));
+                continue;
+            }
             let dependency = self.dependency(file, name)?;
             let inner = strip_trailing_semicolon(dependency.body());
             ctes.push(format!("{name} AS (\n{inner}\n)"));
@@ -712,6 +796,23 @@ mod tests {
         assert_eq!(
             library.expand(&top, &values).unwrap(),
             "WITH dates AS (\nSELECT 'L2' AS id\n)\nSELECT * FROM dates"
+        );
+        // With a table holding those rows, it is read from there.
+        let held = library.in_memory_for(&top, &values).unwrap();
+        assert_eq!(held.len(), 1);
+        let (file, own, table) = &held[0];
+        assert_eq!((file.name.as_str(), own), ("dates", &values));
+        assert!(table.starts_with("dates__"), "{table}");
+        let tables = BTreeMap::from([("dates".to_string(), table.clone())]);
+        assert_eq!(
+            library.expand_reading(&top, &values, &tables).unwrap(),
+            format!("WITH dates AS (SELECT * FROM \"{table}\")\nSELECT * FROM dates")
+        );
+        assert!(
+            library
+                .in_memory_for(&top, &BTreeMap::new())
+                .unwrap()
+                .is_empty()
         );
     }
 
