@@ -143,7 +143,8 @@ impl Engine {
         if !self.settings.backend.holds_tables() {
             return Ok(tables);
         }
-        for (dependency, values, table) in self.library.in_memory_for(file, params)? {
+        for held in self.library.in_memory_for(file, params)? {
+            let (dependency, values, table) = (held.file, held.values, held.table);
             let mut registered = self.registered.lock().await;
             if !self.ctx.table_exist(table.as_str())? {
                 // Past the cap (parameters come from addresses anyone can type), inlined.

@@ -217,6 +217,16 @@ fn parse_param(text: &str) -> std::result::Result<Param, String> {
     })
 }
 
+/// A `kept: memory` file read with parameters other than its defaults.
+#[derive(Debug, Clone)]
+pub struct HeldFor {
+    pub file: QueryFile,
+    /// The parameters of the reading query that are the file's.
+    pub values: BTreeMap<String, String>,
+    /// A table name for its rows with those parameters.
+    pub table: String,
+}
+
 /// Every query file, by name.
 #[derive(Debug, Clone, Default)]
 pub struct Library {
@@ -375,7 +385,7 @@ impl Library {
         &self,
         file: &QueryFile,
         values: &BTreeMap<String, String>,
-    ) -> Result<Vec<(QueryFile, BTreeMap<String, String>, String)>> {
+    ) -> Result<Vec<HeldFor>> {
         let literals = self.literals(&self.params_of(file)?, values)?;
         let mut used = Vec::new();
         self.dependencies(
@@ -406,7 +416,11 @@ impl Library {
             }
             let digest = Sha256::digest(text.as_bytes());
             let hex: String = digest.iter().take(6).map(|b| format!("{b:02x}")).collect();
-            out.push((dependency.clone(), own, format!("{name}__{hex}")));
+            out.push(HeldFor {
+                file: dependency.clone(),
+                values: own,
+                table: format!("{name}__{hex}"),
+            });
         }
         Ok(out)
     }
@@ -800,7 +814,11 @@ mod tests {
         // With a table holding those rows, it is read from there.
         let held = library.in_memory_for(&top, &values).unwrap();
         assert_eq!(held.len(), 1);
-        let (file, own, table) = &held[0];
+        let HeldFor {
+            file,
+            values: own,
+            table,
+        } = &held[0];
         assert_eq!((file.name.as_str(), own), ("dates", &values));
         assert!(table.starts_with("dates__"), "{table}");
         let tables = BTreeMap::from([("dates".to_string(), table.clone())]);

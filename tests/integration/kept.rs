@@ -321,10 +321,31 @@ async fn files_kept_in_memory_are_read_at_their_defaults_and_inlined_otherwise()
         ));
     }
     assert_eq!(served[0], served[1], "the earliest lockdown is the default");
-    assert_ne!(
-        served[0], served[2],
-        "another lockdown is not read from memory"
+    assert_ne!(served[0], served[2], "another lockdown has rows of its own");
+    // Those of another lockdown are held in tables of their own, computed on first read.
+    let june = BTreeMap::from([("lockdown_id".to_string(), "later-2022-06".to_string())]);
+    let file = engine.library.get("wechat_effect").unwrap();
+    let held = engine.library.in_memory_for(file, &june).unwrap();
+    let names: Vec<&str> = held.iter().map(|h| h.file.name.as_str()).collect();
+    assert_eq!(
+        names,
+        [
+            "lockdown",
+            "study_dates",
+            "baseline_shops",
+            "wechat_shops",
+            "wechat_shop_dates"
+        ]
     );
+    for h in &held {
+        assert_eq!(h.values, june);
+        let provider = engine.ctx.table_provider(h.table.as_str()).await.unwrap();
+        let memo = (provider.as_ref() as &dyn std::any::Any)
+            .downcast_ref::<MemoTable>()
+            .unwrap();
+        assert!(memo.is_computed(), "{}", h.table);
+        assert_ne!(h.table, h.file.name);
+    }
     // The second lockdown starts on 06-10: its study starts 35 days before.
     let first = &served[2][0];
     assert_eq!(
