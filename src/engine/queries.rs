@@ -286,13 +286,7 @@ impl Library {
     pub fn in_memory(&self) -> Result<Vec<QueryFile>> {
         let mut order = Vec::new();
         for file in self.files.values().filter(|f| f.in_memory) {
-            self.dependencies(
-                file,
-                &Default::default(),
-                &BTreeMap::new(),
-                &mut Vec::new(),
-                &mut order,
-            )?;
+            self.all_used(file, &mut order)?;
             order.push(file.name.clone());
         }
         let mut seen = std::collections::BTreeSet::new();
@@ -388,13 +382,7 @@ impl Library {
     ) -> Result<Vec<HeldFor>> {
         let literals = self.literals(&self.params_of(file)?, values)?;
         let mut used = Vec::new();
-        self.dependencies(
-            file,
-            &Default::default(),
-            &BTreeMap::new(),
-            &mut Vec::new(),
-            &mut used,
-        )?;
+        self.all_used(file, &mut used)?;
         let mut out = Vec::new();
         for name in used {
             let Some(dependency) = self.get(&name).filter(|f| f.in_memory) else {
@@ -444,6 +432,17 @@ impl Library {
             name: file.name.clone(),
             message: format!("uses: no query file named {name}"),
         })
+    }
+
+    /// Every query `file` uses, held or not, into `out` (see [`Library::dependencies`]).
+    fn all_used(&self, file: &QueryFile, out: &mut Vec<String>) -> Result<()> {
+        self.dependencies(
+            file,
+            &Default::default(),
+            &BTreeMap::new(),
+            &mut Vec::new(),
+            out,
+        )
     }
 
     /// Every query `file` uses, directly or through others, each once, in an order where a
