@@ -152,9 +152,7 @@ impl Engine {
                     continue;
                 }
                 let sql = self.library.expand_reading(&dependency, &values, &tables)?;
-                let plan = self.ctx.sql(&sql).await?.logical_plan().clone();
-                self.ctx
-                    .register_table(table.as_str(), Arc::new(MemoTable::new(plan)))?;
+                MemoTable::register(&self.ctx, &table, &sql).await?;
                 *registered += 1;
             }
             tables.insert(dependency.name.clone(), table);

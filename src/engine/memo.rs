@@ -1,5 +1,6 @@
-//! Query files marked `kept: memory`: their rows with the default parameters, computed the
-//! first time a query reads them and then held in memory for as long as the folder is open.
+//! Query files marked `kept: memory`: their rows for one set of parameters (the defaults,
+//! or those a query gave), computed the first time a query reads them and then held in
+//! memory for as long as the folder is open.
 //!
 //! DataFusion inlines a common table expression wherever it is named, so a figure that reads
 //! `wechat_shop_dates` from four places plans and runs it four times, and each of those
@@ -19,9 +20,12 @@ use datafusion::datasource::{MemTable, TableProvider, TableType};
 use datafusion::error::Result as DfResult;
 use datafusion::logical_expr::{Expr, LogicalPlan};
 use datafusion::physical_plan::{ExecutionPlan, collect};
+use datafusion::prelude::SessionContext;
 use tokio::sync::OnceCell;
 
-/// A query file's plan with its default parameters, run once on first read.
+use crate::error::Result;
+
+/// A query file's plan with its parameters bound, run once on first read.
 #[derive(Debug)]
 pub struct MemoTable {
     plan: LogicalPlan,
@@ -37,6 +41,13 @@ impl MemoTable {
             schema,
             rows: OnceCell::new(),
         }
+    }
+
+    /// Registers `sql`, planned now and run on first read, as the table `name` of `ctx`.
+    pub async fn register(ctx: &SessionContext, name: &str, sql: &str) -> Result<()> {
+        let plan = ctx.sql(sql).await?.logical_plan().clone();
+        ctx.register_table(name, Arc::new(MemoTable::new(plan)))?;
+        Ok(())
     }
 
     /// Whether the rows have been computed (for tests).

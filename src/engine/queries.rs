@@ -698,14 +698,9 @@ pub async fn register_views(
             if ctx.table_exist(file.name.as_str())? {
                 continue;
             }
-            let planned = match library.expand(&file, &BTreeMap::new()) {
-                Ok(sql) => ctx.sql(&sql).await.map_err(Error::from),
-                Err(e) => Err(e),
-            };
-            match planned {
-                Ok(df) => {
-                    let table = crate::engine::memo::MemoTable::new(df.logical_plan().clone());
-                    ctx.register_table(file.name.as_str(), std::sync::Arc::new(table))?;
+            let sql = library.expand(&file, &BTreeMap::new())?;
+            match crate::engine::memo::MemoTable::register(ctx, &file.name, &sql).await {
+                Ok(()) => {
                     library.held.insert(file.name.clone());
                 }
                 // Left to be registered as a view below, which says why it does not plan.
