@@ -19,7 +19,8 @@ use yanhuo::serve::web::{self, AppState};
 
 use crate::http::free_port;
 
-/// Held by each test while its browser runs, so that Lighthouse measures its pages alone.
+/// Held by each test while its browser runs: two Chromiums at once on two cores slow each
+/// other past the tests' waits.
 pub(crate) static ONE_BROWSER: std::sync::Mutex<()> = std::sync::Mutex::new(());
 
 /// Where the tests leave their screenshots, for a person to look at.

@@ -14,8 +14,7 @@ use crate::fixture::{COMMUNITIES, LOCKDOWNS, SHOPS, V, rows, s};
 const ZONE: chrono_tz::Tz = chrono_tz::Asia::Shanghai;
 
 // Beside the import's own tests rather than a module of its own: its figures keep both
-// cores busy for a minute, and next to `lighthouse` in the run order that load moved the
-// audit's performance score below its bar.
+// cores busy for a minute.
 #[path = "kept.rs"]
 mod kept;
 
@@ -255,6 +254,60 @@ async fn importing_twice_changes_nothing_and_a_second_month_appends() {
     assert_eq!(
         count(&into, "SELECT count(*), sum(amount_cny) FROM orders").await,
         vec![vec![V::I(3), V::F(27.5)]]
+    );
+    // The orders already there were not rewritten: the old file is the folder's first part,
+    // and the one new order (o100) is a part of its own.
+    let parts = |into: &Path| -> Vec<String> {
+        let mut names: Vec<String> = std::fs::read_dir(into.join("orders"))
+            .unwrap()
+            .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+            .collect();
+        names.sort();
+        names
+    };
+    assert!(!into.join("orders.parquet").exists());
+    assert_eq!(parts(&into), ["import-0001.parquet", "part-0000.parquet"]);
+    assert_eq!(
+        second.get("orders.parquet"),
+        snapshot(&into).get("orders/part-0000.parquet")
+    );
+    let rows_in = |file: &str| {
+        use datafusion::parquet::file::reader::{FileReader, SerializedFileReader};
+        let file = std::fs::File::open(into.join("orders").join(file)).unwrap();
+        let reader = SerializedFileReader::new(file).unwrap();
+        reader.metadata().file_metadata().num_rows()
+    };
+    assert_eq!((rows_in("part-0000.parquet"), rows_in("import-0001.parquet")), (2, 1));
+    // A third import adds a third part and leaves the first two as they were.
+    let before = snapshot(&into);
+    let june = tempfile::tempdir().unwrap();
+    write(
+        june.path(),
+        "orders-2022-06.csv",
+        "order_id,shop_id,ordered_at,channel,amount_cny,status,customer_ref
+         o100,s1,2022-06-01T12:00:00+08:00,in_store,7.00,completed,
+         o200,s2,2022-06-02T09:30:00+08:00,wechat_group,8.50,completed,c2
+",
+    );
+    let report = import(june.path(), &into, ZONE).unwrap();
+    let orders = report_of(&report.tables, "orders");
+    assert_eq!((orders.loaded, orders.duplicates, orders.total), (1, 1, 4));
+    assert_eq!(
+        parts(&into),
+        ["import-0001.parquet", "import-0002.parquet", "part-0000.parquet"]
+    );
+    let after = snapshot(&into);
+    for part in ["orders/part-0000.parquet", "orders/import-0001.parquet"] {
+        assert_eq!(before.get(part), after.get(part), "{part}");
+    }
+    assert_eq!(rows_in("import-0002.parquet"), 1);
+    assert_eq!(
+        count(
+            &into,
+            "SELECT count(*), sum(amount_cny), max(order_id) FROM orders"
+        )
+        .await,
+        vec![vec![V::I(4), V::F(36.0), s("o200")]]
     );
     // Other tables are untouched by an orders-only import.
     assert_eq!(

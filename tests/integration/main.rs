@@ -1,4 +1,5 @@
 //! Integration tests, in one binary because each test binary links DataFusion again.
+//! Lighthouse's audit is the one other binary (`tests/lighthouse.rs`): it must run alone.
 //!
 //! - `access`: roles over HTTP (401, 403, Basic and Bearer), serve's refusal to run open
 //!   on a public address, `hash-password`.
@@ -6,7 +7,6 @@
 //!   on a cluster of `yanhuo scheduler`/`executor` processes equals the embedded engine.
 //! - `browser`: the served overview and the SQL console in headless Chromium, at phone and
 //!   desktop widths.
-//! - `lighthouse`: Lighthouse's mobile audit of `/d/recovery` and `/sql` (issue 18's scores).
 //! - `http`: requests through the router without a server, and their replies.
 //! - `fuzz`: random SQL at the sandbox's front door (nesting, chains, Unicode, NUL bytes)
 //!   must never take the process down.
@@ -39,7 +39,6 @@ mod impact;
 mod import;
 mod import_fuzz;
 mod layers;
-mod lighthouse;
 mod metrics;
 mod pgwire;
 mod publish;

@@ -201,6 +201,9 @@ fn derived_order_id(values: &[Value], seen: &mut HashMap<String, u64>) -> String
     format!("h{hex}")
 }
 
+/// Rows checked before they are turned into one Arrow batch.
+const BATCH_ROWS: usize = 1 << 16;
+
 fn check_sources(
     spec: &'static TableSpec,
     sources: &[Source],
@@ -247,6 +250,8 @@ fn check_sources(
                     }
                     if !columns.push(values) {
                         load.duplicates += 1;
+                    } else if columns.len() >= BATCH_ROWS {
+                        load.batches.push(columns.take_batch(spec, &zone)?);
                     }
                 }
                 Checked::Rejected(rule) => {
@@ -267,7 +272,7 @@ fn check_sources(
         load.sources.push(report);
     }
     if !columns.is_empty() {
-        load.batches.push(columns.to_batch(spec, &zone)?);
+        load.batches.push(columns.take_batch(spec, &zone)?);
     }
     Ok(load)
 }
@@ -358,17 +363,31 @@ pub fn import_with(src: &Path, into: &Path, options: &ImportOptions) -> Result<I
         empty: empty.iter().map(|s| s.label(root)).collect(),
         ..Default::default()
     };
-    let mut changed: Vec<(&'static TableSpec, Vec<RecordBatch>)> = Vec::new();
+    let mut changed: Vec<(&'static TableSpec, Written)> = Vec::new();
     let mut rejects: Vec<(&'static str, Vec<Reject>)> = Vec::new();
     // The local months of the imported orders: the months of the kept tables to recompute.
     let mut order_months = std::collections::BTreeSet::new();
 
     for spec in TABLES {
-        let existing = read_existing(into, spec, zone, &existing_keys)?;
+        let table_sources = sources.get(spec.name);
+        // Orders into Parquet already there: of the old ones only their ids are read.
+        let parts = match table_sources {
+            Some(_) if merge::appendable(spec) => merge::parquet_parts(into, spec)?,
+            _ => None,
+        };
+        // A table is read whole only to be merged whole, or for the keys other tables'
+        // rows refer to.
+        let needed =
+            parts.is_none() && (table_sources.is_some() || !referenced_columns(spec).is_empty());
+        let existing = if needed {
+            read_existing(into, spec, zone, &existing_keys)?
+        } else {
+            None
+        };
         if let Some(existing) = &existing {
             existing_keys.add(spec, existing)?;
         }
-        let Some(table_sources) = sources.get(spec.name) else {
+        let Some(table_sources) = table_sources else {
             if let Some(existing) = &existing {
                 merged_keys.add(spec, existing)?;
             }
@@ -392,9 +411,24 @@ pub fn import_with(src: &Path, into: &Path, options: &ImportOptions) -> Result<I
                 }
             }
         }
-        let (merged, loaded, duplicates) = merge::merge(spec, existing.as_ref(), &incoming, zone)?;
-        merged_keys.add_batches(spec, &merged)?;
-        let total = merged.iter().map(|b| b.num_rows() as u64).sum();
+        let (written, loaded, duplicates, total) = match parts {
+            Some(parts) => {
+                let appended = merge::append(spec, &parts, &incoming)?;
+                // Nothing new: the table stays as it is, files and all.
+                let written = (appended.loaded > 0).then(|| Written::Appended {
+                    parts,
+                    part: appended.part,
+                });
+                (written, appended.loaded, appended.duplicates, appended.total)
+            }
+            None => {
+                let (merged, loaded, duplicates) =
+                    merge::merge(spec, existing.as_ref(), &incoming, zone)?;
+                merged_keys.add_batches(spec, &merged)?;
+                let total = merged.iter().map(|b| b.num_rows() as u64).sum();
+                (Some(Written::Whole(merged)), loaded, duplicates, total)
+            }
+        };
         report.tables.push(TableReport {
             table: spec.name,
             read: incoming.read,
@@ -408,7 +442,9 @@ pub fn import_with(src: &Path, into: &Path, options: &ImportOptions) -> Result<I
         if !incoming.rejects.is_empty() {
             rejects.push((spec.name, incoming.rejects));
         }
-        changed.push((spec, merged));
+        if let Some(written) = written {
+            changed.push((spec, written));
+        }
     }
     if options.dry_run {
         report.rejects = rejects
@@ -461,3 +497,4 @@ fn progress_bar(table: &str, sources: &[Source]) -> ProgressBar {
 }
 
 pub use store::{csv_line, write_parquet};
+use store::Written;

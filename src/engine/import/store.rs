@@ -74,6 +74,19 @@ fn write_rejects(path: &Path, rejects: &[Reject]) -> Result<()> {
     Ok(())
 }
 
+/// What an import writes of one table.
+#[derive(Debug)]
+pub(super) enum Written {
+    /// The whole table, as one file.
+    Whole(Vec<RecordBatch>),
+    /// The table's Parquet files as they were, and its new rows as one more part beside them
+    /// in the table's folder (`merge::append`).
+    Appended {
+        parts: Vec<PathBuf>,
+        part: Vec<RecordBatch>,
+    },
+}
+
 /// Everything in a data folder that belongs to `spec`, in any of its forms.
 fn table_paths(dir: &Path, spec: &TableSpec) -> [PathBuf; 3] {
     [
@@ -86,7 +99,7 @@ fn table_paths(dir: &Path, spec: &TableSpec) -> [PathBuf; 3] {
 /// Builds the new data folder beside `into`, then swaps it in (`swap.rs`).
 pub fn write_folder(
     into: &Path,
-    changed: &[(&'static TableSpec, Vec<RecordBatch>)],
+    changed: &[(&'static TableSpec, Written)],
     rejects: &[(&'static str, Vec<Reject>)],
     report: &ImportReport,
     zone: Tz,
@@ -112,7 +125,7 @@ pub fn write_folder(
 fn build_staging(
     into: &Path,
     staging: &Path,
-    changed: &[(&'static TableSpec, Vec<RecordBatch>)],
+    changed: &[(&'static TableSpec, Written)],
     rejects: &[(&'static str, Vec<Reject>)],
     report: &ImportReport,
     zone: Tz,
@@ -135,13 +148,29 @@ fn build_staging(
             link_or_copy(&path, &staging.join(file_name))?;
         }
     }
-    for (spec, batches) in changed {
-        write_parquet(
-            &staging.join(format!("{}.parquet", spec.name)),
-            spec,
-            batches,
-            &zone,
-        )?;
+    for (spec, written) in changed {
+        match written {
+            Written::Whole(batches) => write_parquet(
+                &staging.join(format!("{}.parquet", spec.name)),
+                spec,
+                batches,
+                &zone,
+            )?,
+            Written::Appended { parts, part } => {
+                let dir = staging.join(spec.name);
+                fs::create_dir_all(&dir).map_err(|e| Error::io(&dir, e))?;
+                for path in parts {
+                    // A table kept as one file becomes a folder of parts, that file first.
+                    let name = match path.parent() {
+                        Some(parent) if parent.ends_with(spec.name) => path.file_name(),
+                        _ => None,
+                    };
+                    let name = name.map_or_else(|| "part-0000.parquet".into(), |n| n.to_owned());
+                    link_or_copy(path, &dir.join(name))?;
+                }
+                write_parquet(&new_part(&dir), spec, part, &zone)?;
+            }
+        }
     }
     if !rejects.is_empty() {
         let dir = staging.join("rejects");
@@ -163,6 +192,15 @@ fn build_staging(
         }
     }
     Ok(())
+}
+
+/// The first free `import-NNNN.parquet` in a table's folder: names that sort after the
+/// parts `generate` writes, in the order the imports came.
+fn new_part(dir: &Path) -> PathBuf {
+    (1..)
+        .map(|n| dir.join(format!("import-{n:04}.parquet")))
+        .find(|path| !path.exists())
+        .unwrap_or_else(|| dir.join("import.parquet"))
 }
 
 fn link_or_copy(from: &Path, to: &Path) -> Result<()> {

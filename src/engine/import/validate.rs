@@ -293,6 +293,16 @@ impl Columns {
             .collect();
         Ok(RecordBatch::try_new(schema, arrays)?)
     }
+
+    /// The rows so far as one batch, leaving none behind but their keys: a month of a city's
+    /// orders held as values takes about four times its size as Arrow.
+    pub fn take_batch(&mut self, spec: &TableSpec, zone: &Tz) -> Result<RecordBatch> {
+        let batch = self.to_batch(spec, zone)?;
+        for column in &mut self.columns {
+            *column = Vec::new();
+        }
+        Ok(batch)
+    }
 }
 
 pub fn key_of(key: &[usize], values: &[Value]) -> String {
