@@ -277,7 +277,10 @@ async fn importing_twice_changes_nothing_and_a_second_month_appends() {
         let reader = SerializedFileReader::new(file).unwrap();
         reader.metadata().file_metadata().num_rows()
     };
-    assert_eq!((rows_in("part-0000.parquet"), rows_in("import-0001.parquet")), (2, 1));
+    assert_eq!(
+        (rows_in("part-0000.parquet"), rows_in("import-0001.parquet")),
+        (2, 1)
+    );
     // A third import adds a third part and leaves the first two as they were.
     let before = snapshot(&into);
     let june = tempfile::tempdir().unwrap();
@@ -294,7 +297,11 @@ async fn importing_twice_changes_nothing_and_a_second_month_appends() {
     assert_eq!((orders.loaded, orders.duplicates, orders.total), (1, 1, 4));
     assert_eq!(
         parts(&into),
-        ["import-0001.parquet", "import-0002.parquet", "part-0000.parquet"]
+        [
+            "import-0001.parquet",
+            "import-0002.parquet",
+            "part-0000.parquet"
+        ]
     );
     let after = snapshot(&into);
     for part in ["orders/part-0000.parquet", "orders/import-0001.parquet"] {

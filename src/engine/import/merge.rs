@@ -2,11 +2,12 @@
 //! first row of a key stays (orders) or the newest replaces it (reference tables).
 //!
 //! Orders already kept as Parquet are not read back: the import reads only their ids
-//! (`append`), and writes the new orders as one more part beside the old files, so a month
-//! of a city goes into a year of it in the memory of the month alone.
+//! (`append`), and writes the new orders as one more part beside the old files. With the
+//! imported rows written aside as they are checked (`aside.rs`), a month of a city goes into
+//! a year of it holding the fingerprints of the month's order ids and one batch.
 
 use std::collections::HashSet;
-use std::fs::File;
+use std::fs::{self, File};
 use std::path::{Path, PathBuf};
 
 use chrono_tz::Tz;
@@ -17,8 +18,9 @@ use datafusion::arrow::record_batch::RecordBatch;
 use datafusion::parquet::arrow::ProjectionMask;
 use datafusion::parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
 
-use super::{TableLoad, referenced_columns};
+use super::aside::{Spill, Spilled};
 use super::validate::{self, Columns, Value};
+use super::{TableLoad, referenced_columns};
 use crate::engine::contract::{self, Kind, Location, Merge, TableSpec};
 use crate::error::{Error, Result};
 
@@ -32,22 +34,25 @@ pub(super) fn appendable(spec: &TableSpec) -> bool {
         && referenced_columns(spec).is_empty()
 }
 
-/// The Parquet files that hold `spec` in the data folder `into`, if it is held as Parquet.
+/// The Parquet files that hold `spec` in the data folder `into` (none if it has no such
+/// table yet), or None if it is held as CSV, which is merged whole.
 pub(super) fn parquet_parts(into: &Path, spec: &TableSpec) -> Result<Option<Vec<PathBuf>>> {
     if !into.is_dir() {
-        return Ok(None);
+        return Ok(Some(Vec::new()));
     }
     Ok(match contract::locate(into, spec)? {
         Location::Parquet(path) if path.is_dir() => Some(contract::data_files_in(&path)?),
         Location::Parquet(path) => Some(vec![path]),
-        Location::Files(_) | Location::Absent => None,
+        Location::Absent => Some(Vec::new()),
+        Location::Files(_) => None,
     })
 }
 
-/// The imported rows of an appendable table whose keys none of `parts` holds yet.
+/// What appending an import's rows to a table's parts comes to.
 #[derive(Debug)]
 pub(super) struct Appended {
-    pub part: Vec<RecordBatch>,
+    /// The new rows, written aside; None when every imported row was already there.
+    pub part: Option<PathBuf>,
     pub loaded: u64,
     /// Imported rows whose key the table already held.
     pub duplicates: u64,
@@ -55,34 +60,34 @@ pub(super) struct Appended {
     pub total: u64,
 }
 
-/// Reads the key column of each existing part, one batch at a time, and keeps the imported
-/// rows with a key not among them. What is held is the import's rows and a set of their
-/// keys; the existing rows are never in memory.
-pub(super) fn append(spec: &TableSpec, parts: &[PathBuf], incoming: &TableLoad) -> Result<Appended> {
+/// Keeps the imported rows (`spilled`, whose key fingerprints are `keys`) with a key that
+/// none of the existing `parts` holds. Of the parts only the key column is read, one batch
+/// at a time, so what is held is the set of the import's keys and one batch.
+pub(super) fn append(
+    spec: &TableSpec,
+    parts: &[PathBuf],
+    mut keys: HashSet<u128>,
+    spilled: Spilled,
+    zone: &Tz,
+) -> Result<Appended> {
     let [key] = spec.key else {
-        return Err(Error::Other(format!("{}: no single key to append by", spec.name)));
+        return Err(Error::Other(format!(
+            "{}: no single key to append by",
+            spec.name
+        )));
     };
     let unreadable = |path: &Path, e: &dyn std::fmt::Display| Error::UnreadableFile {
         path: path.to_path_buf(),
         message: e.to_string(),
     };
-    let mut keys: Vec<&datafusion::arrow::array::StringArray> = Vec::new();
-    for batch in &incoming.batches {
-        let column = batch
-            .column_by_name(key)
-            .and_then(|c| c.as_string_opt::<i32>())
-            .ok_or_else(|| Error::Other(format!("{}: {key} is not text", spec.name)))?;
-        keys.push(column);
-    }
-    // Checked rows carry no duplicate key among themselves (`Columns::push`).
-    let mut new: HashSet<&str> = keys.iter().flat_map(|k| k.iter().flatten()).collect();
-    let mut total = 0u64;
+    let mut buf = String::new();
+    let (mut total, mut duplicates) = (0u64, 0u64);
     for path in parts {
         let file = File::open(path).map_err(|e| Error::io(path, e))?;
         let builder =
             ParquetRecordBatchReaderBuilder::try_new(file).map_err(|e| unreadable(path, &e))?;
         total += u64::try_from(builder.metadata().file_metadata().num_rows()).unwrap_or(0);
-        if new.is_empty() {
+        if keys.is_empty() {
             continue;
         }
         let index = builder
@@ -100,26 +105,46 @@ pub(super) fn append(spec: &TableSpec, parts: &[PathBuf], incoming: &TableLoad) 
             // Whatever string type the file chose (generate writes Utf8, others may not).
             let ids = cast(batch.column(0), &DataType::Utf8)?;
             for id in ids.as_string::<i32>().iter().flatten() {
-                new.remove(id);
+                if keys.remove(&validate::text_key_fingerprint(id, &mut buf)) {
+                    duplicates += 1;
+                }
             }
         }
     }
-    let mut part = Vec::new();
-    for (batch, ids) in incoming.batches.iter().zip(&keys) {
-        let keep: BooleanArray = ids
-            .iter()
-            .map(|id| Some(id.is_some_and(|id| new.contains(id))))
-            .collect();
-        let kept = filter_record_batch(batch, &keep)?;
-        if kept.num_rows() > 0 {
-            part.push(kept);
+    let loaded = keys.len() as u64;
+    let part = if loaded == 0 {
+        fs::remove_file(&spilled.path).map_err(|e| Error::io(&spilled.path, e))?;
+        None
+    } else if duplicates == 0 {
+        // The usual case, a new month: the rows as written aside are the part.
+        Some(spilled.path)
+    } else {
+        let kept_path = spilled.path.with_extension("new.parquet");
+        let mut kept = Spill::create(kept_path, spec, zone)?;
+        let index = spec
+            .column_index(key)
+            .ok_or_else(|| Error::Other(format!("{}: no column {key}", spec.name)))?;
+        for batch in spilled.read()? {
+            let batch = batch.map_err(|e| unreadable(&spilled.path, &e))?;
+            let ids = cast(batch.column(index), &DataType::Utf8)?;
+            let keep: BooleanArray = ids
+                .as_string::<i32>()
+                .iter()
+                .map(|id| {
+                    Some(id.is_some_and(|id| {
+                        keys.contains(&validate::text_key_fingerprint(id, &mut buf))
+                    }))
+                })
+                .collect();
+            kept.write(&filter_record_batch(&batch, &keep)?)?;
         }
-    }
-    let loaded = new.len() as u64;
+        fs::remove_file(&spilled.path).map_err(|e| Error::io(&spilled.path, e))?;
+        Some(kept.finish()?.path)
+    };
     Ok(Appended {
         part,
         loaded,
-        duplicates: incoming.loaded() - loaded,
+        duplicates,
         total: total + loaded,
     })
 }

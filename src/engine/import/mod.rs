@@ -7,13 +7,15 @@
 //! imported twice adds nothing. `--dry-run` reads and checks everything and writes nothing.
 //!
 //! Which file is which table is `discover.rs`; what happens to rows already there,
-//! `merge.rs`; what the user is told, `report.rs`.
+//! `merge.rs`; orders written aside as they are checked, `aside.rs`; what the user is told,
+//! `report.rs`.
 //!
 //! Nothing is half-done: the new folder (with its kept tables, `engine::kept`) is built
 //! aside and swapped in at the end in one step (`swap.rs`), so a file that cannot be read,
 //! or a kill, leaves the data folder as it was. Rows that break a rule are written to
 //! `rejects/TABLE.csv` with their file, line and rule; none is dropped silently.
 
+mod aside;
 mod discover;
 mod layout;
 pub mod mapping;
@@ -70,6 +72,8 @@ pub struct TableLoad {
     pub batches: Vec<RecordBatch>,
     /// What each source's layout was.
     pub sources: Vec<SourceReport>,
+    /// The fingerprints of the rows' keys (`validate::fingerprint`).
+    pub keys: HashSet<u128>,
 }
 
 impl TableLoad {
@@ -184,6 +188,7 @@ pub fn read_and_check(
         &Mapping::default(),
         loaded,
         None,
+        None,
     )
 }
 
@@ -212,6 +217,7 @@ fn check_sources(
     map: &Mapping,
     loaded: &Loaded,
     progress: Option<&ProgressBar>,
+    mut aside: Option<&mut dyn FnMut(RecordBatch) -> Result<()>>,
 ) -> Result<TableLoad> {
     let mut columns = Columns::new(spec);
     let mut load = TableLoad {
@@ -222,6 +228,7 @@ fn check_sources(
         rejects: Vec::new(),
         batches: Vec::new(),
         sources: Vec::new(),
+        keys: HashSet::new(),
     };
     let order_id = spec
         .column_index("order_id")
@@ -251,7 +258,11 @@ fn check_sources(
                     if !columns.push(values) {
                         load.duplicates += 1;
                     } else if columns.len() >= BATCH_ROWS {
-                        load.batches.push(columns.take_batch(spec, &zone)?);
+                        let batch = columns.take_batch(spec, &zone)?;
+                        match aside.as_mut() {
+                            Some(aside) => aside(batch)?,
+                            None => load.batches.push(batch),
+                        }
                     }
                 }
                 Checked::Rejected(rule) => {
@@ -272,8 +283,13 @@ fn check_sources(
         load.sources.push(report);
     }
     if !columns.is_empty() {
-        load.batches.push(columns.take_batch(spec, &zone)?);
+        let batch = columns.take_batch(spec, &zone)?;
+        match aside.as_mut() {
+            Some(aside) => aside(batch)?,
+            None => load.batches.push(batch),
+        }
     }
+    load.keys = columns.into_keys();
     Ok(load)
 }
 
@@ -367,10 +383,18 @@ pub fn import_with(src: &Path, into: &Path, options: &ImportOptions) -> Result<I
     let mut rejects: Vec<(&'static str, Vec<Reject>)> = Vec::new();
     // The local months of the imported orders: the months of the kept tables to recompute.
     let mut order_months = std::collections::BTreeSet::new();
+    // Where rows are written aside as they are checked: the new folder itself, built beside
+    // the old one until it is swapped in.
+    let aside = if options.dry_run {
+        Aside::temporary()?
+    } else {
+        Aside::staging(into)?
+    };
 
     for spec in TABLES {
         let table_sources = sources.get(spec.name);
-        // Orders into Parquet already there: of the old ones only their ids are read.
+        // Orders into a folder holding them as Parquet, or none: the import's rows are
+        // written aside as they are checked, and of the old ones only their ids are read.
         let parts = match table_sources {
             Some(_) if merge::appendable(spec) => merge::parquet_parts(into, spec)?,
             _ => None,
@@ -394,7 +418,31 @@ pub fn import_with(src: &Path, into: &Path, options: &ImportOptions) -> Result<I
             continue;
         };
         let bar = progress_bar(spec.name, table_sources);
-        let incoming = check_sources(
+        let mut spill = match &parts {
+            Some(_) => Some(Spill::create(
+                aside
+                    .path()
+                    .join(format!(".incoming-{}.parquet", spec.name)),
+                spec,
+                &zone,
+            )?),
+            None => None,
+        };
+        let mut months = |batch: &RecordBatch| {
+            if spec.name == "orders"
+                && let Some(column) = batch.column_by_name("ordered_at")
+            {
+                kept::months_of(column.as_ref(), zone, &mut order_months);
+            }
+        };
+        let mut write_aside = |batch: RecordBatch| match spill.as_mut() {
+            Some(spill) => {
+                months(&batch);
+                spill.write(&batch)
+            }
+            None => Ok(()),
+        };
+        let mut incoming = check_sources(
             spec,
             table_sources,
             root,
@@ -402,26 +450,33 @@ pub fn import_with(src: &Path, into: &Path, options: &ImportOptions) -> Result<I
             map,
             &merged_keys,
             Some(&bar),
+            parts
+                .is_some()
+                .then_some(&mut write_aside as &mut dyn FnMut(RecordBatch) -> Result<()>),
         )?;
         bar.finish_and_clear();
-        if spec.name == "orders" {
-            for batch in &incoming.batches {
-                if let Some(column) = batch.column_by_name("ordered_at") {
-                    kept::months_of(column.as_ref(), zone, &mut order_months);
-                }
-            }
+        for batch in &incoming.batches {
+            months(batch);
         }
-        let (written, loaded, duplicates, total) = match parts {
-            Some(parts) => {
-                let appended = merge::append(spec, &parts, &incoming)?;
+        let (written, loaded, duplicates, total) = match (parts, spill) {
+            (Some(parts), Some(spill)) => {
+                let appended = merge::append(
+                    spec,
+                    &parts,
+                    std::mem::take(&mut incoming.keys),
+                    spill.finish()?,
+                    &zone,
+                )?;
                 // Nothing new: the table stays as it is, files and all.
-                let written = (appended.loaded > 0).then(|| Written::Appended {
-                    parts,
-                    part: appended.part,
-                });
-                (written, appended.loaded, appended.duplicates, appended.total)
+                let written = appended.part.map(|part| Written::Appended { parts, part });
+                (
+                    written,
+                    appended.loaded,
+                    appended.duplicates,
+                    appended.total,
+                )
             }
-            None => {
+            _ => {
                 let (merged, loaded, duplicates) =
                     merge::merge(spec, existing.as_ref(), &incoming, zone)?;
                 merged_keys.add_batches(spec, &merged)?;
@@ -473,7 +528,7 @@ pub fn import_with(src: &Path, into: &Path, options: &ImportOptions) -> Result<I
         kept::Status::Absent | kept::Status::Stale => Some(kept::Months::All),
     };
     let kept_plan = kept_months.map(|months| (&library, months));
-    store::write_folder(into, &changed, &rejects, &report, zone, kept_plan)?;
+    store::write_folder(into, aside, &changed, &rejects, &report, zone, kept_plan)?;
     Ok(report)
 }
 
@@ -496,5 +551,6 @@ fn progress_bar(table: &str, sources: &[Source]) -> ProgressBar {
     bar
 }
 
-pub use store::{csv_line, write_parquet};
+use aside::{Aside, Spill};
 use store::Written;
+pub use store::{csv_line, write_parquet};

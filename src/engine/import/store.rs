@@ -8,6 +8,7 @@ use chrono_tz::Tz;
 use datafusion::arrow::record_batch::RecordBatch;
 use datafusion::parquet::arrow::ArrowWriter;
 
+use super::aside::Aside;
 use super::{ImportReport, Reject, swap};
 use crate::engine::contract;
 use crate::engine::contract::{TABLES, TableSpec};
@@ -79,12 +80,10 @@ fn write_rejects(path: &Path, rejects: &[Reject]) -> Result<()> {
 pub(super) enum Written {
     /// The whole table, as one file.
     Whole(Vec<RecordBatch>),
-    /// The table's Parquet files as they were, and its new rows as one more part beside them
-    /// in the table's folder (`merge::append`).
-    Appended {
-        parts: Vec<PathBuf>,
-        part: Vec<RecordBatch>,
-    },
+    /// The table's Parquet files as they were, and its new rows, written aside, as one more
+    /// part beside them in the table's folder (`merge::append`); with no files before, the
+    /// new rows are the table's one file.
+    Appended { parts: Vec<PathBuf>, part: PathBuf },
 }
 
 /// Everything in a data folder that belongs to `spec`, in any of its forms.
@@ -97,29 +96,21 @@ fn table_paths(dir: &Path, spec: &TableSpec) -> [PathBuf; 3] {
 }
 
 /// Builds the new data folder beside `into`, then swaps it in (`swap.rs`).
-pub fn write_folder(
+pub(super) fn write_folder(
     into: &Path,
+    staging: Aside,
     changed: &[(&'static TableSpec, Written)],
     rejects: &[(&'static str, Vec<Reject>)],
     report: &ImportReport,
     zone: Tz,
     kept: Option<(&Library, kept::Months)>,
 ) -> Result<()> {
-    let staging = swap::staging(into, "importing")?;
-    let result = build_staging(into, &staging, changed, rejects, report, zone).and_then(|()| {
-        // In the new folder before it is swapped in: its kept tables are never behind.
-        match kept {
-            Some((library, months)) => {
-                kept::build_blocking(&staging, zone, library, months).map(|_| ())
-            }
-            None => Ok(()),
-        }
-    });
-    if let Err(e) = result {
-        let _ = fs::remove_dir_all(&staging);
-        return Err(e);
+    build_staging(into, staging.path(), changed, rejects, report, zone)?;
+    // In the new folder before it is swapped in: its kept tables are never behind.
+    if let Some((library, months)) = kept {
+        kept::build_blocking(staging.path(), zone, library, months)?;
     }
-    swap::swap_in(&staging, into)
+    staging.swap_in(into)
 }
 
 fn build_staging(
@@ -156,6 +147,10 @@ fn build_staging(
                 batches,
                 &zone,
             )?,
+            Written::Appended { parts, part } if parts.is_empty() => {
+                let path = staging.join(format!("{}.parquet", spec.name));
+                fs::rename(part, &path).map_err(|e| Error::io(&path, e))?;
+            }
             Written::Appended { parts, part } => {
                 let dir = staging.join(spec.name);
                 fs::create_dir_all(&dir).map_err(|e| Error::io(&dir, e))?;
@@ -168,7 +163,8 @@ fn build_staging(
                     let name = name.map_or_else(|| "part-0000.parquet".into(), |n| n.to_owned());
                     link_or_copy(path, &dir.join(name))?;
                 }
-                write_parquet(&new_part(&dir), spec, part, &zone)?;
+                let path = new_part(&dir);
+                fs::rename(part, &path).map_err(|e| Error::io(&path, e))?;
             }
         }
     }
