@@ -17,6 +17,7 @@ use datafusion::arrow::datatypes::DataType;
 use datafusion::arrow::record_batch::RecordBatch;
 use datafusion::parquet::arrow::ProjectionMask;
 use datafusion::parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
+use indicatif::{ProgressBar, ProgressStyle};
 
 use super::aside::{Spill, Spilled};
 use super::validate::{self, Columns, Value};
@@ -81,14 +82,27 @@ pub(super) fn append(
         message: e.to_string(),
     };
     let mut buf = String::new();
-    let (mut total, mut duplicates) = (0u64, 0u64);
+    let mut readers = Vec::with_capacity(parts.len());
+    let mut total = 0u64;
     for path in parts {
         let file = File::open(path).map_err(|e| Error::io(path, e))?;
         let builder =
             ParquetRecordBatchReaderBuilder::try_new(file).map_err(|e| unreadable(path, &e))?;
         total += u64::try_from(builder.metadata().file_metadata().num_rows()).unwrap_or(0);
+        readers.push((path, builder));
+    }
+    // A year of a city is 174 M ids: a minute's reading.
+    let bar = ProgressBar::new(total);
+    if let Ok(style) =
+        ProgressStyle::with_template("{msg} {bar:30} {human_pos}/{human_len} ids ({per_sec})")
+    {
+        bar.set_style(style);
+    }
+    bar.set_message(format!("{}: the ids already there", spec.name));
+    let mut duplicates = 0u64;
+    for (path, builder) in readers {
         if keys.is_empty() {
-            continue;
+            break;
         }
         let index = builder
             .schema()
@@ -109,8 +123,10 @@ pub(super) fn append(
                     duplicates += 1;
                 }
             }
+            bar.inc(batch.num_rows() as u64);
         }
     }
+    bar.finish_and_clear();
     let loaded = keys.len() as u64;
     let part = if loaded == 0 {
         fs::remove_file(&spilled.path).map_err(|e| Error::io(&spilled.path, e))?;
