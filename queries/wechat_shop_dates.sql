@@ -33,23 +33,20 @@ grid AS (
     CROSS JOIN wechat_shops w
     LEFT JOIN shop_days x ON x.shop_id = w.shop_id AND x.date = d.date
     WHERE w.left_out IS NULL
-),
-typical AS (
-    SELECT shop_id, weekday, median(revenue_cny) AS baseline_cny
-    FROM grid
-    WHERE period = 'baseline'
-    GROUP BY shop_id, weekday
 )
 SELECT
-    g.shop_id,
-    g.community_id,
-    g.category,
-    g.member,
-    g.date,
-    g.day,
-    g.period,
-    g.revenue_cny,
-    t.baseline_cny
-FROM grid g
-LEFT JOIN typical t ON t.shop_id = g.shop_id AND t.weekday = g.weekday
-ORDER BY g.shop_id, g.date
+    shop_id,
+    community_id,
+    category,
+    member,
+    date,
+    day,
+    period,
+    revenue_cny,
+    -- A window rather than a grouping joined back: DataFusion inlines a common table
+    -- expression at every use, so reading grid twice would aggregate the orders twice.
+    -- median skips the NULLs of the other periods.
+    median(CASE WHEN period = 'baseline' THEN revenue_cny END)
+        OVER (PARTITION BY shop_id, weekday) AS baseline_cny
+FROM grid
+ORDER BY shop_id, date

@@ -20,9 +20,12 @@ use datafusion::prelude::{SessionConfig, SessionContext};
 use crate::engine::functions;
 use crate::error::{Error, Result};
 
-/// An empty context with yanhuo's functions; tables are registered separately.
+/// An empty context with yanhuo's functions; tables are registered separately. DataFusion's
+/// own settings may be changed by `DATAFUSION_*` environment variables
+/// (`DATAFUSION_EXECUTION_BATCH_SIZE=16384`), as its documentation names them, so a plan
+/// can be tried with other settings without a build.
 pub fn new_context(zone: Tz, memory_limit: Option<usize>) -> Result<SessionContext> {
-    context_with(SessionConfig::new(), zone, memory_limit)
+    context_with(SessionConfig::from_env()?, zone, memory_limit)
 }
 
 /// A context like [`new_context`] on top of `config` (Ballista brings its own defaults).
@@ -35,7 +38,15 @@ pub fn context_with(
 ) -> Result<SessionContext> {
     let config = config
         .with_information_schema(true)
-        .set_str("datafusion.execution.time_zone", zone.name());
+        .set_str("datafusion.execution.time_zone", zone.name())
+        // A first grouping that keeps more than 60% of its rows (distinct customers by shop
+        // and day: 3.8 M groups of 5.4 M orders) costs more than it saves; DataFusion's
+        // default gives up on it only above 80%. A `DATAFUSION_…` variable still wins.
+        .set_str(
+            "datafusion.execution.skip_partial_aggregation_probe_ratio_threshold",
+            &std::env::var("DATAFUSION_EXECUTION_SKIP_PARTIAL_AGGREGATION_PROBE_RATIO_THRESHOLD")
+                .unwrap_or_else(|_| "0.6".into()),
+        );
     let mut runtime = datafusion::execution::runtime_env::RuntimeEnvBuilder::new();
     if let Some(limit) = memory_limit {
         runtime = runtime.with_memory_pool(std::sync::Arc::new(
