@@ -187,8 +187,7 @@ pub fn read_and_check(
         zone,
         &Mapping::default(),
         loaded,
-        None,
-        None,
+        Outlets::default(),
     )
 }
 
@@ -206,6 +205,14 @@ fn derived_order_id(values: &[Value], seen: &mut HashMap<String, u64>) -> String
     format!("h{hex}")
 }
 
+/// Where rows go as they are checked, besides the table: a bar that counts them, and a sink
+/// that takes each batch of them instead of the table holding it (`aside.rs`).
+#[derive(Default)]
+struct Outlets<'a> {
+    progress: Option<&'a ProgressBar>,
+    aside: Option<&'a mut dyn FnMut(RecordBatch) -> Result<()>>,
+}
+
 /// Rows checked before they are turned into one Arrow batch.
 const BATCH_ROWS: usize = 1 << 16;
 
@@ -216,9 +223,12 @@ fn check_sources(
     zone: Tz,
     map: &Mapping,
     loaded: &Loaded,
-    progress: Option<&ProgressBar>,
-    mut aside: Option<&mut dyn FnMut(RecordBatch) -> Result<()>>,
+    outlets: Outlets<'_>,
 ) -> Result<TableLoad> {
+    let Outlets {
+        progress,
+        mut aside,
+    } = outlets;
     let mut columns = Columns::new(spec);
     let mut load = TableLoad {
         table: spec.name,
@@ -449,10 +459,12 @@ pub fn import_with(src: &Path, into: &Path, options: &ImportOptions) -> Result<I
             zone,
             map,
             &merged_keys,
-            Some(&bar),
-            parts
-                .is_some()
-                .then_some(&mut write_aside as &mut dyn FnMut(RecordBatch) -> Result<()>),
+            Outlets {
+                progress: Some(&bar),
+                aside: parts
+                    .is_some()
+                    .then_some(&mut write_aside as &mut dyn FnMut(RecordBatch) -> Result<()>),
+            },
         )?;
         bar.finish_and_clear();
         for batch in &incoming.batches {
