@@ -42,10 +42,8 @@ pub(super) fn parquet_parts(into: &Path, spec: &TableSpec) -> Result<Option<Vec<
         return Ok(Some(Vec::new()));
     }
     Ok(match contract::locate(into, spec)? {
-        Location::Parquet(path) if path.is_dir() => Some(contract::data_files_in(&path)?),
-        Location::Parquet(path) => Some(vec![path]),
-        Location::Absent => Some(Vec::new()),
         Location::Files(_) => None,
+        Location::Parquet(_) | Location::Absent => Some(contract::table_files(into, spec)?),
     })
 }
 

@@ -213,6 +213,19 @@ struct Outlets<'a> {
     aside: Option<&'a mut dyn FnMut(RecordBatch) -> Result<()>>,
 }
 
+impl Outlets<'_> {
+    /// Hands a batch to the sink, or without one keeps it in `batches`.
+    fn send(&mut self, batch: RecordBatch, batches: &mut Vec<RecordBatch>) -> Result<()> {
+        match self.aside.as_mut() {
+            Some(aside) => aside(batch),
+            None => {
+                batches.push(batch);
+                Ok(())
+            }
+        }
+    }
+}
+
 /// Rows checked before they are turned into one Arrow batch.
 const BATCH_ROWS: usize = 1 << 16;
 
@@ -223,12 +236,8 @@ fn check_sources(
     zone: Tz,
     map: &Mapping,
     loaded: &Loaded,
-    outlets: Outlets<'_>,
+    mut outlets: Outlets<'_>,
 ) -> Result<TableLoad> {
-    let Outlets {
-        progress,
-        mut aside,
-    } = outlets;
     let mut columns = Columns::new(spec);
     let mut load = TableLoad {
         table: spec.name,
@@ -252,7 +261,7 @@ fn check_sources(
         let mut rejected = 0u64;
         let mut report = read::read_rows(spec, source, &rules, &mut |row: RawRow| {
             load.read += 1;
-            if let Some(bar) = progress {
+            if let Some(bar) = outlets.progress {
                 bar.inc(1);
             }
             let derive = order_id.is_some_and(|i| {
@@ -268,11 +277,7 @@ fn check_sources(
                     if !columns.push(values) {
                         load.duplicates += 1;
                     } else if columns.len() >= BATCH_ROWS {
-                        let batch = columns.take_batch(spec, &zone)?;
-                        match aside.as_mut() {
-                            Some(aside) => aside(batch)?,
-                            None => load.batches.push(batch),
-                        }
+                        outlets.send(columns.take_batch(spec, &zone)?, &mut load.batches)?;
                     }
                 }
                 Checked::Rejected(rule) => {
@@ -293,11 +298,7 @@ fn check_sources(
         load.sources.push(report);
     }
     if !columns.is_empty() {
-        let batch = columns.take_batch(spec, &zone)?;
-        match aside.as_mut() {
-            Some(aside) => aside(batch)?,
-            None => load.batches.push(batch),
-        }
+        outlets.send(columns.take_batch(spec, &zone)?, &mut load.batches)?;
     }
     load.keys = columns.into_keys();
     Ok(load)
