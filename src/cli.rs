@@ -529,7 +529,14 @@ async fn query(settings: &Settings, args: QueryArgs) -> Result<()> {
     let values = queries::parse_assignments(&args.params)?;
     if args.print_sql {
         if args.read_kept {
-            let kept: Vec<String> = library.kept().map(|f| f.name.clone()).collect();
+            // The kept tables by month and the files kept at their defaults, by name.
+            let version = yanhuo::engine::folder::content_version(&settings.data_dir)?;
+            let mut kept: Vec<String> = library.kept().map(|f| f.name.clone()).collect();
+            kept.extend(yanhuo::engine::kept::current_defaults(
+                &settings.data_dir,
+                &library,
+                &version,
+            )?);
             for name in kept {
                 library.hold(&name);
             }

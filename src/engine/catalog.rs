@@ -10,8 +10,8 @@ use datafusion::prelude::SessionContext;
 
 use crate::engine::contract::{Location, TABLES, locate};
 use crate::engine::import::{self, TableLoad};
-use crate::engine::session::register_parquet;
 pub use crate::engine::session::{context_with, new_context};
+use crate::engine::session::{register_absent, register_parquet};
 use crate::error::{Error, Result};
 
 /// What registering a data folder found: rows the contract turned away in CSV tables.
@@ -56,12 +56,7 @@ pub async fn register_folder(ctx: &SessionContext, dir: &Path, zone: Tz) -> Resu
     for spec in TABLES {
         let schema = spec.schema(&zone);
         match locate(dir, spec)? {
-            Location::Absent if spec.optional => {
-                ctx.register_table(
-                    spec.name,
-                    Arc::new(MemTable::try_new(schema, vec![vec![]])?),
-                )?;
-            }
+            Location::Absent if spec.optional => register_absent(ctx, spec, &zone)?,
             Location::Absent => {
                 return Err(Error::DataFolder {
                     path: dir.to_path_buf(),

@@ -88,13 +88,13 @@ impl Engine {
     pub async fn open(settings: &Settings) -> Result<Engine> {
         let (ctx, _) = crate::engine::cluster::open(settings).await?;
         let mut library = settings.library()?;
-        let kept = register_library(&ctx, settings, &mut library).await?;
+        let (kept, version) = register_library(&ctx, settings, &mut library).await?;
         Ok(Engine {
             ctx,
             library,
             kept,
             settings: settings.clone(),
-            version: content_version(&settings.data_dir)?,
+            version,
             fingerprint: fingerprint(&settings.data_dir)?,
             cache: Bounded::new(CACHE_ENTRIES),
             registered: tokio::sync::Mutex::new(0),
@@ -167,15 +167,17 @@ impl Engine {
 }
 
 /// Makes the query files readable as tables in `ctx`: the folder's kept tables where they
-/// are current ([`kept`]), then every file as a view.
+/// are current ([`kept`]), then every file as a view. Returns what `kept/` held and the
+/// folder's data version ([`content_version`]).
 pub async fn register_library(
     ctx: &SessionContext,
     settings: &Settings,
     library: &mut Library,
-) -> Result<kept::Status> {
-    let status = kept::register(ctx, &settings.data_dir, settings.zone, library).await?;
+) -> Result<(kept::Status, String)> {
+    let version = content_version(&settings.data_dir)?;
+    let status = kept::register(ctx, &settings.data_dir, settings.zone, library, &version).await?;
     queries::register_views(ctx, library, settings.backend.holds_tables()).await?;
-    Ok(status)
+    Ok((status, version))
 }
 
 /// A hash of the data files: the same files give the same version on any machine, except

@@ -7,10 +7,18 @@
 //! in: every kept table groups by local date, so a month's rows depend on that month's
 //! orders alone. `yanhuo keep` recomputes them all.
 //!
+//! The files marked `kept: memory` (the study's dates, the closure spells, revenue by shop
+//! for the study, ...) are kept too, each as `kept/NAME/defaults.parquet`: its rows for its
+//! default parameters, computed from every table of the folder once the months are written.
+//! They are small, but a server would otherwise compute them on the first view after each
+//! start, and a Ballista cluster, whose executors cannot read the server's memory, in every
+//! query that reads them.
+//!
 //! `kept/manifest.json` records what they were computed from: a digest of the orders files,
-//! the zone, and each kept file's SQL. An opened folder reads `kept/` only when the manifest
-//! matches. Otherwise it computes the kept files in memory as if `kept/` were absent, so a
-//! stale copy can make a figure slower but can never change it.
+//! the zone and each kept file's SQL; for the files kept at their defaults, a digest of every
+//! table's files and each one's SQL. An opened folder reads a kept file only when the
+//! manifest matches. Otherwise it computes the file as if `kept/` were absent, so a stale
+//! copy can make a figure slower but can never change it.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::fs::{self, File};
@@ -29,11 +37,14 @@ use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
 use crate::engine::contract::{self, KEPT_FOLDER, Location};
-use crate::engine::queries::Library;
+use crate::engine::queries::{Library, QueryFile};
 use crate::engine::session;
 use crate::error::{Error, Result};
 
 const MANIFEST: &str = "manifest.json";
+
+/// The file of a `kept: memory` file's rows for its default parameters, in `kept/NAME/`.
+const DEFAULTS: &str = "defaults.parquet";
 
 /// The memory a build may use before its groupings and sorts spill to disk: a month of a
 /// city's orders is grouped at a time, inside an import's bound.
@@ -47,6 +58,23 @@ struct Manifest {
     orders: String,
     /// A hash of each kept file's SQL: a changed query file makes the copy stale.
     queries: BTreeMap<String, String>,
+    /// [`contract::digest_files`] of every table's files (the data version): what the files
+    /// kept at their defaults were computed from. Empty in a manifest from before them.
+    #[serde(default)]
+    tables: String,
+    /// A hash of the SQL of each `kept: memory` file stored at its defaults, with every file
+    /// it uses inlined.
+    #[serde(default)]
+    defaults: BTreeMap<String, String>,
+}
+
+impl Manifest {
+    /// Whether the kept tables by month were computed from these orders, zone and SQL.
+    fn months_match(&self, expected: &Manifest) -> bool {
+        self.zone == expected.zone
+            && self.orders == expected.orders
+            && self.queries == expected.queries
+    }
 }
 
 /// The local months a build recomputes, each named by its first day.
@@ -84,19 +112,28 @@ pub fn months_of(array: &dyn Array, zone: Tz, into: &mut BTreeSet<NaiveDate>) {
     }
 }
 
+/// What a current manifest of `dir` says about its kept tables by month; `tables` and
+/// `defaults` are left for the caller, which knows the data version and what it stored.
 fn expected(dir: &Path, zone: Tz, library: &Library) -> Result<Manifest> {
+    let library = library.inlined();
     let mut queries = BTreeMap::new();
     for file in library.kept() {
-        let sql = library.expand(file, &BTreeMap::new())?;
-        let digest = Sha256::digest(sql.as_bytes());
-        let hex: String = digest.iter().take(8).map(|b| format!("{b:02x}")).collect();
-        queries.insert(file.name.clone(), hex);
+        queries.insert(file.name.clone(), sql_hash(&library, file)?);
     }
     Ok(Manifest {
         zone: zone.name().to_string(),
         orders: contract::digest_files(dir, &contract::table_files(dir, orders_spec()?)?)?,
         queries,
+        tables: String::new(),
+        defaults: BTreeMap::new(),
     })
+}
+
+/// A hash of `file`'s SQL at its defaults as `library` expands it.
+fn sql_hash(library: &Library, file: &QueryFile) -> Result<String> {
+    let sql = library.expand(file, &BTreeMap::new())?;
+    let digest = Sha256::digest(sql.as_bytes());
+    Ok(digest.iter().take(8).map(|b| format!("{b:02x}")).collect())
 }
 
 fn orders_spec() -> Result<&'static contract::TableSpec> {
@@ -114,7 +151,7 @@ pub fn status(dir: &Path, zone: Tz, library: &Library) -> Result<Status> {
         return Ok(Status::Absent);
     }
     Ok(match read_manifest(dir) {
-        Some(found) if found == expected(dir, zone, library)? => Status::Current,
+        Some(found) if found.months_match(&expected(dir, zone, library)?) => Status::Current,
         _ => Status::Stale,
     })
 }
@@ -128,12 +165,15 @@ fn parquet_files(folder: &Path) -> Result<Vec<PathBuf>> {
 
 /// Registers the kept tables of `dir` in `ctx` when they are current, and tells `library`
 /// to read them instead of inlining their SQL. A kept file with no rows at all (a folder
-/// without completed orders) is left to be computed.
+/// without completed orders) is left to be computed. `version` is the folder's data version
+/// ([`contract::digest_files`] of every table's files), which the files kept at their
+/// defaults must have been computed from.
 pub async fn register(
     ctx: &SessionContext,
     dir: &Path,
     zone: Tz,
     library: &mut Library,
+    version: &str,
 ) -> Result<Status> {
     let found = status(dir, zone, library)?;
     if found == Status::Stale {
@@ -154,7 +194,36 @@ pub async fn register(
         session::register_parquet(ctx, &name, &folder, None).await?;
         library.hold(&name);
     }
+    for name in current_defaults(dir, library, version)? {
+        if ctx.table_exist(name.as_str())? {
+            continue;
+        }
+        let path = dir.join(KEPT_FOLDER).join(&name).join(DEFAULTS);
+        session::register_parquet(ctx, &name, &path, None).await?;
+        library.hold(&name);
+    }
     Ok(found)
+}
+
+/// The `kept: memory` files whose rows at their defaults `dir` keeps for data version
+/// `version` and their present SQL, each after those of them it uses.
+pub fn current_defaults(dir: &Path, library: &Library, version: &str) -> Result<Vec<String>> {
+    let Some(manifest) = read_manifest(dir) else {
+        return Ok(Vec::new());
+    };
+    if manifest.tables != version {
+        return Ok(Vec::new());
+    }
+    let inlined = library.inlined();
+    let mut names = Vec::new();
+    for file in library.in_memory()? {
+        let path = dir.join(KEPT_FOLDER).join(&file.name).join(DEFAULTS);
+        if manifest.defaults.get(&file.name) == Some(&sql_hash(&inlined, &file)?) && path.is_file()
+        {
+            names.push(file.name.clone());
+        }
+    }
+    Ok(names)
 }
 
 /// What a build wrote.
@@ -244,11 +313,109 @@ pub async fn build(dir: &Path, zone: Tz, library: &Library, months: Months) -> R
         }
     }
     bar.finish_and_clear();
+    let version = contract::digest_files(dir, &contract::all_data_files(dir)?)?;
+    let defaults = build_defaults(dir, zone, library).await?;
+    let mut manifest = expected(dir, zone, library)?;
+    manifest.tables = version;
+    for (name, (hash, rows)) in defaults {
+        built.rows.insert(name.clone(), rows);
+        manifest.defaults.insert(name, hash);
+    }
     // Last, so a build cut short leaves a manifest that no longer matches: stale, not wrong.
-    let manifest = expected(dir, zone, library)?;
     let text = serde_json::to_string_pretty(&manifest).map_err(|e| Error::Other(e.to_string()))?;
     replace_file(&kept.join(MANIFEST), text.as_bytes())?;
     Ok(built)
+}
+
+/// Computes every `kept: memory` file at its defaults from the tables of `dir` and the kept
+/// tables just written, and stores each as `kept/NAME/defaults.parquet`. Returns the hash of
+/// each stored file's SQL and its rows. A folder with a table that is not Parquet (placed by
+/// hand as CSV) stores none: its files are computed when read, as before. A file that does
+/// not plan on this folder is left out with a warning rather than failing the import.
+async fn build_defaults(
+    dir: &Path,
+    zone: Tz,
+    library: &Library,
+) -> Result<BTreeMap<String, (String, u64)>> {
+    let kept = dir.join(KEPT_FOLDER);
+    let files = library.in_memory()?;
+    // The files of an earlier data version, which the manifest will no longer name.
+    for file in &files {
+        let path = kept.join(&file.name).join(DEFAULTS);
+        if path.exists() {
+            fs::remove_file(&path).map_err(|e| Error::io(&path, e))?;
+        }
+    }
+    let mut stored = BTreeMap::new();
+    let ctx = session::new_context(zone, Some(BUILD_MEMORY))?;
+    if !session::register_stored(&ctx, dir, zone).await? {
+        return Ok(stored);
+    }
+    let inlined = library.inlined();
+    let mut reading = library.inlined();
+    for file in library.kept() {
+        let folder = kept.join(&file.name);
+        if !parquet_files(&folder)?.is_empty() {
+            session::register_parquet(&ctx, &file.name, &folder, None).await?;
+            reading.hold(&file.name);
+        }
+    }
+    for file in &files {
+        let sql = reading.expand(file, &BTreeMap::new())?;
+        let folder = kept.join(&file.name);
+        fs::create_dir_all(&folder).map_err(|e| Error::io(&folder, e))?;
+        let path = folder.join(DEFAULTS);
+        match write_whole(&ctx, &sql, &path).await {
+            Ok(rows) => {
+                session::register_parquet(&ctx, &file.name, &path, None).await?;
+                reading.hold(&file.name);
+                stored.insert(file.name.clone(), (sql_hash(&inlined, file)?, rows));
+            }
+            Err(e) => tracing::warn!(
+                query = %file.name,
+                error = %e,
+                "not kept at its defaults; it is computed when first read"
+            ),
+        }
+    }
+    Ok(stored)
+}
+
+/// Runs `sql` and writes all its rows to `path`, as one file even when there are none (the
+/// rows of a file at its defaults are few; an empty file still says what was computed).
+async fn write_whole(ctx: &SessionContext, sql: &str, path: &Path) -> Result<u64> {
+    let frame = ctx.sql(sql).await?;
+    let planned = std::sync::Arc::new(frame.schema().as_arrow().clone());
+    let batches = frame.collect().await?;
+    // The batches' own schema: Parquet strings arrive as views where the plan said Utf8.
+    let schema = batches.first().map_or(planned, |b| b.schema());
+    let partial = partial_of(path);
+    let file = File::create(&partial).map_err(|e| Error::io(&partial, e))?;
+    let props = session::parquet_properties(1 << 20)?.build();
+    let mut writer = ArrowWriter::try_new(file, schema, Some(props))
+        .map_err(|e| Error::Other(format!("{}: {e}", path.display())))?;
+    let mut rows = 0u64;
+    for batch in &batches {
+        writer
+            .write(batch)
+            .map_err(|e| Error::Other(format!("{}: {e}", path.display())))?;
+        rows += batch.num_rows() as u64;
+    }
+    writer
+        .close()
+        .map_err(|e| Error::Other(format!("{}: {e}", path.display())))?;
+    fs::rename(&partial, path).map_err(|e| Error::io(path, e))?;
+    Ok(rows)
+}
+
+/// The hidden file a write goes through before it is renamed over `path`, which may be a
+/// hard link into the folder an import replaces.
+fn partial_of(path: &Path) -> PathBuf {
+    let name = path
+        .file_name()
+        .map(|n| n.to_string_lossy().to_string())
+        .unwrap_or_default();
+    path.with_file_name(format!(".{name}.partial"))
 }
 
 /// [`build`] from code that is not async (an import, the generator), on a runtime of its own.
@@ -326,11 +493,7 @@ async fn narrow_orders(
 /// `path` may be a hard link into the folder an import replaces). No rows: no file.
 async fn write_month(ctx: &SessionContext, sql: &str, path: &Path) -> Result<u64> {
     let mut stream = ctx.sql(sql).await?.execute_stream().await?;
-    let name = path
-        .file_name()
-        .map(|n| n.to_string_lossy().to_string())
-        .unwrap_or_default();
-    let partial = path.with_file_name(format!(".{name}.partial"));
+    let partial = partial_of(path);
     let mut writer: Option<ArrowWriter<File>> = None;
     let mut rows = 0u64;
     while let Some(batch) = stream.next().await {

@@ -304,6 +304,14 @@ impl Library {
         self.held.insert(name.to_string());
     }
 
+    /// The same files with none held: every file a query uses is inlined.
+    pub fn inlined(&self) -> Library {
+        Library {
+            files: self.files.clone(),
+            held: Default::default(),
+        }
+    }
+
     /// The SQL that runs for `file`: the queries it uses as common table expressions in
     /// front of its body, and every `$param` bound to a literal.
     pub fn expand(&self, file: &QueryFile, values: &BTreeMap<String, String>) -> Result<String> {

@@ -17,6 +17,7 @@ use datafusion::parquet::basic::{Compression, ZstdLevel};
 use datafusion::parquet::file::properties::{WriterProperties, WriterPropertiesBuilder};
 use datafusion::prelude::{SessionConfig, SessionContext};
 
+use crate::engine::contract::{self, Location, TableSpec};
 use crate::engine::functions;
 use crate::error::{Error, Result};
 
@@ -96,4 +97,28 @@ pub async fn register_parquet(
     let table = ListingTable::try_new(config)?;
     ctx.register_table(name, Arc::new(table))?;
     Ok(())
+}
+
+/// Registers an optional table the folder does not have, as a table with no rows.
+pub fn register_absent(ctx: &SessionContext, spec: &TableSpec, zone: &Tz) -> Result<()> {
+    let table = datafusion::datasource::MemTable::try_new(spec.schema(zone), vec![vec![]])?;
+    ctx.register_table(spec.name, Arc::new(table))?;
+    Ok(())
+}
+
+/// Registers every table of the contract that `dir` stores as Parquet, and an empty one for
+/// each optional table it lacks. False if a table is stored otherwise (CSV placed by hand,
+/// which only the catalog reads, checking it) or a required one is missing: then the caller
+/// has an incomplete context and should not use it.
+pub async fn register_stored(ctx: &SessionContext, dir: &Path, zone: Tz) -> Result<bool> {
+    for spec in contract::TABLES {
+        match contract::locate(dir, spec)? {
+            Location::Parquet(path) => {
+                register_parquet(ctx, spec.name, &path, Some(spec.schema(&zone))).await?
+            }
+            Location::Absent if spec.optional => register_absent(ctx, spec, &zone)?,
+            Location::Absent | Location::Files(_) => return Ok(false),
+        }
+    }
+    Ok(true)
 }

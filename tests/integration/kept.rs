@@ -1,6 +1,8 @@
 //! The kept tables (`kept/NAME/YYYY-MM.parquet`): what `import` writes, by hand on the
 //! fixture; a second import recomputes only the months it adds orders to; and every query
 //! file gives the same numbers from the kept tables as from the orders, before and after.
+//! The files kept at their defaults (`kept/NAME/defaults.parquet`) follow every table: an
+//! import of another table recomputes them, a table changed by hand makes them unread.
 
 use std::collections::BTreeMap;
 use std::os::unix::fs::MetadataExt;
@@ -14,7 +16,7 @@ use yanhuo::engine::memo::MemoTable;
 use yanhuo::engine::queries::{self, Library, run_sql};
 use yanhuo::engine::settings::Settings;
 
-use crate::fixture::{V, rows, s, write_district};
+use crate::fixture::{SHOP_STATUS, V, rows, s, write_district};
 
 const ZONE: chrono_tz::Tz = chrono_tz::Asia::Shanghai;
 
@@ -285,19 +287,20 @@ async fn a_hand_made_folder_has_no_kept_tables_and_computes_them_when_opened() {
 /// study is its own and not the first's.
 #[tokio::test]
 async fn files_kept_in_memory_are_read_at_their_defaults_and_inlined_otherwise() {
-    let (_src, _data, into) = imported();
-    let engine = engine(&into).await;
-    let table = engine
-        .ctx
-        .table_provider("wechat_shop_dates")
-        .await
-        .unwrap();
+    // A folder written by hand keeps nothing: its files are computed on first read.
+    let by_hand = tempfile::tempdir().unwrap();
+    write_district(by_hand.path());
+    let hand = engine(by_hand.path()).await;
+    let table = hand.ctx.table_provider("wechat_shop_dates").await.unwrap();
     let memo = (table.as_ref() as &dyn std::any::Any)
         .downcast_ref::<MemoTable>()
         .expect("wechat_shop_dates is held in memory");
     assert!(!memo.is_computed(), "nothing is computed before it is read");
-    engine.run("wechat_effect", &BTreeMap::new()).await.unwrap();
+    hand.run("wechat_effect", &BTreeMap::new()).await.unwrap();
     assert!(memo.is_computed());
+
+    let (_src, _data, into) = imported();
+    let engine = engine(&into).await;
 
     let (ctx, _) = catalog::open(&into, ZONE).await.unwrap();
     let library = Library::embedded().unwrap();
@@ -352,4 +355,125 @@ async fn files_kept_in_memory_are_read_at_their_defaults_and_inlined_otherwise()
         (&first[0], &first[4], &first[5]),
         (&s("s1"), &s("2022-05-06"), &V::I(-35))
     );
+}
+
+/// The files marked `kept: memory`, each after those it uses.
+const AT_DEFAULTS: [&str; 8] = [
+    "lockdown",
+    "study_dates",
+    "baseline_shops",
+    "closure_spells",
+    "footfall_change",
+    "shop_revenue",
+    "wechat_shops",
+    "wechat_shop_dates",
+];
+
+/// s3's row of closure_length: (closed_at, reopened_at, closure_days, reopen_lag_hours).
+async fn s3_closure(engine: &Engine) -> Vec<V> {
+    let result = engine
+        .run("closure_length", &BTreeMap::new())
+        .await
+        .unwrap();
+    let row = rows(&result)
+        .into_iter()
+        .find(|r| r[0] == s("s3"))
+        .expect("s3 closed in the lockdown");
+    row[3..].to_vec()
+}
+
+/// An import writes every `kept: memory` file at its defaults, and the server reads them
+/// from there. A later import of shop_status alone (s3 reopened after all) computes them
+/// again; the same correction made by hand leaves them unread, so the figure still follows.
+#[tokio::test]
+async fn files_kept_at_their_defaults_follow_every_table() {
+    let (_src, _data, into) = imported();
+    let library = Library::embedded().unwrap();
+    let version = |dir: &Path| yanhuo::engine::folder::content_version(dir).unwrap();
+    assert_eq!(
+        kept::current_defaults(&into, &library, &version(&into)).unwrap(),
+        AT_DEFAULTS
+    );
+    for name in AT_DEFAULTS {
+        assert!(
+            into.join("kept")
+                .join(name)
+                .join("defaults.parquet")
+                .is_file(),
+            "{name}"
+        );
+    }
+    let first = engine(&into).await;
+    let provider = first.ctx.table_provider("closure_spells").await.unwrap();
+    assert!(
+        (provider.as_ref() as &dyn std::any::Any)
+            .downcast_ref::<MemoTable>()
+            .is_none(),
+        "closure_spells is read from kept/, not computed"
+    );
+    // s3 never reopened (tests/integration/metrics.rs).
+    assert_eq!(
+        s3_closure(&first).await,
+        [s("2022-04-23T02:00:00+08:00"), V::Null, V::Null, V::Null]
+    );
+    drop(first);
+
+    // By hand: the folder's shop_status gains s3's reopening behind the manifest's back.
+    let corrected = format!("{SHOP_STATUS}s3,2022-05-01T10:00:00+08:00,open,\n");
+    let by_hand = tempfile::tempdir().unwrap();
+    let copy = by_hand.path().join("data");
+    std::fs::create_dir(&copy).unwrap();
+    for entry in walk(&into) {
+        let to = copy.join(entry.strip_prefix(&into).unwrap());
+        std::fs::create_dir_all(to.parent().unwrap()).unwrap();
+        std::fs::copy(&entry, &to).unwrap();
+    }
+    std::fs::remove_file(copy.join("shop_status.parquet")).unwrap();
+    std::fs::write(copy.join("shop_status.csv"), &corrected).unwrap();
+    assert!(
+        kept::current_defaults(&copy, &library, &version(&copy))
+            .unwrap()
+            .is_empty()
+    );
+    // 04-23 02:00 to 05-01 10:00 is 8 days 8 hours; 34 hours after the end, 04-30 00:00.
+    let reopened = [
+        s("2022-04-23T02:00:00+08:00"),
+        s("2022-05-01T10:00:00+08:00"),
+        V::F(8.0 + 1.0 / 3.0),
+        V::F(34.0),
+    ];
+    let hand = engine(&copy).await;
+    assert_eq!(s3_closure(&hand).await, reopened);
+    assert_same(&from_kept(&hand).await, &from_orders(&copy).await);
+
+    // By import: only shop_status arrives, and the files at their defaults are computed again.
+    let src = tempfile::tempdir().unwrap();
+    std::fs::write(src.path().join("shop_status.csv"), &corrected).unwrap();
+    import(src.path(), &into, ZONE).unwrap();
+    assert_eq!(
+        kept::current_defaults(&into, &library, &version(&into)).unwrap(),
+        AT_DEFAULTS
+    );
+    let fresh = engine(&into).await;
+    assert_eq!(fresh.kept, Status::Current);
+    assert_eq!(s3_closure(&fresh).await, reopened);
+    assert_same(&from_kept(&fresh).await, &from_orders(&into).await);
+}
+
+/// Every file under `dir`, sorted.
+fn walk(dir: &Path) -> Vec<std::path::PathBuf> {
+    let mut out = Vec::new();
+    let mut stack = vec![dir.to_path_buf()];
+    while let Some(folder) = stack.pop() {
+        for entry in std::fs::read_dir(&folder).unwrap() {
+            let path = entry.unwrap().path();
+            if path.is_dir() {
+                stack.push(path);
+            } else {
+                out.push(path);
+            }
+        }
+    }
+    out.sort();
+    out
 }

@@ -536,7 +536,8 @@ pub fn import_with(src: &Path, into: &Path, options: &ImportOptions) -> Result<I
         });
     let kept_months = match kept::status(into, zone, &library)? {
         _ if orders_by_hand => None,
-        kept::Status::Current if !orders_changed => None,
+        // No month to recompute, but the files kept at their defaults read every table.
+        kept::Status::Current if !orders_changed => Some(kept::Months::Only(Default::default())),
         kept::Status::Current => Some(kept::Months::Only(order_months)),
         kept::Status::Absent | kept::Status::Stale => Some(kept::Months::All),
     };
