@@ -78,6 +78,9 @@ pub struct QueryTime {
     pub cold_ms: f64,
     /// Median of the warm runs.
     pub warm_ms: f64,
+    /// Of a warm run, the time to a physical plan (parsing, planning, optimising): the part
+    /// of a small figure that DataFusion spends before it reads a row.
+    pub plan_ms: f64,
     /// Median of warm runs as the server runs the figure: reading the folder's kept tables
     /// (`engine::kept`), or the tables it computed when it opened, with no result cache.
     pub served_ms: f64,
@@ -121,16 +124,17 @@ impl std::fmt::Display for Report {
         )?;
         writeln!(
             f,
-            "\n{:<22} {:>12} {:>14} {:>14}",
-            "query", "cold", "warm (median)", "as served"
+            "\n{:<22} {:>12} {:>14} {:>14} {:>14}",
+            "query", "cold", "warm (median)", "of it planning", "as served"
         )?;
         for q in &self.queries {
             writeln!(
                 f,
-                "{:<22} {:>12} {:>14} {:>14}",
+                "{:<22} {:>12} {:>14} {:>14} {:>14}",
                 q.name,
                 ms(q.cold_ms),
                 ms(q.warm_ms),
+                ms(q.plan_ms),
                 ms(q.served_ms)
             )?;
         }
@@ -154,7 +158,21 @@ impl std::fmt::Display for Report {
     }
 }
 
-pub async fn run(settings: &Settings, runs: usize) -> Result<Report> {
+/// The time to a physical plan of `sql`.
+async fn planning(ctx: &datafusion::prelude::SessionContext, sql: &str) -> Result<Duration> {
+    let t = Instant::now();
+    ctx.sql(sql).await?.create_physical_plan().await?;
+    Ok(t.elapsed())
+}
+
+/// Measures the figures of docs/METRICS.md, or those of them named in `only`.
+pub async fn run(settings: &Settings, runs: usize, only: &[String]) -> Result<Report> {
+    if let Some(unknown) = only.iter().find(|o| !METRICS.contains(&o.as_str())) {
+        return Err(crate::Error::Other(format!(
+            "bench --only: {unknown} is not a figure of docs/METRICS.md (they are: {})",
+            METRICS.join(", ")
+        )));
+    }
     let runs = runs.max(1);
     let opened = Instant::now();
     let (ctx, _) = crate::engine::cluster::open(settings).await?;
@@ -171,7 +189,10 @@ pub async fn run(settings: &Settings, runs: usize) -> Result<Report> {
     let engine = crate::engine::Engine::open(settings).await?;
     let engine_open_ms = millis(engine_opened.elapsed());
     let mut times = Vec::new();
-    for name in METRICS {
+    for name in METRICS
+        .into_iter()
+        .filter(|n| only.is_empty() || only.iter().any(|o| o == n))
+    {
         let file = library
             .get(name)
             .ok_or_else(|| crate::Error::Other(format!("no query {name}")))?;
@@ -180,10 +201,12 @@ pub async fn run(settings: &Settings, runs: usize) -> Result<Report> {
         queries::run_sql(&ctx, &sql).await?;
         let cold = first.elapsed();
         let mut warm = Vec::new();
+        let mut plan = Vec::new();
         for _ in 0..runs {
             let t = Instant::now();
             queries::run_sql(&ctx, &sql).await?;
             warm.push(t.elapsed());
+            plan.push(planning(&ctx, &sql).await?);
         }
         let served_sql = engine.library.expand(file, &params)?;
         let mut served = Vec::new();
@@ -196,6 +219,7 @@ pub async fn run(settings: &Settings, runs: usize) -> Result<Report> {
             name: name.to_string(),
             cold_ms: millis(cold),
             warm_ms: millis(median(warm)),
+            plan_ms: millis(median(plan)),
             served_ms: millis(median(served)),
         });
     }

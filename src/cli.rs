@@ -155,6 +155,9 @@ pub struct BenchArgs {
     /// Print the measurements as JSON (bench/compare_duckdb.py reads it).
     #[arg(long)]
     pub json: bool,
+    /// Only these figures (a comma-separated list of query names; default: all of docs/METRICS.md).
+    #[arg(long, value_delimiter = ',')]
+    pub only: Vec<String>,
 }
 
 #[derive(Debug, Args)]
@@ -406,7 +409,7 @@ pub async fn run(cli: Cli) -> Result<()> {
             Ok(())
         }
         Command::Bench(args) => {
-            let report = yanhuo::bench::run(&settings, args.runs).await?;
+            let report = yanhuo::bench::run(&settings, args.runs, &args.only).await?;
             if args.json {
                 let json = serde_json::to_string_pretty(&report)
                     .map_err(|e| Error::Other(e.to_string()))?;
