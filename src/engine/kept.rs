@@ -201,7 +201,14 @@ pub async fn register(
         session::register_parquet(ctx, &name, &folder, None).await?;
         library.hold(&name);
     }
-    for name in current_defaults(dir, library, version)? {
+    let defaults = current_defaults(dir, library, version)?;
+    if defaults.is_empty() && read_manifest(dir).is_some_and(|m| !m.defaults.is_empty()) {
+        tracing::warn!(
+            folder = %dir.display(),
+            "the files kept at their defaults were computed from other tables; each is computed when first read (run `yanhuo keep` to refresh them)"
+        );
+    }
+    for name in defaults {
         if ctx.table_exist(name.as_str())? {
             continue;
         }

@@ -423,7 +423,7 @@ async fn files_kept_at_their_defaults_follow_every_table() {
     let by_hand = tempfile::tempdir().unwrap();
     let copy = by_hand.path().join("data");
     std::fs::create_dir(&copy).unwrap();
-    for entry in walk(&into) {
+    for entry in super::walk(&into) {
         let to = copy.join(entry.strip_prefix(&into).unwrap());
         std::fs::create_dir_all(to.parent().unwrap()).unwrap();
         std::fs::copy(&entry, &to).unwrap();
@@ -458,22 +458,4 @@ async fn files_kept_at_their_defaults_follow_every_table() {
     assert_eq!(fresh.kept, Status::Current);
     assert_eq!(s3_closure(&fresh).await, reopened);
     assert_same(&from_kept(&fresh).await, &from_orders(&into).await);
-}
-
-/// Every file under `dir`, sorted.
-fn walk(dir: &Path) -> Vec<std::path::PathBuf> {
-    let mut out = Vec::new();
-    let mut stack = vec![dir.to_path_buf()];
-    while let Some(folder) = stack.pop() {
-        for entry in std::fs::read_dir(&folder).unwrap() {
-            let path = entry.unwrap().path();
-            if path.is_dir() {
-                stack.push(path);
-            } else {
-                out.push(path);
-            }
-        }
-    }
-    out.sort();
-    out
 }
