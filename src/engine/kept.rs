@@ -315,13 +315,15 @@ pub async fn build(dir: &Path, zone: Tz, library: &Library, months: Months) -> R
             let folder = kept.join(&file.name);
             fs::create_dir_all(&folder).map_err(|e| Error::io(&folder, e))?;
             let path = folder.join(format!("{}.parquet", month.format("%Y-%m")));
-            let rows = write_month(&ctx, &sql, &path).await.map_err(|e| match e {
-                Error::Sql(message) => Error::Query {
-                    name: file.name.clone(),
-                    message,
-                },
-                other => other,
-            })?;
+            let rows = write_rows(&ctx, &sql, &path, false)
+                .await
+                .map_err(|e| match e {
+                    Error::Sql(message) => Error::Query {
+                        name: file.name.clone(),
+                        message,
+                    },
+                    other => other,
+                })?;
             *built.rows.entry(file.name.clone()).or_default() += rows;
             bar.inc(1);
         }
@@ -379,7 +381,8 @@ async fn build_defaults(
         let folder = kept.join(&file.name);
         fs::create_dir_all(&folder).map_err(|e| Error::io(&folder, e))?;
         let path = folder.join(DEFAULTS);
-        match write_whole(&ctx, &sql, &path).await {
+        // Even with no rows: an empty file still says what was computed.
+        match write_rows(&ctx, &sql, &path, true).await {
             Ok(rows) => {
                 session::register_parquet(&ctx, &file.name, &path, None).await?;
                 reading.hold(&file.name);
@@ -393,43 +396,6 @@ async fn build_defaults(
         }
     }
     Ok(stored)
-}
-
-/// Runs `sql` and writes all its rows to `path`, as one file even when there are none (the
-/// rows of a file at its defaults are few; an empty file still says what was computed).
-async fn write_whole(ctx: &SessionContext, sql: &str, path: &Path) -> Result<u64> {
-    let frame = ctx.sql(sql).await?;
-    let planned = std::sync::Arc::new(frame.schema().as_arrow().clone());
-    let batches = frame.collect().await?;
-    // The batches' own schema: Parquet strings arrive as views where the plan said Utf8.
-    let schema = batches.first().map_or(planned, |b| b.schema());
-    let partial = partial_of(path);
-    let file = File::create(&partial).map_err(|e| Error::io(&partial, e))?;
-    let props = session::parquet_properties(1 << 20)?.build();
-    let mut writer = ArrowWriter::try_new(file, schema, Some(props))
-        .map_err(|e| Error::Other(format!("{}: {e}", path.display())))?;
-    let mut rows = 0u64;
-    for batch in &batches {
-        writer
-            .write(batch)
-            .map_err(|e| Error::Other(format!("{}: {e}", path.display())))?;
-        rows += batch.num_rows() as u64;
-    }
-    writer
-        .close()
-        .map_err(|e| Error::Other(format!("{}: {e}", path.display())))?;
-    fs::rename(&partial, path).map_err(|e| Error::io(path, e))?;
-    Ok(rows)
-}
-
-/// The hidden file a write goes through before it is renamed over `path`, which may be a
-/// hard link into the folder an import replaces.
-fn partial_of(path: &Path) -> PathBuf {
-    let name = path
-        .file_name()
-        .map(|n| n.to_string_lossy().to_string())
-        .unwrap_or_default();
-    path.with_file_name(format!(".{name}.partial"))
 }
 
 /// [`build`] from code that is not async (an import, the generator), on a runtime of its own.
@@ -504,10 +470,21 @@ async fn narrow_orders(
 }
 
 /// Runs `sql` and writes its rows to `path` (through a hidden file renamed over it, since
-/// `path` may be a hard link into the folder an import replaces). No rows: no file.
-async fn write_month(ctx: &SessionContext, sql: &str, path: &Path) -> Result<u64> {
+/// `path` may be a hard link into the folder an import replaces). No rows: no file, unless
+/// `keep_empty`, then a file of the plan's columns and no rows.
+async fn write_rows(ctx: &SessionContext, sql: &str, path: &Path, keep_empty: bool) -> Result<u64> {
     let mut stream = ctx.sql(sql).await?.execute_stream().await?;
-    let partial = partial_of(path);
+    let name = path
+        .file_name()
+        .map(|n| n.to_string_lossy().to_string())
+        .unwrap_or_default();
+    let partial = path.with_file_name(format!(".{name}.partial"));
+    let open = |schema| -> Result<ArrowWriter<File>> {
+        let file = File::create(&partial).map_err(|e| Error::io(&partial, e))?;
+        let props = session::parquet_properties(1 << 20)?.build();
+        ArrowWriter::try_new(file, schema, Some(props))
+            .map_err(|e| Error::Other(format!("{}: {e}", path.display())))
+    };
     let mut writer: Option<ArrowWriter<File>> = None;
     let mut rows = 0u64;
     while let Some(batch) = stream.next().await {
@@ -516,18 +493,17 @@ async fn write_month(ctx: &SessionContext, sql: &str, path: &Path) -> Result<u64
             continue;
         }
         if writer.is_none() {
-            let file = File::create(&partial).map_err(|e| Error::io(&partial, e))?;
-            let props = session::parquet_properties(1 << 20)?.build();
-            writer = Some(
-                ArrowWriter::try_new(file, batch.schema(), Some(props))
-                    .map_err(|e| Error::Other(format!("{}: {e}", path.display())))?,
-            );
+            // The batch's own schema: Parquet strings arrive as views where the plan said Utf8.
+            writer = Some(open(batch.schema())?);
         }
         if let Some(w) = writer.as_mut() {
             w.write(&batch)
                 .map_err(|e| Error::Other(format!("{}: {e}", path.display())))?;
         }
         rows += batch.num_rows() as u64;
+    }
+    if writer.is_none() && keep_empty {
+        writer = Some(open(stream.schema())?);
     }
     match writer {
         Some(w) => {
