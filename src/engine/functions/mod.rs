@@ -10,12 +10,14 @@
 
 pub mod wild_cluster;
 
-use std::sync::Arc;
+use std::collections::HashMap;
+use std::sync::{Arc, LazyLock, RwLock};
 
 use chrono::{DateTime, NaiveDate, Utc};
 use chrono_tz::Tz;
-use datafusion::arrow::array::{Array, ArrayRef, AsArray, Date32Array};
+use datafusion::arrow::array::{Array, ArrayRef, AsArray, Date32Array, PrimitiveArray};
 use datafusion::arrow::compute::cast;
+use datafusion::arrow::compute::{max, min};
 use datafusion::arrow::datatypes::{DataType, TimeUnit, TimestampMicrosecondType};
 use datafusion::common::{Result, exec_err, plan_err};
 use datafusion::logical_expr::{
@@ -68,6 +70,95 @@ pub fn local_date_days(micros: i64, zone: &Tz) -> Option<i32> {
     Some(chrono::Datelike::num_days_from_ce(&date) - UNIX_EPOCH_DAYS_FROM_CE)
 }
 
+/// Days a batch may span and still be looked up day by day (a month's orders span 31).
+const SPAN_DAYS: i64 = 400;
+/// Whole UTC days remembered per process: years of days, a few megabytes at most.
+const REMEMBERED_DAYS: usize = 1 << 16;
+
+/// The zone's offset over a whole UTC day, where it has one: looked up once per zone and day
+/// for the whole process, since every batch of orders falls on the same few hundred days.
+static DAY_OFFSETS: LazyLock<RwLock<HashMap<(Tz, i64), Option<i64>>>> =
+    LazyLock::new(Default::default);
+
+/// The offset of UTC day `day` if it is the same at each of the day's quarter hours and at
+/// its end, so the same all day (a zone's offset holds for at least a quarter hour); None
+/// on the day of a change, or outside the dates chrono knows.
+fn whole_day_offset(day: i64, zone: &Tz) -> Option<i64> {
+    let start = day.checked_mul(DAY)?;
+    // Past the end, every instant of the day below is in range.
+    start.checked_add(DAY)?;
+    let first = offset_micros(start, zone)?;
+    (1..=DAY / QUARTER_HOUR)
+        .map(|q| {
+            offset_micros(
+                start + q * QUARTER_HOUR - i64::from(q == DAY / QUARTER_HOUR),
+                zone,
+            )
+        })
+        .all(|offset| offset == Some(first))
+        .then_some(first)
+}
+
+/// Each UTC day from `first` to `last` with its offset where it has one all day.
+fn day_offsets(first: i64, last: i64, zone: &Tz) -> Vec<Option<i64>> {
+    let known = DAY_OFFSETS.read().map(|m| {
+        (first..=last)
+            .map(|d| m.get(&(*zone, d)).copied())
+            .collect::<Vec<_>>()
+    });
+    let Ok(known) = known else {
+        return (first..=last).map(|d| whole_day_offset(d, zone)).collect();
+    };
+    if known.iter().all(Option::is_some) {
+        return known.into_iter().flatten().collect();
+    }
+    let offsets: Vec<Option<i64>> = known
+        .into_iter()
+        .zip(first..=last)
+        .map(|(k, d)| k.unwrap_or_else(|| whole_day_offset(d, zone)))
+        .collect();
+    if let Ok(mut m) = DAY_OFFSETS.write()
+        && m.len() + offsets.len() <= REMEMBERED_DAYS
+    {
+        for (d, offset) in (first..=last).zip(&offsets) {
+            m.insert((*zone, d), *offset);
+        }
+    }
+    offsets
+}
+
+/// The local dates of a batch of instants. Looking the zone up is the cost (millions of
+/// orders): a batch whose days share one offset is shifted by it, with no lookup per row;
+/// one that crosses a change looks up only the rows of that day.
+fn dates_in_zone(micros: &PrimitiveArray<TimestampMicrosecondType>, zone: &Tz) -> Date32Array {
+    let (Some(lo), Some(hi)) = (min(micros), max(micros)) else {
+        return Date32Array::new_null(micros.len());
+    };
+    let (first, last) = (lo.div_euclid(DAY), hi.div_euclid(DAY));
+    if last - first > SPAN_DAYS {
+        return micros
+            .iter()
+            .map(|v| v.and_then(|m| local_date_days(m, zone)))
+            .collect();
+    }
+    let offsets = day_offsets(first, last, zone);
+    if let [Some(one), rest @ ..] = offsets.as_slice()
+        && rest.iter().all(|o| o == &Some(*one))
+    {
+        return micros.unary(|m| (m + one).div_euclid(DAY) as i32);
+    }
+    micros
+        .iter()
+        .map(|v| {
+            let m = v?;
+            match offsets[(m.div_euclid(DAY) - first) as usize] {
+                Some(offset) => Some((m + offset).div_euclid(DAY) as i32),
+                None => local_date_days(m, zone),
+            }
+        })
+        .collect()
+}
+
 impl ScalarUDFImpl for LocalDate {
     fn name(&self) -> &str {
         "local_date"
@@ -99,33 +190,9 @@ impl ScalarUDFImpl for LocalDate {
                 )?;
                 let micros = micros.as_primitive::<TimestampMicrosecondType>();
                 match tz {
-                    // An instant: its date where the shops are. Looking the zone up is the cost
-                    // (millions of orders); a zone's offset holds for at least a quarter hour, so
-                    // rows in the same quarter hour reuse it.
-                    Some(_) => {
-                        let mut last: Option<(i64, i64)> = None;
-                        micros
-                            .iter()
-                            .map(|v| {
-                                let m = v?;
-                                let quarter = m.div_euclid(QUARTER_HOUR);
-                                let offset = match last {
-                                    Some((q, offset)) if q == quarter => offset,
-                                    _ => {
-                                        let offset = offset_micros(m, &self.zone)?;
-                                        last = Some((quarter, offset));
-                                        offset
-                                    }
-                                };
-                                Some((m + offset).div_euclid(DAY) as i32)
-                            })
-                            .collect()
-                    }
+                    Some(_) => dates_in_zone(micros, &self.zone),
                     // A wall-clock time with no zone is already local.
-                    None => micros
-                        .iter()
-                        .map(|v| v.map(|m| m.div_euclid(DAY) as i32))
-                        .collect(),
+                    None => micros.unary(|m| m.div_euclid(DAY) as i32),
                 }
             }
             other => return exec_err!("local_date takes a timestamp, not {other}"),
@@ -171,6 +238,71 @@ mod tests {
         for (i, m) in values.iter().enumerate() {
             assert_eq!(Some(out.value(i)), local_date_days(*m, &zone), "at {m}");
         }
+    }
+
+    #[test]
+    fn a_batch_gives_each_rows_own_date_whatever_days_it_spans() {
+        // Instants out of order (as orders sorted by shop are), with nulls, over: a month in
+        // Hangzhou; New York's spring and autumn changes; Lord Howe's half-hour change; a
+        // span longer than is looked up day by day; and nothing but nulls.
+        let mut state = 7_u64;
+        let mut next = move || {
+            state = state
+                .wrapping_mul(6_364_136_223_846_793_005)
+                .wrapping_add(1);
+            (state >> 11) as i64
+        };
+        let april = 1_648_771_200_000_000; // 2022-04-01 00:00 UTC
+        let new_york_spring = 1_647_129_600_000_000; // 2022-03-13 00:00 UTC
+        let new_york_autumn = 1_667_692_800_000_000; // 2022-11-06 00:00 UTC
+        let lord_howe = 1_648_900_000_000_000; // 2022-04-02, the night of its change
+        let cases: [(Tz, i64, i64); 5] = [
+            (chrono_tz::Asia::Shanghai, april, 31 * DAY),
+            (
+                chrono_tz::America::New_York,
+                new_york_spring - 3 * DAY,
+                6 * DAY,
+            ),
+            (chrono_tz::America::New_York, new_york_autumn, 2 * DAY),
+            (chrono_tz::Australia::Lord_Howe, lord_howe - DAY, 2 * DAY),
+            (chrono_tz::Asia::Shanghai, april, 3 * 365 * DAY),
+        ];
+        for (zone, start, span) in cases {
+            let values: Vec<Option<i64>> = (0..5_000)
+                .map(|i| (i % 97 != 0).then(|| start + next() % span))
+                .collect();
+            let array = PrimitiveArray::<TimestampMicrosecondType>::from(values.clone());
+            let out = dates_in_zone(&array, &zone);
+            for (i, v) in values.iter().enumerate() {
+                let expected = v.and_then(|m| local_date_days(m, &zone));
+                assert_eq!(
+                    out.is_valid(i).then(|| out.value(i)),
+                    expected,
+                    "{zone} at {v:?}"
+                );
+            }
+        }
+        let nulls = PrimitiveArray::<TimestampMicrosecondType>::from(vec![None, None]);
+        assert_eq!(
+            dates_in_zone(&nulls, &chrono_tz::Asia::Shanghai).null_count(),
+            2
+        );
+    }
+
+    #[test]
+    fn a_day_has_one_offset_unless_the_zone_changes_on_it() {
+        let new_york = chrono_tz::America::New_York;
+        let day = 1_647_129_600_000_000 / DAY; // 2022-03-13, clocks go forward at 07:00 UTC
+        assert_eq!(whole_day_offset(day, &new_york), None);
+        assert_eq!(
+            whole_day_offset(day - 1, &new_york),
+            Some(-5 * 3_600_000_000)
+        );
+        assert_eq!(
+            whole_day_offset(day + 1, &new_york),
+            Some(-4 * 3_600_000_000)
+        );
+        assert_eq!(whole_day_offset(i64::MAX / DAY, &new_york), None);
     }
 
     #[test]
