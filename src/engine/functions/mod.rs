@@ -77,8 +77,10 @@ const REMEMBERED_DAYS: usize = 1 << 16;
 
 /// The zone's offset over a whole UTC day, where it has one: looked up once per zone and day
 /// for the whole process, since every batch of orders falls on the same few hundred days.
-static DAY_OFFSETS: LazyLock<RwLock<HashMap<(Tz, i64), Option<i64>>>> =
-    LazyLock::new(Default::default);
+static DAY_OFFSETS: LazyLock<RwLock<DayOffsets>> = LazyLock::new(Default::default);
+
+/// Offset in microseconds by zone and UTC day (days since 1970-01-01).
+type DayOffsets = HashMap<(Tz, i64), Option<i64>>;
 
 /// The offset of UTC day `day` if it is the same at each of the day's quarter hours and at
 /// its end, so the same all day (a zone's offset holds for at least a quarter hour); None
