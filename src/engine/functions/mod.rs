@@ -19,9 +19,12 @@ use datafusion::arrow::array::{Array, ArrayRef, AsArray, Date32Array, PrimitiveA
 use datafusion::arrow::compute::cast;
 use datafusion::arrow::compute::{max, min};
 use datafusion::arrow::datatypes::{DataType, TimeUnit, TimestampMicrosecondType};
-use datafusion::common::{Result, exec_err, plan_err};
+use datafusion::common::{Result, ScalarValue, exec_err, plan_err};
+use datafusion::logical_expr::interval_arithmetic::Interval;
+use datafusion::logical_expr::preimage::PreimageResult;
+use datafusion::logical_expr::simplify::SimplifyContext;
 use datafusion::logical_expr::{
-    ColumnarValue, ScalarFunctionArgs, ScalarUDF, ScalarUDFImpl, Signature, Volatility,
+    ColumnarValue, Expr, ScalarFunctionArgs, ScalarUDF, ScalarUDFImpl, Signature, Volatility,
 };
 use datafusion::prelude::SessionContext;
 
@@ -161,6 +164,37 @@ fn dates_in_zone(micros: &PrimitiveArray<TimestampMicrosecondType>, zone: &Tz) -
         .collect()
 }
 
+/// The first instant, in microseconds, whose local date is `day` (days since 1970-01-01): its
+/// local midnight in `zone`, or for a wall-clock time with no zone the midnight itself.
+/// None where that midnight is skipped or repeated by a change of offset: there the dates
+/// around it do not follow the instants in order, and no range says which is which.
+fn day_start(day: i32, zone: Option<&Tz>) -> Option<i64> {
+    use chrono::TimeZone;
+    let midnight = NaiveDate::from_num_days_from_ce_opt(day.checked_add(UNIX_EPOCH_DAYS_FROM_CE)?)?
+        .and_hms_opt(0, 0, 0)?;
+    match zone {
+        None => Some(midnight.and_utc().timestamp_micros()),
+        Some(zone) => match zone.from_local_datetime(&midnight) {
+            chrono::LocalResult::Single(instant) => Some(instant.timestamp_micros()),
+            _ => None,
+        },
+    }
+}
+
+/// `micros` as a literal of the column's own type, where that unit holds it exactly.
+fn timestamp_scalar(micros: i64, unit: &TimeUnit, tz: &Option<Arc<str>>) -> Option<ScalarValue> {
+    let exact = |per: i64| (micros % per == 0).then_some(micros / per);
+    let tz = tz.clone();
+    Some(match unit {
+        TimeUnit::Second => ScalarValue::TimestampSecond(Some(exact(1_000_000)?), tz),
+        TimeUnit::Millisecond => ScalarValue::TimestampMillisecond(Some(exact(1_000)?), tz),
+        TimeUnit::Microsecond => ScalarValue::TimestampMicrosecond(Some(micros), tz),
+        TimeUnit::Nanosecond => {
+            ScalarValue::TimestampNanosecond(Some(micros.checked_mul(1_000)?), tz)
+        }
+    })
+}
+
 impl ScalarUDFImpl for LocalDate {
     fn name(&self) -> &str {
         "local_date"
@@ -176,6 +210,35 @@ impl ScalarUDFImpl for LocalDate {
             [other] => plan_err!("local_date takes a timestamp, not {other}"),
             _ => plan_err!("local_date takes one argument"),
         }
+    }
+
+    /// `local_date(ts) op DATE 'd'` as a range on `ts` itself, which Parquet's statistics can
+    /// prune (a planner's day of a city's orders reads one month's file, not twelve).
+    fn preimage(
+        &self,
+        args: &[Expr],
+        lit_expr: &Expr,
+        info: &SimplifyContext,
+    ) -> Result<PreimageResult> {
+        let ([arg], Some(ScalarValue::Date32(Some(day)))) = (args, lit_expr.as_literal()) else {
+            return Ok(PreimageResult::None);
+        };
+        let DataType::Timestamp(unit, tz) = info.get_data_type(arg)? else {
+            return Ok(PreimageResult::None);
+        };
+        let zone = tz.as_ref().map(|_| &self.zone);
+        let bounds = day.checked_add(1).and_then(|next| {
+            let lower = timestamp_scalar(day_start(*day, zone)?, &unit, &tz)?;
+            let upper = timestamp_scalar(day_start(next, zone)?, &unit, &tz)?;
+            Some((lower, upper))
+        });
+        let Some((lower, upper)) = bounds else {
+            return Ok(PreimageResult::None);
+        };
+        Ok(PreimageResult::Range {
+            expr: arg.clone(),
+            interval: Box::new(Interval::try_new(lower, upper)?),
+        })
     }
 
     fn invoke_with_args(&self, args: ScalarFunctionArgs) -> Result<ColumnarValue> {
@@ -202,7 +265,7 @@ impl ScalarUDFImpl for LocalDate {
         let out: ArrayRef = Arc::new(out);
         Ok(match arg {
             ColumnarValue::Scalar(_) => {
-                ColumnarValue::Scalar(datafusion::common::ScalarValue::try_from_array(&out, 0)?)
+                ColumnarValue::Scalar(ScalarValue::try_from_array(&out, 0)?)
             }
             ColumnarValue::Array(_) => ColumnarValue::Array(out),
         })
@@ -305,6 +368,120 @@ mod tests {
             Some(-4 * 3_600_000_000)
         );
         assert_eq!(whole_day_offset(i64::MAX / DAY, &new_york), None);
+    }
+
+    /// Rows of `local_date(ts) op DATE 'd'` as DataFusion answers it (rewritten to a range on
+    /// `ts`), against the date of each row worked out one by one.
+    #[tokio::test]
+    async fn a_comparison_with_a_date_selects_the_same_rows_as_a_range_on_the_instant() {
+        use datafusion::arrow::array::{RecordBatch, TimestampMicrosecondArray};
+        use datafusion::arrow::datatypes::{Field, Schema};
+        // New York's spring change (2022-03-13 02:00 local) and São Paulo's of 2018-11-04,
+        // which skipped local midnight itself: there the rows are compared one by one.
+        let cases = [
+            (chrono_tz::America::New_York, 1_646_870_400_000_000_i64), // 2022-03-10 UTC
+            (chrono_tz::America::Sao_Paulo, 1_541_030_400_000_000),    // 2018-11-01 UTC
+        ];
+        for (zone, start) in cases {
+            let instants: Vec<Option<i64>> = (0..400)
+                .map(|i| (i % 53 != 0).then_some(start + i * 37 * 60_000_000))
+                .collect();
+            let schema = Arc::new(Schema::new(vec![
+                Field::new(
+                    "ts",
+                    DataType::Timestamp(TimeUnit::Microsecond, Some("UTC".into())),
+                    true,
+                ),
+                Field::new(
+                    "wall",
+                    DataType::Timestamp(TimeUnit::Microsecond, None),
+                    true,
+                ),
+            ]));
+            let batch = RecordBatch::try_new(
+                schema.clone(),
+                vec![
+                    Arc::new(
+                        TimestampMicrosecondArray::from(instants.clone()).with_timezone("UTC"),
+                    ),
+                    Arc::new(TimestampMicrosecondArray::from(instants.clone())),
+                ],
+            )
+            .unwrap();
+            let ctx = crate::engine::session::new_context(zone, None).unwrap();
+            let table =
+                datafusion::datasource::MemTable::try_new(schema, vec![vec![batch]]).unwrap();
+            ctx.register_table("t", Arc::new(table)).unwrap();
+            let first = start.div_euclid(DAY) as i32;
+            for day in first - 1..first + 7 {
+                let date =
+                    NaiveDate::from_num_days_from_ce_opt(day + UNIX_EPOCH_DAYS_FROM_CE).unwrap();
+                for (op, keep) in [
+                    ("=", (|a, b| a == b) as fn(i32, i32) -> bool),
+                    ("<>", |a, b| a != b),
+                    ("<", |a, b| a < b),
+                    ("<=", |a, b| a <= b),
+                    (">", |a, b| a > b),
+                    (">=", |a, b| a >= b),
+                ] {
+                    for (column, local) in [("ts", true), ("wall", false)] {
+                        let sql = format!(
+                            "SELECT count(*) FROM t WHERE local_date({column}) {op} DATE '{date}'"
+                        );
+                        let batches = ctx.sql(&sql).await.unwrap().collect().await.unwrap();
+                        let counted = batches[0]
+                            .column(0)
+                            .as_primitive::<datafusion::arrow::datatypes::Int64Type>()
+                            .value(0);
+                        let expected = instants
+                            .iter()
+                            .flatten()
+                            .map(|m| {
+                                if local {
+                                    local_date_days(*m, &zone).unwrap()
+                                } else {
+                                    m.div_euclid(DAY) as i32
+                                }
+                            })
+                            .filter(|d| keep(*d, day))
+                            .count() as i64;
+                        assert_eq!(counted, expected, "{zone}: {sql}");
+                    }
+                }
+            }
+        }
+    }
+
+    #[tokio::test]
+    async fn a_date_comparison_becomes_a_range_that_parquet_can_prune_on() {
+        let ctx = crate::engine::session::new_context(chrono_tz::Asia::Shanghai, None).unwrap();
+        let schema = Arc::new(datafusion::arrow::datatypes::Schema::new(vec![
+            datafusion::arrow::datatypes::Field::new(
+                "ordered_at",
+                DataType::Timestamp(TimeUnit::Microsecond, Some("+08:00".into())),
+                true,
+            ),
+        ]));
+        let table = datafusion::datasource::MemTable::try_new(schema, vec![vec![]]).unwrap();
+        ctx.register_table("orders", Arc::new(table)).unwrap();
+        let plan = ctx
+            .sql("SELECT * FROM orders WHERE local_date(ordered_at) BETWEEN DATE '2022-04-23' AND DATE '2022-04-30'")
+            .await
+            .unwrap()
+            .into_optimized_plan()
+            .unwrap();
+        let text = plan.display_indent().to_string();
+        // 2022-04-23 00:00 in Hangzhou is 04-22 16:00 UTC; the range ends at 05-01 00:00 local.
+        let from = 1_650_643_200_000_000_i64;
+        let to = from + 8 * DAY;
+        assert!(
+            text.contains(&format!(
+                "orders.ordered_at >= TimestampMicrosecond({from}, Some(\"+08:00\"))"
+            )) && text.contains(&format!(
+                "orders.ordered_at < TimestampMicrosecond({to}, Some(\"+08:00\"))"
+            )) && !text.contains("local_date"),
+            "{text}"
+        );
     }
 
     #[test]
