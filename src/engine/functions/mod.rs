@@ -408,7 +408,8 @@ mod tests {
                 ],
             )
             .unwrap();
-            let ctx = crate::engine::session::new_context(zone, None).unwrap();
+            let ctx = SessionContext::new();
+            register(&ctx, zone);
             let table =
                 datafusion::datasource::MemTable::try_new(schema, vec![vec![batch]]).unwrap();
             ctx.register_table("t", Arc::new(table)).unwrap();
@@ -454,7 +455,8 @@ mod tests {
 
     #[tokio::test]
     async fn a_date_comparison_becomes_a_range_that_parquet_can_prune_on() {
-        let ctx = crate::engine::session::new_context(chrono_tz::Asia::Shanghai, None).unwrap();
+        let ctx = SessionContext::new();
+        register(&ctx, chrono_tz::Asia::Shanghai);
         let schema = Arc::new(datafusion::arrow::datatypes::Schema::new(vec![
             datafusion::arrow::datatypes::Field::new(
                 "ordered_at",
