@@ -104,25 +104,23 @@ fn whole_day_offset(day: i64, zone: &Tz) -> Option<i64> {
         .then_some(first)
 }
 
-/// Each UTC day from `first` to `last` with its offset where it has one all day.
+/// Each UTC day from `first` to `last` with its offset where it has one all day; the days
+/// not remembered yet are worked out and remembered.
 fn day_offsets(first: i64, last: i64, zone: &Tz) -> Vec<Option<i64>> {
-    let known = DAY_OFFSETS.read().map(|m| {
-        (first..=last)
+    let known: Vec<Option<Option<i64>>> = match DAY_OFFSETS.read() {
+        Ok(m) => (first..=last)
             .map(|d| m.get(&(*zone, d)).copied())
-            .collect::<Vec<_>>()
-    });
-    let Ok(known) = known else {
-        return (first..=last).map(|d| whole_day_offset(d, zone)).collect();
+            .collect(),
+        Err(_) => vec![None; (last - first + 1) as usize],
     };
-    if known.iter().all(Option::is_some) {
-        return known.into_iter().flatten().collect();
-    }
+    let missing = known.iter().any(Option::is_none);
     let offsets: Vec<Option<i64>> = known
         .into_iter()
         .zip(first..=last)
         .map(|(k, d)| k.unwrap_or_else(|| whole_day_offset(d, zone)))
         .collect();
-    if let Ok(mut m) = DAY_OFFSETS.write()
+    if missing
+        && let Ok(mut m) = DAY_OFFSETS.write()
         && m.len() + offsets.len() <= REMEMBERED_DAYS
     {
         for (d, offset) in (first..=last).zip(&offsets) {
