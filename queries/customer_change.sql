@@ -13,7 +13,15 @@ WITH means AS (
             / NULLIF(SUM(CASE WHEN d.period = 'recovery' THEN 1 ELSE 0 END), 0) AS recovery_daily_customers
     FROM baseline_shops b
     CROSS JOIN study_dates d
-    LEFT JOIN shop_day_customers x ON x.shop_id = b.shop_id AND x.date = d.date
+    LEFT JOIN (
+        -- The study's dates again, as the two date literals the engine binds (the first
+        -- and last of study_dates; NULL where it knows none): the join keeps only them
+        -- anyway, but a range of dates lets Parquet skip every other month's orders, which
+        -- a join cannot.
+        SELECT * FROM shop_day_customers
+        WHERE ($study_first IS NULL OR date >= $study_first)
+          AND ($study_last IS NULL OR date <= $study_last)
+    ) x ON x.shop_id = b.shop_id AND x.date = d.date
     WHERE d.period IN ('baseline', 'recovery')
     GROUP BY b.shop_id
 )

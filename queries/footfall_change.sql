@@ -10,15 +10,19 @@
 -- This is the one place the rule is written: footfall_recovery and the charts' alt text read it.
 -- param: lockdown_id text = NULL | the lockdown studied; empty: the earliest
 -- kept: memory
--- uses: study_dates, lockdown
+-- uses: study_dates
 -- cells: footfall_change_cells
 WITH daily AS (
-    -- Only the study's dates: a year of a city's counts need not be summed for ten weeks.
-    -- The dates first: the first table of a join is the one DataFusion holds in memory.
+    -- Only the study's dates, as the two date literals the engine binds (the first and
+    -- last of study_dates; NULL where it knows none, and then every date is summed): a
+    -- year of a city's counts need not be summed for ten weeks, and a range on the date
+    -- column lets Parquet skip the rest. The grid keeps the study dates either way.
+    -- The shops first: the first table of a join is the one DataFusion holds in memory.
     SELECT s.community_id, f.date, SUM(f.visitors) AS visitors
-    FROM study_dates d
-    JOIN footfall f ON f.date = d.date
-    JOIN shops s ON s.shop_id = f.shop_id
+    FROM shops s
+    JOIN footfall f ON f.shop_id = s.shop_id
+    WHERE ($study_first IS NULL OR f.date >= $study_first)
+      AND ($study_last IS NULL OR f.date <= $study_last)
     GROUP BY s.community_id, f.date
 ),
 grid AS (
@@ -59,7 +63,11 @@ with_recovered AS (
     SELECT
         *,
         MIN(CASE WHEN back = 1 AND back_next = 1 AND back_after_next = 1 THEN date END)
-            OVER (PARTITION BY community_id) AS recovered_on
+            OVER (PARTITION BY community_id) AS recovered_on,
+        -- Every community's rows hold every study date, so the last lockdown date is its
+        -- own rows' (one more window over the same partition, not a third copy of lockdown).
+        MAX(CASE WHEN period = 'lockdown' THEN date END)
+            OVER (PARTITION BY community_id) AS last_lockdown_date
     FROM runs
 )
 SELECT
@@ -70,7 +78,6 @@ SELECT
     CASE WHEN r.baseline_visitors IS NULL OR r.baseline_visitors = 0 THEN NULL
          ELSE 100.0 * (CAST(r.visitors AS DOUBLE) - r.baseline_visitors) / r.baseline_visitors
     END AS pct_change,
-    CAST(date_part('day', CAST(r.recovered_on AS TIMESTAMP) - CAST(l.last_lockdown_date AS TIMESTAMP)) AS BIGINT) AS days_to_recover
+    CAST(date_part('day', CAST(r.recovered_on AS TIMESTAMP) - CAST(r.last_lockdown_date AS TIMESTAMP)) AS BIGINT) AS days_to_recover
 FROM with_recovered r
-CROSS JOIN lockdown l
 ORDER BY r.community_id, r.date

@@ -177,7 +177,10 @@ pub async fn run(settings: &Settings, runs: usize, only: &[String]) -> Result<Re
     let opened = Instant::now();
     let (ctx, _) = crate::engine::cluster::open(settings).await?;
     let open_ms = millis(opened.elapsed());
-    let library = settings.library()?;
+    let mut library = settings.library()?;
+    // Every file inlined, as another engine runs it, with the study window bound as the
+    // server binds it (`query --print-sql` prints the same text).
+    library.set_windows(queries::window::study_windows(&ctx, &library).await?);
     let orders = queries::run_sql(&ctx, "SELECT count(*) FROM orders").await?;
     let orders = crate::figures::panels::numbers(&orders, "count(*)")
         .first()

@@ -531,6 +531,10 @@ async fn query(settings: &Settings, args: QueryArgs) -> Result<()> {
     let mut library = settings.library()?;
     let values = queries::parse_assignments(&args.params)?;
     if args.print_sql {
+        // The study window is the folder's, as the server binds it; worked out before any
+        // file is read by name, from the tables alone.
+        let (ctx, _) = yanhuo::engine::cluster::open(settings).await?;
+        library.set_windows(queries::window::study_windows(&ctx, &library).await?);
         if args.read_kept {
             // The kept tables by month and the files kept at their defaults, by name.
             let version = yanhuo::engine::folder::content_version(&settings.data_dir)?;

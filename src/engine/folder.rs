@@ -176,6 +176,8 @@ pub async fn register_library(
 ) -> Result<(kept::Status, String)> {
     let version = content_version(&settings.data_dir)?;
     let status = kept::register(ctx, &settings.data_dir, settings.zone, library, &version).await?;
+    // Before the views, so the views of the files that name the window carry it too.
+    library.set_windows(queries::window::study_windows(ctx, library).await?);
     queries::register_views(ctx, library, settings.backend.holds_tables()).await?;
     Ok((status, version))
 }

@@ -31,6 +31,9 @@ use sha2::{Digest, Sha256};
 
 use crate::engine::contract::{parse_date, parse_timestamp};
 use crate::error::{Error, Result};
+use window::StudyWindows;
+
+pub mod window;
 
 mod embedded {
     include!(concat!(env!("OUT_DIR"), "/embedded.rs"));
@@ -233,6 +236,9 @@ pub struct Library {
     files: BTreeMap<String, QueryFile>,
     /// Files registered as tables in the context the SQL will run in: read, not inlined.
     held: std::collections::BTreeSet<String>,
+    /// Each lockdown's first and last study date in the folder the SQL will run on, bound
+    /// as `$study_first` and `$study_last` ([`crate::engine::window`]); none: NULL.
+    windows: StudyWindows,
 }
 
 impl Library {
@@ -304,12 +310,20 @@ impl Library {
         self.held.insert(name.to_string());
     }
 
-    /// The same files with none held: every file a query uses is inlined.
+    /// The same files with none held and no study window: every file a query uses is
+    /// inlined, and the text is the same whichever folder it runs on (the kept files' hash).
     pub fn inlined(&self) -> Library {
         Library {
             files: self.files.clone(),
             held: Default::default(),
+            windows: Default::default(),
         }
+    }
+
+    /// Binds `$study_first` and `$study_last` to these windows from now on: they must be
+    /// the study windows of the folder the SQL will run on.
+    pub fn set_windows(&mut self, windows: StudyWindows) {
+        self.windows = windows;
     }
 
     /// The SQL that runs for `file`: the queries it uses as common table expressions in
@@ -343,7 +357,22 @@ impl Library {
                 });
             }
         }
-        let literals = self.literals(&params, values)?;
+        let mut literals = self.literals(&params, values)?;
+        let lockdown = params
+            .iter()
+            .find(|p| p.name == "lockdown_id")
+            .and_then(|p| values.get(&p.name).or(p.default.as_ref()));
+        let window = self.windows.of(lockdown.map(String::as_str));
+        for (name, date) in [
+            (window::FIRST, window.map(|w| w.0)),
+            (window::LAST, window.map(|w| w.1)),
+        ] {
+            let literal = date.map_or_else(
+                || null_literal(ParamType::Date).to_string(),
+                |d| format!("DATE '{d}'"),
+            );
+            literals.insert(name.to_string(), literal);
+        }
         // A held file holds its rows for its default parameters only.
         let mut readable = std::collections::BTreeSet::new();
         for name in &self.held {
@@ -848,6 +877,48 @@ mod tests {
         let injected = BTreeMap::from([("days".to_string(), "1; DROP TABLE shops".to_string())]);
         assert!(library.expand(&n, &injected).is_err());
         assert_eq!(library.expand(&n, &BTreeMap::new()).unwrap(), "SELECT 7");
+    }
+
+    #[test]
+    fn the_study_window_is_bound_for_the_lockdown_asked_and_null_otherwise() {
+        let mut library = Library::default();
+        library.insert(
+            QueryFile::parse(
+                "days",
+                "-- param: lockdown_id text = NULL | which lockdown\nSELECT $study_first AS a, $study_last AS b",
+            )
+            .unwrap(),
+        );
+        let days = library.get("days").unwrap().clone();
+        let nulls = "SELECT CAST(NULL AS DATE) AS a, CAST(NULL AS DATE) AS b";
+        assert_eq!(library.expand(&days, &BTreeMap::new()).unwrap(), nulls);
+        let date = |s: &str| s.parse::<chrono::NaiveDate>().unwrap();
+        library.set_windows(StudyWindows::from_iter([
+            (None, (date("2022-03-19"), date("2022-05-27"))),
+            (
+                Some("L2".to_string()),
+                (date("2022-05-06"), date("2022-07-09")),
+            ),
+        ]));
+        assert_eq!(
+            library.expand(&days, &BTreeMap::new()).unwrap(),
+            "SELECT DATE '2022-03-19' AS a, DATE '2022-05-27' AS b"
+        );
+        let l2 = BTreeMap::from([("lockdown_id".to_string(), "L2".to_string())]);
+        assert_eq!(
+            library.expand(&days, &l2).unwrap(),
+            "SELECT DATE '2022-05-06' AS a, DATE '2022-07-09' AS b"
+        );
+        let unknown = BTreeMap::from([("lockdown_id".to_string(), "L9".to_string())]);
+        assert_eq!(library.expand(&days, &unknown).unwrap(), nulls);
+        // Not a parameter: a user cannot set the window.
+        let set = BTreeMap::from([("study_first".to_string(), "2022-01-01".to_string())]);
+        assert!(library.expand(&days, &set).is_err());
+        // Nor does the text kept files are hashed by depend on it.
+        assert_eq!(
+            library.inlined().expand(&days, &BTreeMap::new()).unwrap(),
+            nulls
+        );
     }
 
     #[test]

@@ -373,3 +373,45 @@ fn serve_refuses_sandbox_settings_out_of_range_before_starting() {
         );
     }
 }
+
+#[test]
+fn print_sql_binds_the_folders_study_window_and_reads_kept_files_by_name() {
+    let dir = tempfile::tempdir().unwrap();
+    write_district(dir.path());
+    // The fixture's first lockdown: study dates 03-19 .. 05-27; its second: 05-06 .. 07-09
+    // (worked out in metrics.rs).
+    let sql = stdout(&yanhuo(
+        dir.path(),
+        &["query", "customer_change", "--print-sql"],
+    ));
+    assert!(
+        sql.contains("date >= DATE '2022-03-19'") && sql.contains("date <= DATE '2022-05-27'"),
+        "{sql}"
+    );
+    assert!(!sql.contains("$study_"), "{sql}");
+    let later = stdout(&yanhuo(
+        dir.path(),
+        &[
+            "query",
+            "footfall_change",
+            "--print-sql",
+            "--param",
+            "lockdown_id=later-2022-06",
+        ],
+    ));
+    assert!(
+        later.contains("f.date >= DATE '2022-05-06'")
+            && later.contains("f.date <= DATE '2022-07-09'"),
+        "{later}"
+    );
+    // The bundled sample keeps its files: read by name, the window still bound.
+    let sample = Path::new(env!("CARGO_MANIFEST_DIR")).join("sample-data");
+    let kept = stdout(&yanhuo(
+        &sample,
+        &["query", "customer_change", "--print-sql", "--read-kept"],
+    ));
+    assert!(
+        !kept.contains("shop_day_customers AS (") && kept.contains("date >= DATE '"),
+        "{kept}"
+    );
+}

@@ -360,10 +360,16 @@ async fn open_district(write: fn(&Path)) -> District {
             load.rejects
         );
     }
+    // The study window bound as the server binds it (`queries::window`).
+    let mut library = Library::embedded().expect("query files parse");
+    let windows = queries::window::study_windows(&ctx, &library)
+        .await
+        .expect("the study windows");
+    library.set_windows(windows);
     District {
         _dir: dir,
         ctx,
-        library: Library::embedded().expect("query files parse"),
+        library,
     }
 }
 

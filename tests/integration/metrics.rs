@@ -489,3 +489,94 @@ async fn figures_read_from_the_held_shop_days_table_equal_the_inlined_sql() {
         assert_eq!(rows(&held), rows(&inlined), "{name}");
     }
 }
+
+#[tokio::test]
+async fn the_study_window_is_the_first_and_last_study_date_and_changes_no_figure() {
+    use crate::fixture::date;
+    use std::collections::BTreeMap;
+    use yanhuo::engine::queries::{self, Library, window};
+    let d = district().await;
+    let windows = window::study_windows(&d.ctx, &d.library).await.unwrap();
+    // L1, the earliest: 04-23 less 35 days is 03-19; its last lockdown date 04-29 and 28
+    // recovery dates after it end on 05-27.
+    let l1 = Some((date("2022-03-19"), date("2022-05-27")));
+    assert_eq!(windows.of(None), l1);
+    assert_eq!(windows.of(Some("gongshu-2022-04")), l1);
+    // The second: lockdown dates 06-10 and 06-11 (ends at midnight); 35 before is 05-06, 28
+    // after is 07-09.
+    assert_eq!(
+        windows.of(Some("later-2022-06")),
+        Some((date("2022-05-06"), date("2022-07-09")))
+    );
+    assert_eq!(windows.of(Some("no-such-lockdown")), None);
+
+    // The window only repeats what each figure's join to the study dates says: every query
+    // file gives the same rows with it bound as with it NULL, for each lockdown.
+    let bare = Library::embedded().unwrap();
+    let sorted = |result: &queries::QueryResult| {
+        let mut text: Vec<String> = rows(result).iter().map(|r| format!("{r:?}")).collect();
+        text.sort();
+        text
+    };
+    let mut compared = 0;
+    for file in d.library.files() {
+        let takes_lockdown = d
+            .library
+            .params_of(file)
+            .unwrap()
+            .iter()
+            .any(|p| p.name == "lockdown_id");
+        for lockdown in [None, Some("later-2022-06"), Some("no-such-lockdown")] {
+            if lockdown.is_some() && !takes_lockdown {
+                continue;
+            }
+            let values: BTreeMap<String, String> = lockdown
+                .map(|id| BTreeMap::from([("lockdown_id".to_string(), id.to_string())]))
+                .unwrap_or_default();
+            let with = queries::run(&d.ctx, &d.library, &file.name, &values).await;
+            let without = queries::run(&d.ctx, &bare, &file.name, &values).await;
+            match (with, without) {
+                (Ok(with), Ok(without)) => {
+                    assert_eq!(
+                        sorted(&with),
+                        sorted(&without),
+                        "{} {lockdown:?}",
+                        file.name
+                    );
+                    compared += 1;
+                }
+                (with, without) => {
+                    assert_eq!(with.is_ok(), without.is_ok(), "{} {lockdown:?}", file.name)
+                }
+            }
+        }
+    }
+    assert!(compared > 60, "only {compared} comparisons ran");
+
+    // And it reaches the orders as a range on the instant, which Parquet's statistics prune:
+    // 03-19 00:00 in Hangzhou is 1647619200 s after the epoch, 05-28 00:00 is 1653667200 s.
+    let sql = d
+        .library
+        .expand(d.library.get("customer_change").unwrap(), &BTreeMap::new())
+        .unwrap();
+    assert!(sql.contains("DATE '2022-03-19'") && sql.contains("DATE '2022-05-27'"));
+    let plan = d
+        .ctx
+        .sql(&sql)
+        .await
+        .unwrap()
+        .into_optimized_plan()
+        .unwrap()
+        .display_indent()
+        .to_string();
+    let scan = plan
+        .lines()
+        .find(|l| l.contains("TableScan: orders"))
+        .unwrap_or_else(|| panic!("no scan of orders in {plan}"));
+    assert!(
+        scan.contains("orders.ordered_at >= TimestampMicrosecond(1647619200000000")
+            && scan.contains("orders.ordered_at < TimestampMicrosecond(1653667200000000")
+            && !scan.contains("local_date"),
+        "{scan}"
+    );
+}

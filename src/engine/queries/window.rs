@@ -1,0 +1,125 @@
+//! The study window of each lockdown: the first and the last of its study dates
+//! (`queries/study_dates.sql`), worked out once per opened data folder and bound into the
+//! query text as the date literals `$study_first` and `$study_last`.
+//!
+//! A figure that reads every order (customer_change) joins its days to the study dates, and
+//! that join keeps only ten weeks of a year; but no engine can skip a file's row groups on a
+//! join. A comparison with two literal dates is a range on the order's instant
+//! (`local_date`'s preimage, `engine::functions`), which Parquet's statistics prune, so the
+//! other months' orders are never read. The window only ever repeats what the join already
+//! says: a file that names it writes `$study_first IS NULL OR date >= $study_first`, and
+//! where no window is known (a library not tied to a folder, a lockdown not found) both are
+//! NULL and every date is read, with the same result.
+
+use std::collections::BTreeMap;
+
+use chrono::NaiveDate;
+use datafusion::arrow::array::{Array, Date32Array, StringArray};
+use datafusion::arrow::compute::cast;
+use datafusion::arrow::datatypes::DataType;
+use datafusion::prelude::SessionContext;
+
+use super::{self as queries, Library};
+use crate::error::Result;
+
+/// The names a query file writes the window as.
+pub const FIRST: &str = "study_first";
+pub const LAST: &str = "study_last";
+
+/// How many lockdowns' windows an opened folder works out (one small query each); a
+/// lockdown past them reads every date.
+const MOST_LOCKDOWNS: usize = 64;
+
+/// The study window by lockdown: `None` is the default, the earliest lockdown.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct StudyWindows {
+    by_lockdown: BTreeMap<Option<String>, (NaiveDate, NaiveDate)>,
+}
+
+impl FromIterator<(Option<String>, (NaiveDate, NaiveDate))> for StudyWindows {
+    fn from_iter<I: IntoIterator<Item = (Option<String>, (NaiveDate, NaiveDate))>>(
+        windows: I,
+    ) -> Self {
+        StudyWindows {
+            by_lockdown: windows.into_iter().collect(),
+        }
+    }
+}
+
+impl StudyWindows {
+    /// The window of the lockdown `lockdown_id` names (`None`: the earliest), if known.
+    pub fn of(&self, lockdown_id: Option<&str>) -> Option<(NaiveDate, NaiveDate)> {
+        self.by_lockdown
+            .get(&lockdown_id.map(str::to_string))
+            .copied()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.by_lockdown.is_empty()
+    }
+}
+
+/// The windows of the lockdowns in `ctx`'s tables, from the library's own `study_dates`, so
+/// the rule (35 dates before, 28 after) is written in one place. A folder where
+/// `study_dates` does not run (a library of other files) has none.
+pub async fn study_windows(ctx: &SessionContext, library: &Library) -> Result<StudyWindows> {
+    let mut windows = StudyWindows::default();
+    let Some(study_dates) = library.get("study_dates") else {
+        return Ok(windows);
+    };
+    let ids = match queries::run_sql(
+        ctx,
+        &format!("SELECT lockdown_id FROM lockdowns ORDER BY starts_at, lockdown_id LIMIT {MOST_LOCKDOWNS}"),
+    )
+    .await
+    {
+        Ok(result) => texts(&result)?,
+        Err(e) => {
+            tracing::debug!(error = %e, "no lockdowns, so no study window");
+            return Ok(windows);
+        }
+    };
+    let mut lockdowns: Vec<Option<String>> = vec![None];
+    lockdowns.extend(ids.into_iter().map(Some));
+    for lockdown in lockdowns {
+        let values = match &lockdown {
+            Some(id) => BTreeMap::from([("lockdown_id".to_string(), id.clone())]),
+            None => BTreeMap::new(),
+        };
+        let sql = library.expand(study_dates, &values)?;
+        let result = queries::run_sql(
+            ctx,
+            &format!("SELECT MIN(date) AS first, MAX(date) AS last FROM ({sql}) d"),
+        )
+        .await?;
+        if let (Some(first), Some(last)) = (first_date(&result, 0), first_date(&result, 1)) {
+            windows.by_lockdown.insert(lockdown, (first, last));
+        }
+    }
+    Ok(windows)
+}
+
+/// The first column's values, as text (Parquet may hand strings over as views).
+fn texts(result: &queries::QueryResult) -> Result<Vec<String>> {
+    let mut out = Vec::new();
+    for batch in &result.batches {
+        let column = cast(batch.column(0), &DataType::Utf8)?;
+        if let Some(values) = column.as_any().downcast_ref::<StringArray>() {
+            out.extend(values.iter().flatten().map(str::to_string));
+        }
+    }
+    Ok(out)
+}
+
+/// Column `column` of the first row, as a date.
+fn first_date(result: &queries::QueryResult, column: usize) -> Option<NaiveDate> {
+    let batch = result.batches.iter().find(|b| b.num_rows() > 0)?;
+    let dates = batch
+        .column(column)
+        .as_any()
+        .downcast_ref::<Date32Array>()?;
+    if dates.is_null(0) {
+        return None;
+    }
+    dates.value_as_date(0)
+}
