@@ -15,7 +15,7 @@ use crate::engine::contract;
 use crate::engine::kept;
 use crate::engine::memo::MemoTable;
 use crate::engine::queries::{self, Library, QueryFile, QueryResult};
-use crate::engine::settings::Settings;
+use crate::engine::settings::{Backend, Settings};
 use crate::error::{Error, Result};
 
 /// How many query results the cache keeps; the dashboards' few dozen fit many times over.
@@ -176,8 +176,17 @@ pub async fn register_library(
 ) -> Result<(kept::Status, String)> {
     let version = content_version(&settings.data_dir)?;
     let status = kept::register(ctx, &settings.data_dir, settings.zone, library, &version).await?;
-    // Before the views, so the views of the files that name the window carry it too.
-    library.set_windows(queries::window::study_windows(ctx, library).await?);
+    // Before the views, so the views of the files that name the window carry it too. A
+    // cluster's folder is Parquet on this machine too: its two small tables are read here
+    // rather than sent to the cluster as a few more jobs.
+    let windows = match settings.backend {
+        Backend::Embedded => queries::window::study_windows(ctx, library).await?,
+        Backend::Ballista(_) => {
+            let (local, _) = crate::engine::catalog::open(&settings.data_dir, settings.zone).await?;
+            queries::window::study_windows(&local, library).await?
+        }
+    };
+    library.set_windows(windows);
     queries::register_views(ctx, library, settings.backend.holds_tables()).await?;
     Ok((status, version))
 }

@@ -79,6 +79,8 @@ pub async fn study_windows(ctx: &SessionContext, library: &Library) -> Result<St
             return Ok(windows);
         }
     };
+    // From the tables alone, whatever the context holds by name.
+    let inlined = library.inlined();
     let mut lockdowns: Vec<Option<String>> = vec![None];
     lockdowns.extend(ids.into_iter().map(Some));
     for lockdown in lockdowns {
@@ -86,12 +88,17 @@ pub async fn study_windows(ctx: &SessionContext, library: &Library) -> Result<St
             Some(id) => BTreeMap::from([("lockdown_id".to_string(), id.clone())]),
             None => BTreeMap::new(),
         };
-        let sql = library.expand(study_dates, &values)?;
-        let result = queries::run_sql(
-            ctx,
-            &format!("SELECT MIN(date) AS first, MAX(date) AS last FROM ({sql}) d"),
-        )
-        .await?;
+        let sql = inlined.expand(study_dates, &values)?;
+        let sql = format!("SELECT MIN(date) AS first, MAX(date) AS last FROM ({sql}) d");
+        // Without a window the figures read every date, with the same result: a failure
+        // here costs speed, never a number, so it does not stop the folder opening.
+        let result = match queries::run_sql(ctx, &sql).await {
+            Ok(result) => result,
+            Err(e) => {
+                tracing::warn!(?lockdown, error = %e, "no study window: every date is read");
+                continue;
+            }
+        };
         if let (Some(first), Some(last)) = (first_date(&result, 0), first_date(&result, 1)) {
             windows.by_lockdown.insert(lockdown, (first, last));
         }
