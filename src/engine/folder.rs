@@ -182,7 +182,8 @@ pub async fn register_library(
     let windows = match settings.backend {
         Backend::Embedded => queries::window::study_windows(ctx, library).await?,
         Backend::Ballista(_) => {
-            let (local, _) = crate::engine::catalog::open(&settings.data_dir, settings.zone).await?;
+            let (local, _) =
+                crate::engine::catalog::open(&settings.data_dir, settings.zone).await?;
             queries::window::study_windows(&local, library).await?
         }
     };
