@@ -237,7 +237,7 @@ pub struct Library {
     /// Files registered as tables in the context the SQL will run in: read, not inlined.
     held: std::collections::BTreeSet<String>,
     /// Each lockdown's first and last study date in the folder the SQL will run on, bound
-    /// as `$study_first` and `$study_last` ([`crate::engine::window`]); none: NULL.
+    /// as `$study_first` and `$study_last` ([`window`]); none: NULL.
     windows: StudyWindows,
 }
 

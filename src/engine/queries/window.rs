@@ -53,10 +53,6 @@ impl StudyWindows {
             .get(&lockdown_id.map(str::to_string))
             .copied()
     }
-
-    pub fn is_empty(&self) -> bool {
-        self.by_lockdown.is_empty()
-    }
 }
 
 /// The windows of the lockdowns in `ctx`'s tables, from the library's own `study_dates`, so
