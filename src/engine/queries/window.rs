@@ -14,12 +14,11 @@
 use std::collections::BTreeMap;
 
 use chrono::NaiveDate;
-use datafusion::arrow::array::{Array, Date32Array, StringArray};
-use datafusion::arrow::compute::cast;
-use datafusion::arrow::datatypes::DataType;
 use datafusion::prelude::SessionContext;
 
 use super::{self as queries, Library};
+use crate::engine::contract::parse_date;
+use crate::engine::format::text_rows;
 use crate::error::Result;
 
 /// The names a query file writes the window as.
@@ -63,13 +62,11 @@ pub async fn study_windows(ctx: &SessionContext, library: &Library) -> Result<St
     let Some(study_dates) = library.get("study_dates") else {
         return Ok(windows);
     };
-    let ids = match queries::run_sql(
-        ctx,
-        &format!("SELECT lockdown_id FROM lockdowns ORDER BY starts_at, lockdown_id LIMIT {MOST_LOCKDOWNS}"),
-    )
-    .await
-    {
-        Ok(result) => texts(&result)?,
+    let sql = format!(
+        "SELECT lockdown_id FROM lockdowns ORDER BY starts_at, lockdown_id LIMIT {MOST_LOCKDOWNS}"
+    );
+    let ids: Vec<String> = match queries::run_sql(ctx, &sql).await {
+        Ok(result) => text_rows(&result).into_iter().flatten().collect(),
         Err(e) => {
             tracing::debug!(error = %e, "no lockdowns, so no study window");
             return Ok(windows);
@@ -77,15 +74,19 @@ pub async fn study_windows(ctx: &SessionContext, library: &Library) -> Result<St
     };
     // From the tables alone, whatever the context holds by name.
     let inlined = library.inlined();
-    let mut lockdowns: Vec<Option<String>> = vec![None];
-    lockdowns.extend(ids.into_iter().map(Some));
-    for lockdown in lockdowns {
-        let values = match &lockdown {
-            Some(id) => BTreeMap::from([("lockdown_id".to_string(), id.clone())]),
-            None => BTreeMap::new(),
-        };
+    // The default first: its rows name the lockdown it is, so that one is not asked again.
+    for lockdown in std::iter::once(None).chain(ids.into_iter().map(Some)) {
+        if lockdown.is_some() && windows.by_lockdown.contains_key(&lockdown) {
+            continue;
+        }
+        let values: BTreeMap<String, String> = lockdown
+            .iter()
+            .map(|id| ("lockdown_id".to_string(), id.clone()))
+            .collect();
         let sql = inlined.expand(study_dates, &values)?;
-        let sql = format!("SELECT MIN(date) AS first, MAX(date) AS last FROM ({sql}) d");
+        let sql = format!(
+            "SELECT lockdown_id, MIN(date) AS first, MAX(date) AS last FROM ({sql}) d GROUP BY lockdown_id"
+        );
         // Without a window the figures read every date, with the same result: a failure
         // here costs speed, never a number, so it does not stop the folder opening.
         let result = match queries::run_sql(ctx, &sql).await {
@@ -95,34 +96,16 @@ pub async fn study_windows(ctx: &SessionContext, library: &Library) -> Result<St
                 continue;
             }
         };
-        if let (Some(first), Some(last)) = (first_date(&result, 0), first_date(&result, 1)) {
-            windows.by_lockdown.insert(lockdown, (first, last));
+        for row in text_rows(&result) {
+            if let [id, first, last] = row.as_slice()
+                && let (Some(first), Some(last)) = (parse_date(first), parse_date(last))
+            {
+                windows.by_lockdown.insert(Some(id.clone()), (first, last));
+                if lockdown.is_none() {
+                    windows.by_lockdown.insert(None, (first, last));
+                }
+            }
         }
     }
     Ok(windows)
-}
-
-/// The first column's values, as text (Parquet may hand strings over as views).
-fn texts(result: &queries::QueryResult) -> Result<Vec<String>> {
-    let mut out = Vec::new();
-    for batch in &result.batches {
-        let column = cast(batch.column(0), &DataType::Utf8)?;
-        if let Some(values) = column.as_any().downcast_ref::<StringArray>() {
-            out.extend(values.iter().flatten().map(str::to_string));
-        }
-    }
-    Ok(out)
-}
-
-/// Column `column` of the first row, as a date.
-fn first_date(result: &queries::QueryResult, column: usize) -> Option<NaiveDate> {
-    let batch = result.batches.iter().find(|b| b.num_rows() > 0)?;
-    let dates = batch
-        .column(column)
-        .as_any()
-        .downcast_ref::<Date32Array>()?;
-    if dates.is_null(0) {
-        return None;
-    }
-    dates.value_as_date(0)
 }
