@@ -158,6 +158,10 @@ pub struct BenchArgs {
     /// Only these figures (a comma-separated list of query names; default: all of docs/METRICS.md).
     #[arg(long, value_delimiter = ',')]
     pub only: Vec<String>,
+    /// Instead, where each figure's time to a physical plan goes: parsing, the logical
+    /// optimizer, the operators, and each rule of DataFusion's physical optimizer.
+    #[arg(long)]
+    pub planning: bool,
 }
 
 #[derive(Debug, Args)]
@@ -405,6 +409,19 @@ pub async fn run(cli: Cli) -> Result<()> {
             );
             for (table, rows) in &built.rows {
                 println!("  kept/{table}/: {rows} rows");
+            }
+            Ok(())
+        }
+        Command::Bench(args) if args.planning => {
+            let phases = yanhuo::bench::planning(&settings, args.runs, &args.only).await?;
+            if args.json {
+                let json = serde_json::to_string_pretty(&phases)
+                    .map_err(|e| Error::Other(e.to_string()))?;
+                println!("{json}");
+            } else {
+                for figure in &phases {
+                    print!("{figure}");
+                }
             }
             Ok(())
         }

@@ -12,6 +12,8 @@ use crate::engine::settings::Settings;
 use crate::error::Result;
 use crate::labels::Lang;
 
+pub mod planning;
+
 /// The figures of docs/METRICS.md: the seven, then the three of "Did the WeChat groups help?".
 const METRICS: [&str; 10] = [
     "closure_length",
@@ -159,28 +161,66 @@ impl std::fmt::Display for Report {
 }
 
 /// The time to a physical plan of `sql`.
-async fn planning(ctx: &datafusion::prelude::SessionContext, sql: &str) -> Result<Duration> {
+async fn plan_time(ctx: &datafusion::prelude::SessionContext, sql: &str) -> Result<Duration> {
     let t = Instant::now();
     ctx.sql(sql).await?.create_physical_plan().await?;
     Ok(t.elapsed())
 }
 
-/// Measures the figures of docs/METRICS.md, or those of them named in `only`.
-pub async fn run(settings: &Settings, runs: usize, only: &[String]) -> Result<Report> {
+/// The figures of docs/METRICS.md named in `only` (all of them if it is empty), in order.
+fn selected(only: &[String]) -> Result<Vec<&'static str>> {
     if let Some(unknown) = only.iter().find(|o| !METRICS.contains(&o.as_str())) {
         return Err(crate::Error::Other(format!(
             "bench --only: {unknown} is not a figure of docs/METRICS.md (they are: {})",
             METRICS.join(", ")
         )));
     }
+    Ok(METRICS
+        .into_iter()
+        .filter(|n| only.is_empty() || only.iter().any(|o| o == n))
+        .collect())
+}
+
+/// The folder's tables, and the query files with every file inlined, as another engine
+/// runs them, and the study window bound as the server binds it (`query --print-sql`
+/// prints the same text).
+async fn open_inlined(
+    settings: &Settings,
+) -> Result<(datafusion::prelude::SessionContext, queries::Library)> {
+    let (ctx, _) = crate::engine::cluster::open(settings).await?;
+    let mut library = settings.library()?;
+    library.set_windows(queries::window::study_windows(&ctx, &library).await?);
+    Ok((ctx, library))
+}
+
+/// Where each figure's time to a physical plan goes ([`planning`]), `runs` times over.
+pub async fn planning(
+    settings: &Settings,
+    runs: usize,
+    only: &[String],
+) -> Result<Vec<planning::Phases>> {
+    let names = selected(only)?;
+    let (ctx, library) = open_inlined(settings).await?;
+    let mut out = Vec::new();
+    for name in names {
+        let file = library
+            .get(name)
+            .ok_or_else(|| crate::Error::Other(format!("no query {name}")))?;
+        let sql = library.expand(file, &BTreeMap::new())?;
+        // Once unmeasured: the first planning also reads each file's statistics.
+        planning::measure(&ctx, name, &sql, 1).await?;
+        out.push(planning::measure(&ctx, name, &sql, runs).await?);
+    }
+    Ok(out)
+}
+
+/// Measures the figures of docs/METRICS.md, or those of them named in `only`.
+pub async fn run(settings: &Settings, runs: usize, only: &[String]) -> Result<Report> {
+    let names = selected(only)?;
     let runs = runs.max(1);
     let opened = Instant::now();
-    let (ctx, _) = crate::engine::cluster::open(settings).await?;
+    let (ctx, library) = open_inlined(settings).await?;
     let open_ms = millis(opened.elapsed());
-    let mut library = settings.library()?;
-    // Every file inlined, as another engine runs it, with the study window bound as the
-    // server binds it (`query --print-sql` prints the same text).
-    library.set_windows(queries::window::study_windows(&ctx, &library).await?);
     let orders = queries::run_sql(&ctx, "SELECT count(*) FROM orders").await?;
     let orders = crate::figures::panels::numbers(&orders, "count(*)")
         .first()
@@ -192,10 +232,7 @@ pub async fn run(settings: &Settings, runs: usize, only: &[String]) -> Result<Re
     let engine = crate::engine::Engine::open(settings).await?;
     let engine_open_ms = millis(engine_opened.elapsed());
     let mut times = Vec::new();
-    for name in METRICS
-        .into_iter()
-        .filter(|n| only.is_empty() || only.iter().any(|o| o == n))
-    {
+    for name in names {
         let file = library
             .get(name)
             .ok_or_else(|| crate::Error::Other(format!("no query {name}")))?;
@@ -209,7 +246,7 @@ pub async fn run(settings: &Settings, runs: usize, only: &[String]) -> Result<Re
             let t = Instant::now();
             queries::run_sql(&ctx, &sql).await?;
             warm.push(t.elapsed());
-            plan.push(planning(&ctx, &sql).await?);
+            plan.push(plan_time(&ctx, &sql).await?);
         }
         let served_sql = engine.library.expand(file, &params)?;
         let mut served = Vec::new();
