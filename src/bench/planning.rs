@@ -176,8 +176,8 @@ mod tests {
             .await
             .unwrap();
         let names: Vec<&str> = phases.rules.iter().map(|(n, _)| n.as_str()).collect();
-        let expected: Vec<&str> = ctx
-            .state()
+        let state = ctx.state();
+        let expected: Vec<&str> = state
             .physical_optimizers()
             .iter()
             .map(|r| r.name())
