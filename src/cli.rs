@@ -414,27 +414,12 @@ pub async fn run(cli: Cli) -> Result<()> {
         }
         Command::Bench(args) if args.planning => {
             let phases = yanhuo::bench::planning(&settings, args.runs, &args.only).await?;
-            if args.json {
-                let json = serde_json::to_string_pretty(&phases)
-                    .map_err(|e| Error::Other(e.to_string()))?;
-                println!("{json}");
-            } else {
-                for figure in &phases {
-                    print!("{figure}");
-                }
-            }
-            Ok(())
+            let text: String = phases.iter().map(ToString::to_string).collect();
+            print_report(args.json, &phases, &text)
         }
         Command::Bench(args) => {
             let report = yanhuo::bench::run(&settings, args.runs, &args.only).await?;
-            if args.json {
-                let json = serde_json::to_string_pretty(&report)
-                    .map_err(|e| Error::Other(e.to_string()))?;
-                println!("{json}");
-            } else {
-                print!("{report}");
-            }
-            Ok(())
+            print_report(args.json, &report, &report)
         }
         Command::Export(args) => match (&args.verify, &args.dashboard, &args.panel, &args.out) {
             (Some(bundle), ..) => {
@@ -542,6 +527,21 @@ pub async fn run(cli: Cli) -> Result<()> {
             Ok(())
         }
     }
+}
+
+/// A report as pretty JSON (`--json`, for scripts) or as text.
+fn print_report(
+    json: bool,
+    report: &impl serde::Serialize,
+    text: &impl std::fmt::Display,
+) -> Result<()> {
+    if json {
+        let json = serde_json::to_string_pretty(report).map_err(|e| Error::Other(e.to_string()))?;
+        println!("{json}");
+    } else {
+        print!("{text}");
+    }
+    Ok(())
 }
 
 async fn query(settings: &Settings, args: QueryArgs) -> Result<()> {

@@ -200,6 +200,15 @@ pub async fn planning(
     only: &[String],
 ) -> Result<Vec<planning::Phases>> {
     let names = selected(only)?;
+    if matches!(
+        settings.backend,
+        crate::engine::settings::Backend::Ballista(_)
+    ) {
+        // A cluster's scheduler plans each query again, in stages, where this cannot time it.
+        tracing::warn!(
+            "bench --planning times planning in this process's session only, not the cluster's"
+        );
+    }
     let (ctx, library) = open_inlined(settings).await?;
     let mut out = Vec::new();
     for name in names {

@@ -174,8 +174,9 @@ pub async fn register_library(
     settings: &Settings,
     library: &mut Library,
 ) -> Result<(kept::Status, String)> {
-    let version = content_version(&settings.data_dir)?;
-    let status = kept::register(ctx, &settings.data_dir, settings.zone, library, &version).await?;
+    let digests = kept::Digests::of(&settings.data_dir)?;
+    let status = kept::register(ctx, &settings.data_dir, settings.zone, library, &digests).await?;
+    let version = digests.tables;
     // Before the views, so the views of the files that name the window carry it too. A
     // cluster's folder is Parquet on this machine too: its two small tables are read here
     // rather than sent to the cluster as a few more jobs.

@@ -119,9 +119,33 @@ pub fn months_of(array: &dyn Array, zone: Tz, into: &mut BTreeSet<NaiveDate>) {
     }
 }
 
-/// What a current manifest of `dir` says about its kept tables by month; `tables` and
-/// `defaults` are left for the caller, which knows the data version and what it stored.
-fn expected(dir: &Path, zone: Tz, library: &Library) -> Result<Manifest> {
+/// The digests an opening of a folder compares `kept/manifest.json` with, from one reading
+/// of each file: every table's files (the data version) and the orders' files.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Digests {
+    pub tables: String,
+    pub orders: String,
+}
+
+impl Digests {
+    pub fn of(dir: &Path) -> Result<Digests> {
+        let (tables, orders) = contract::digest_files_and_part(
+            dir,
+            &contract::all_data_files(dir)?,
+            &contract::table_files(dir, orders_spec()?)?,
+        )?;
+        Ok(Digests { tables, orders })
+    }
+}
+
+fn orders_digest(dir: &Path) -> Result<String> {
+    contract::digest_files(dir, &contract::table_files(dir, orders_spec()?)?)
+}
+
+/// What a current manifest says about kept tables by month of these `orders` (their
+/// digest); `tables` and `defaults` are left for the caller, which knows the data version
+/// and what it stored.
+fn expected(zone: Tz, library: &Library, orders: String) -> Result<Manifest> {
     let library = library.inlined();
     let mut queries = BTreeMap::new();
     for file in library.kept() {
@@ -129,7 +153,7 @@ fn expected(dir: &Path, zone: Tz, library: &Library) -> Result<Manifest> {
     }
     Ok(Manifest {
         zone: zone.name().to_string(),
-        orders: contract::digest_files(dir, &contract::table_files(dir, orders_spec()?)?)?,
+        orders,
         queries,
         tables: String::new(),
         defaults: BTreeMap::new(),
@@ -154,11 +178,21 @@ fn read_manifest(dir: &Path) -> Option<Manifest> {
 
 /// Whether `dir` has kept tables computed from its present orders, zone and query files.
 pub fn status(dir: &Path, zone: Tz, library: &Library) -> Result<Status> {
+    status_for(dir, zone, library, || orders_digest(dir))
+}
+
+/// [`status`] with the orders' digest from `orders`, asked for only if `kept/` exists.
+fn status_for(
+    dir: &Path,
+    zone: Tz,
+    library: &Library,
+    orders: impl FnOnce() -> Result<String>,
+) -> Result<Status> {
     if !dir.join(KEPT_FOLDER).is_dir() {
         return Ok(Status::Absent);
     }
     Ok(match read_manifest(dir) {
-        Some(found) if found.months_match(&expected(dir, zone, library)?) => Status::Current,
+        Some(found) if found.months_match(&expected(zone, library, orders()?)?) => Status::Current,
         _ => Status::Stale,
     })
 }
@@ -172,17 +206,17 @@ fn parquet_files(folder: &Path) -> Result<Vec<PathBuf>> {
 
 /// Registers the kept tables of `dir` in `ctx` when they are current, and tells `library`
 /// to read them instead of inlining their SQL. A kept file with no rows at all (a folder
-/// without completed orders) is left to be computed. `version` is the folder's data version
-/// ([`contract::digest_files`] of every table's files), which the files kept at their
-/// defaults must have been computed from.
+/// without completed orders) is left to be computed. `digests` are the folder's
+/// ([`Digests::of`]): the files kept at their defaults must have been computed from its
+/// data version.
 pub async fn register(
     ctx: &SessionContext,
     dir: &Path,
     zone: Tz,
     library: &mut Library,
-    version: &str,
+    digests: &Digests,
 ) -> Result<Status> {
-    let found = status(dir, zone, library)?;
+    let found = status_for(dir, zone, library, || Ok(digests.orders.clone()))?;
     if found == Status::Stale {
         tracing::warn!(
             folder = %dir.display(),
@@ -201,7 +235,7 @@ pub async fn register(
         session::register_parquet(ctx, &name, &folder, None).await?;
         library.hold(&name);
     }
-    let defaults = current_defaults(dir, library, version)?;
+    let defaults = current_defaults(dir, library, &digests.tables)?;
     if defaults.is_empty() && read_manifest(dir).is_some_and(|m| !m.defaults.is_empty()) {
         tracing::warn!(
             folder = %dir.display(),
@@ -329,10 +363,10 @@ pub async fn build(dir: &Path, zone: Tz, library: &Library, months: Months) -> R
         }
     }
     bar.finish_and_clear();
-    let version = contract::digest_files(dir, &contract::all_data_files(dir)?)?;
+    let digests = Digests::of(dir)?;
     let defaults = build_defaults(dir, zone, library).await?;
-    let mut manifest = expected(dir, zone, library)?;
-    manifest.tables = version;
+    let mut manifest = expected(zone, library, digests.orders)?;
+    manifest.tables = digests.tables;
     for (name, (hash, rows)) in defaults {
         built.rows.insert(name.clone(), rows);
         manifest.defaults.insert(name, hash);

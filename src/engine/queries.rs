@@ -33,6 +33,7 @@ use crate::engine::contract::{parse_date, parse_timestamp};
 use crate::error::{Error, Result};
 use window::StudyWindows;
 
+pub mod order;
 pub mod window;
 
 mod embedded {
@@ -382,6 +383,13 @@ impl Library {
                 readable.insert(name.clone());
             }
         }
+        // A file held at these values is read back rather than computed again, in the order
+        // its body gives; an order not said over its output columns computes it as before.
+        if readable.contains(&file.name)
+            && let Some(order) = order::output_order(&bind(file.body(), &literals))
+        {
+            return Ok(read_back(&file.name, &order));
+        }
         let sql = self.with_dependencies(file, &readable, tables, &mut Vec::new())?;
         Ok(bind(&sql, &literals))
     }
@@ -547,6 +555,15 @@ impl Library {
             None => format!("WITH {}\n{body}", ctes.join(",\n")),
         };
         Ok(sql)
+    }
+}
+
+/// The rows held as table `name`, in `order` (output columns, `order::output_order`).
+fn read_back(name: &str, order: &[String]) -> String {
+    if order.is_empty() {
+        format!("SELECT * FROM {name}")
+    } else {
+        format!("SELECT * FROM {name} ORDER BY {}", order.join(", "))
     }
 }
 
@@ -841,6 +858,26 @@ mod tests {
         assert_eq!(
             library.expand(&top, &values).unwrap(),
             "WITH dates AS (\nSELECT 'L2' AS id\n)\nSELECT * FROM dates"
+        );
+        // Asked for itself at its defaults, it is read back in its body's order.
+        let dates = library.get("dates").unwrap().clone();
+        assert_eq!(
+            library.expand(&dates, &BTreeMap::new()).unwrap(),
+            "SELECT * FROM dates"
+        );
+        assert_eq!(
+            library.expand(&dates, &values).unwrap(),
+            "SELECT 'L2' AS id"
+        );
+        let ordered = memory.replace(
+            "SELECT $lockdown_id AS id",
+            "SELECT $lockdown_id AS id ORDER BY id DESC",
+        );
+        library.insert(QueryFile::parse("dates", &ordered).unwrap());
+        let dates = library.get("dates").unwrap().clone();
+        assert_eq!(
+            library.expand(&dates, &BTreeMap::new()).unwrap(),
+            "SELECT * FROM dates ORDER BY \"id\" DESC"
         );
         // With a table holding those rows, it is read from there.
         let held = library.in_memory_for(&top, &values).unwrap();
