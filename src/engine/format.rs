@@ -451,12 +451,36 @@ pub fn to_bytes(result: &QueryResult, format: OutputFormat) -> Result<Vec<u8>> {
     Ok(out)
 }
 
-/// Every cell of a result as display text (nulls empty).
-pub fn text_rows(result: &QueryResult) -> Vec<Vec<String>> {
-    let options = FormatOptions::default()
+/// How a cell reads as text: nulls empty, dates as 2022-04-23, instants to the minute.
+pub fn text_options() -> FormatOptions<'static> {
+    FormatOptions::default()
         .with_null("")
         .with_date_format(Some("%Y-%m-%d"))
-        .with_timestamp_tz_format(Some("%Y-%m-%d %H:%M"));
+        .with_timestamp_tz_format(Some("%Y-%m-%d %H:%M"))
+}
+
+/// Every cell of column `index` of a result as display text, as [`text_rows`] gives it:
+/// the other columns are not formatted (a publishing check reads millions of rows).
+pub fn text_column(result: &QueryResult, index: usize) -> Vec<String> {
+    let options = text_options();
+    let mut texts = Vec::with_capacity(result.num_rows());
+    for batch in &result.batches {
+        let Some(column) = batch.columns().get(index) else {
+            continue;
+        };
+        match ArrayFormatter::try_new(column.as_ref(), &options) {
+            Ok(formatter) => {
+                texts.extend((0..batch.num_rows()).map(|row| formatter.value(row).to_string()));
+            }
+            Err(_) => texts.extend(std::iter::repeat_n(String::new(), batch.num_rows())),
+        }
+    }
+    texts
+}
+
+/// Every cell of a result as display text (nulls empty).
+pub fn text_rows(result: &QueryResult) -> Vec<Vec<String>> {
+    let options = text_options();
     let mut rows = Vec::new();
     for batch in &result.batches {
         let formatters: Vec<_> = batch
@@ -508,6 +532,19 @@ mod tests {
             schema,
             batches: vec![batch],
         }
+    }
+
+    #[test]
+    fn one_column_reads_as_it_does_among_all_of_them() {
+        let result = result();
+        assert_eq!(text_rows(&result), [["2022-03-19", "", "0.25", "黎园社区"]]);
+        for index in 0..4 {
+            assert_eq!(
+                text_column(&result, index),
+                [text_rows(&result)[0][index].clone()]
+            );
+        }
+        assert_eq!(text_column(&result, 4), Vec::<String>::new());
     }
 
     #[test]

@@ -163,10 +163,7 @@ pub fn texts(result: &QueryResult, column: &str) -> Vec<String> {
     let Ok(index) = result.schema.index_of(column) else {
         return Vec::new();
     };
-    text_rows(result)
-        .into_iter()
-        .map(|mut row| row.swap_remove(index))
-        .collect()
+    crate::engine::format::text_column(result, index)
 }
 
 /// A number in a panel's unit, as a reader reads it; "no data" for a null.

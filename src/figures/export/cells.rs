@@ -10,11 +10,15 @@
 
 use std::collections::{BTreeMap, HashMap};
 
-use datafusion::arrow::array::{Array, BooleanArray};
-use datafusion::arrow::compute::{concat_batches, filter_record_batch, nullif};
+use datafusion::arrow::array::{Array, AsArray, BooleanArray};
+use datafusion::arrow::compute::{cast, concat_batches, filter_record_batch, nullif};
+use datafusion::arrow::datatypes::DataType;
 use datafusion::arrow::record_batch::RecordBatch;
+use datafusion::arrow::row::{RowConverter, SortField};
+use datafusion::arrow::util::display::ArrayFormatter;
 
 use crate::engine::Engine;
+use crate::engine::format;
 use crate::engine::queries::{QueryFile, QueryResult};
 use crate::error::{Error, Result};
 use crate::figures::panels;
@@ -250,54 +254,111 @@ impl<'a> Plan<'a> {
         })
     }
 
-    /// Each cell's shops and their weights, from the cells file's rows.
-    fn contributions(&self, rows: &QueryResult) -> Result<HashMap<CellKey, BTreeMap<String, f64>>> {
+    /// Each cell's shops' weights, from the cells file's rows, in the order of the shops'
+    /// ids; a shop met twice in a cell counts once, its weights added in the order of the
+    /// rows. A city's cells file has millions of rows and a few thousand cells: each row is
+    /// grouped by its key's bytes, and only each cell's first row is turned into text.
+    fn contributions(&self, rows: &QueryResult) -> Result<HashMap<CellKey, Vec<f64>>> {
         let bad = |message: String| Error::Query {
             name: self.file.name.clone(),
             message,
         };
-        for needed in ["shop_id", "weight"] {
-            if rows.schema.index_of(needed).is_err() {
-                return Err(bad(format!("a cells file must return a {needed} column")));
+        let index = |name: &str| rows.schema.index_of(name).ok();
+        let (Some(shop_at), Some(_)) = (index("shop_id"), index("weight")) else {
+            return Err(bad(
+                "a cells file must return a shop_id and a weight column".into(),
+            ));
+        };
+        let mut key_at = Vec::new();
+        for key in &self.file.keys {
+            key_at.push(
+                index(key).ok_or_else(|| bad(format!("keys: the file returns no column {key}")))?,
+            );
+        }
+        if self.by_measure {
+            key_at
+                .push(index("measure").ok_or_else(|| {
+                    bad("measures: the file must return a measure column".into())
+                })?);
+        }
+        let fields = key_at
+            .iter()
+            .map(|&i| SortField::new(rows.schema.field(i).data_type().clone()))
+            .collect();
+        let converter = RowConverter::new(fields)?;
+        let shop_ids = rows
+            .batches
+            .iter()
+            .map(|b| cast(b.column(shop_at), &DataType::Utf8))
+            .collect::<std::result::Result<Vec<_>, _>>()?;
+        let mut weights = panels::numbers(rows, "weight").into_iter();
+        let options = format::text_options();
+        let mut cell_of: HashMap<Box<[u8]>, usize> = HashMap::new();
+        let mut by_text: HashMap<CellKey, usize> = HashMap::new();
+        let mut cells: Vec<(CellKey, Vec<(&str, f64)>)> = Vec::new();
+        for (batch, shop_ids) in rows.batches.iter().zip(&shop_ids) {
+            let columns: Vec<_> = key_at.iter().map(|&i| batch.column(i).clone()).collect();
+            // No key (a figure of one row): every row is the one cell's.
+            let keys = (!columns.is_empty())
+                .then(|| converter.convert_columns(&columns))
+                .transpose()?;
+            let shop_ids = shop_ids.as_string::<i32>();
+            for r in 0..batch.num_rows() {
+                let weight = weights.next().flatten().unwrap_or(0.0);
+                let key: &[u8] = keys.as_ref().map_or(&[], |k| k.row(r).data());
+                let cell = match cell_of.get(key) {
+                    Some(&cell) => cell,
+                    None => {
+                        let mut texts: Vec<String> = columns
+                            .iter()
+                            .map(|c| {
+                                ArrayFormatter::try_new(c.as_ref(), &options)
+                                    .map(|f| f.value(r).to_string())
+                                    .unwrap_or_default()
+                            })
+                            .collect();
+                        let measure = self.by_measure.then(|| texts.pop()).flatten();
+                        // Two values can read alike (instants to the minute): one cell.
+                        let cell = *by_text.entry((texts, measure)).or_insert_with_key(|key| {
+                            cells.push((key.clone(), Vec::new()));
+                            cells.len() - 1
+                        });
+                        cell_of.insert(key.into(), cell);
+                        cell
+                    }
+                };
+                let shop = if shop_ids.is_null(r) {
+                    ""
+                } else {
+                    shop_ids.value(r)
+                };
+                cells[cell].1.push((shop, weight));
             }
         }
-        let key_texts: Vec<Vec<String>> = self
-            .file
-            .keys
-            .iter()
-            .map(|k| {
-                if rows.schema.index_of(k).is_err() {
-                    return Err(bad(format!("keys: the file returns no column {k}")));
+        Ok(cells
+            .into_iter()
+            .map(|(key, mut shops)| {
+                // Stable: a shop's own weights stay in the order of the rows.
+                shops.sort_by(|a, b| a.0.cmp(b.0));
+                let mut summed: Vec<f64> = Vec::new();
+                let mut last = None;
+                for (shop, weight) in shops {
+                    match summed.last_mut() {
+                        Some(sum) if last == Some(shop) => *sum += weight,
+                        _ => summed.push(0.0 + weight),
+                    }
+                    last = Some(shop);
                 }
-                Ok(panels::texts(rows, k))
+                (key, summed)
             })
-            .collect::<Result<_>>()?;
-        let measures = self
-            .by_measure
-            .then(|| panels::texts(rows, "measure"))
-            .filter(|m| m.len() == rows.num_rows());
-        if self.by_measure && measures.is_none() {
-            return Err(bad("measures: the file must return a measure column".into()));
-        }
-        let shops = panels::texts(rows, "shop_id");
-        let weights = panels::numbers(rows, "weight");
-        let mut out: HashMap<CellKey, BTreeMap<String, f64>> = HashMap::new();
-        for (r, (shop, weight)) in shops.into_iter().zip(weights).enumerate() {
-            let key = key_texts.iter().map(|k| k[r].clone()).collect();
-            let measure = measures.as_ref().map(|m| m[r].clone());
-            *out.entry((key, measure))
-                .or_default()
-                .entry(shop)
-                .or_insert(0.0) += weight.unwrap_or(0.0);
-        }
-        Ok(out)
+            .collect())
     }
 
     /// Which (row, column) cells to hide, and why.
     fn decide(
         &self,
         batch: &RecordBatch,
-        shops: &HashMap<CellKey, BTreeMap<String, f64>>,
+        shops: &HashMap<CellKey, Vec<f64>>,
     ) -> HashMap<At, Hidden> {
         let rows = QueryResult {
             schema: batch.schema(),
@@ -310,7 +371,7 @@ impl<'a> Plan<'a> {
             .map(|k| panels::texts(&rows, k))
             .collect();
         let names = rows.column_names();
-        let empty = BTreeMap::new();
+        let empty = Vec::new();
         // Every cell with its shops, grouped by the total it belongs to.
         let mut groups: BTreeMap<Vec<String>, Vec<(At, Cell)>> = BTreeMap::new();
         for r in 0..batch.num_rows() {
@@ -319,8 +380,8 @@ impl<'a> Plan<'a> {
                 let measure = self.by_measure.then(|| names[c].clone());
                 let weights = shops.get(&(key.clone(), measure)).unwrap_or(&empty);
                 let cell = Cell {
-                    shop_revenue: weights.values().copied().collect(),
-                    value: weights.values().sum(),
+                    shop_revenue: weights.clone(),
+                    value: weights.iter().sum(),
                 };
                 let group = match self.totals {
                     // Alone: a cell that is not part of a published total.
@@ -356,5 +417,109 @@ impl<'a> Plan<'a> {
         // A null stays a null: there is nothing to hide in it.
         hidden.retain(|(r, c), _| batch.column(*c).is_valid(*r));
         hidden
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::Arc;
+
+    use datafusion::arrow::array::{ArrayRef, Date32Array, Float64Array, StringViewArray};
+    use datafusion::arrow::datatypes::{Field, Schema};
+
+    use super::*;
+
+    /// Two batches of a cells file keyed by date and community: 2022-04-23 is day 19105.
+    fn rows() -> QueryResult {
+        let schema = Arc::new(Schema::new(vec![
+            Field::new("date", DataType::Date32, false),
+            Field::new("community_id", DataType::Utf8View, true),
+            Field::new("shop_id", DataType::Utf8View, true),
+            Field::new("weight", DataType::Float64, true),
+        ]));
+        let batch = |dates: Vec<i32>, communities: Vec<&str>, shops: Vec<Option<&str>>, weights| {
+            let columns: Vec<ArrayRef> = vec![
+                Arc::new(Date32Array::from(dates)),
+                Arc::new(StringViewArray::from(communities)),
+                Arc::new(StringViewArray::from(shops)),
+                Arc::new(Float64Array::from(weights)),
+            ];
+            RecordBatch::try_new(schema.clone(), columns).unwrap()
+        };
+        QueryResult {
+            schema: schema.clone(),
+            batches: vec![
+                batch(
+                    vec![19105, 19105, 19106],
+                    vec!["a", "a", "a"],
+                    vec![Some("s9"), Some("s10"), Some("s9")],
+                    vec![Some(5.0), Some(1.5), Some(7.0)],
+                ),
+                batch(
+                    vec![19105, 19105, 19105],
+                    vec!["a", "a", "b"],
+                    vec![Some("s9"), None, Some("s1")],
+                    vec![Some(0.25), None, Some(2.0)],
+                ),
+            ],
+        }
+    }
+
+    #[test]
+    fn each_cell_has_its_shops_weights_in_the_order_of_their_ids() {
+        let file = QueryFile::parse("cells", "-- keys: date, community_id\nSELECT 1").unwrap();
+        let plan = Plan {
+            file: &file,
+            values: Vec::new(),
+            by_measure: false,
+            totals: None,
+        };
+        let cells = plan.contributions(&rows()).unwrap();
+        let key =
+            |date: &str, community: &str| (vec![date.to_string(), community.to_string()], None);
+        // s9 twice on 04-23 in a, across batches: 5 + 0.25. A shop without an id reads as "",
+        // before "s10"; "s10" before "s9" as text; a null weight is 0.
+        assert_eq!(cells.len(), 3);
+        assert_eq!(cells[&key("2022-04-23", "a")], [0.0, 1.5, 5.25]);
+        assert_eq!(cells[&key("2022-04-24", "a")], [7.0]);
+        assert_eq!(cells[&key("2022-04-23", "b")], [2.0]);
+    }
+
+    #[test]
+    fn without_keys_every_row_is_the_one_cell() {
+        let file = QueryFile::parse("cells", "SELECT 1").unwrap();
+        let plan = Plan {
+            file: &file,
+            values: Vec::new(),
+            by_measure: false,
+            totals: None,
+        };
+        let cells = plan.contributions(&rows()).unwrap();
+        assert_eq!(cells.len(), 1);
+        assert_eq!(cells[&(Vec::new(), None)], [0.0, 2.0, 1.5, 12.25]);
+    }
+
+    #[test]
+    fn a_cells_file_without_its_columns_is_an_error_naming_it() {
+        let file = QueryFile::parse("cells", "-- keys: day\nSELECT 1").unwrap();
+        let plan = Plan {
+            file: &file,
+            values: Vec::new(),
+            by_measure: false,
+            totals: None,
+        };
+        let error = plan.contributions(&rows()).unwrap_err().to_string();
+        assert!(
+            error.contains("keys: the file returns no column day"),
+            "{error}"
+        );
+        let plan = Plan {
+            by_measure: true,
+            file: &QueryFile::parse("cells", "-- keys: date\nSELECT 1").unwrap(),
+            values: Vec::new(),
+            totals: None,
+        };
+        let error = plan.contributions(&rows()).unwrap_err().to_string();
+        assert!(error.contains("must return a measure column"), "{error}");
     }
 }
