@@ -168,6 +168,9 @@ def main():
         f"first view {report['dashboard_cold_ms']:.0f} ms, warm {report['dashboard_warm_ms']:.1f} ms; "
         f"line chart SVG {report['chart_svg_ms']:.2f} ms, PNG 1600×900 {report['chart_png_ms']:.1f} ms"
     )
+    downloads = ", ".join(f"{uri} {took:.0f} ms" for uri, took in report.get("downloads_ms", []))
+    if downloads:
+        print(f"downloads with the publishing rules (first request): {downloads}")
     print(f"worst ratio: {worst:.2f}×" + (f"; as served: {worst_served:.2f}×" if kept else ""))
 
 

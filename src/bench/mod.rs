@@ -105,8 +105,15 @@ pub struct Report {
     pub server_start_ms: f64,
     pub dashboard_cold_ms: f64,
     pub dashboard_warm_ms: f64,
+    /// [`DOWNLOADS`], each its first request: a panel's data with the publishing rules
+    /// applied.
+    pub downloads_ms: Vec<(String, f64)>,
     pub peak_memory_mib: Option<f64>,
 }
+
+/// The downloads whose publishing check reads the most rows (a shop's share of every cell
+/// of every study date), after the dashboard page.
+const DOWNLOADS: [&str; 2] = ["/d/community/channels.csv", "/d/recovery/footfall.csv"];
 
 fn millis(d: Duration) -> f64 {
     d.as_secs_f64() * 1000.0
@@ -153,6 +160,9 @@ impl std::fmt::Display for Report {
             ms(self.dashboard_cold_ms),
             ms(self.dashboard_warm_ms)
         )?;
+        for (uri, took) in &self.downloads_ms {
+            writeln!(f, "download {uri} (first request): {}", ms(*took))?;
+        }
         if let Some(peak) = self.peak_memory_mib {
             writeln!(f, "peak memory: {peak:.0} MiB")?;
         }
@@ -293,26 +303,35 @@ pub async fn run(settings: &Settings, runs: usize, only: &[String]) -> Result<Re
     let router = crate::serve::web::router(state);
     let opening = opening.elapsed();
     let cold = Instant::now();
-    let page = |router: axum::Router| async move {
+    let get = |router: axum::Router, uri: &'static str| async move {
         use tower::ServiceExt;
         let request = axum::http::Request::builder()
-            .uri("/d/recovery")
+            .uri(uri)
             .body(axum::body::Body::empty())
             .map_err(|e| crate::Error::Other(e.to_string()))?;
         let response = router
             .oneshot(request)
             .await
             .map_err(|e| crate::Error::Other(e.to_string()))?;
+        if !response.status().is_success() {
+            return Err(crate::Error::Other(format!("{uri}: {}", response.status())));
+        }
         let _ = axum::body::to_bytes(response.into_body(), usize::MAX).await;
         Ok::<(), crate::Error>(())
     };
-    page(router.clone()).await?;
+    get(router.clone(), "/d/recovery").await?;
     let cold = cold.elapsed();
     let mut warm = Vec::new();
     for _ in 0..runs.max(20) {
         let t = Instant::now();
-        page(router.clone()).await?;
+        get(router.clone(), "/d/recovery").await?;
         warm.push(t.elapsed());
+    }
+    let mut downloads = Vec::new();
+    for uri in DOWNLOADS {
+        let t = Instant::now();
+        get(router.clone(), uri).await?;
+        downloads.push((uri.to_string(), millis(t.elapsed())));
     }
     Ok(Report {
         data_dir: settings.data_dir.display().to_string(),
@@ -327,6 +346,7 @@ pub async fn run(settings: &Settings, runs: usize, only: &[String]) -> Result<Re
         server_start_ms: millis(opening),
         dashboard_cold_ms: millis(cold),
         dashboard_warm_ms: millis(median(warm)),
+        downloads_ms: downloads,
         peak_memory_mib: peak_memory_mib(),
     })
 }
