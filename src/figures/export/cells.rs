@@ -465,16 +465,21 @@ mod tests {
         }
     }
 
-    #[test]
-    fn each_cell_has_its_shops_weights_in_the_order_of_their_ids() {
-        let file = QueryFile::parse("cells", "-- keys: date, community_id\nSELECT 1").unwrap();
+    /// The cells of [`rows`] for a cells file with this header.
+    fn contributions(header: &str, by_measure: bool) -> Result<HashMap<CellKey, Vec<f64>>> {
+        let file = QueryFile::parse("cells", &format!("{header}\nSELECT 1")).unwrap();
         let plan = Plan {
             file: &file,
             values: Vec::new(),
-            by_measure: false,
+            by_measure,
             totals: None,
         };
-        let cells = plan.contributions(&rows()).unwrap();
+        plan.contributions(&rows())
+    }
+
+    #[test]
+    fn each_cell_has_its_shops_weights_in_the_order_of_their_ids() {
+        let cells = contributions("-- keys: date, community_id", false).unwrap();
         let key =
             |date: &str, community: &str| (vec![date.to_string(), community.to_string()], None);
         // s9 twice on 04-23 in a, across batches: 5 + 0.25. A shop without an id reads as "",
@@ -487,39 +492,23 @@ mod tests {
 
     #[test]
     fn without_keys_every_row_is_the_one_cell() {
-        let file = QueryFile::parse("cells", "SELECT 1").unwrap();
-        let plan = Plan {
-            file: &file,
-            values: Vec::new(),
-            by_measure: false,
-            totals: None,
-        };
-        let cells = plan.contributions(&rows()).unwrap();
+        let cells = contributions("-- title: one cell", false).unwrap();
         assert_eq!(cells.len(), 1);
         assert_eq!(cells[&(Vec::new(), None)], [0.0, 2.0, 1.5, 12.25]);
     }
 
     #[test]
     fn a_cells_file_without_its_columns_is_an_error_naming_it() {
-        let file = QueryFile::parse("cells", "-- keys: day\nSELECT 1").unwrap();
-        let plan = Plan {
-            file: &file,
-            values: Vec::new(),
-            by_measure: false,
-            totals: None,
-        };
-        let error = plan.contributions(&rows()).unwrap_err().to_string();
+        let error = contributions("-- keys: day", false)
+            .unwrap_err()
+            .to_string();
         assert!(
             error.contains("keys: the file returns no column day"),
             "{error}"
         );
-        let plan = Plan {
-            by_measure: true,
-            file: &QueryFile::parse("cells", "-- keys: date\nSELECT 1").unwrap(),
-            values: Vec::new(),
-            totals: None,
-        };
-        let error = plan.contributions(&rows()).unwrap_err().to_string();
+        let error = contributions("-- keys: date", true)
+            .unwrap_err()
+            .to_string();
         assert!(error.contains("must return a measure column"), "{error}");
     }
 }
