@@ -341,6 +341,26 @@ impl Library {
         values: &BTreeMap<String, String>,
         tables: &BTreeMap<String, String>,
     ) -> Result<String> {
+        self.expand_with(file, values, tables, true)
+    }
+
+    /// The SQL that computes `file` from the files it uses, never from rows held for
+    /// itself: what a published figure shows its readers as its definition.
+    pub fn definition(
+        &self,
+        file: &QueryFile,
+        values: &BTreeMap<String, String>,
+    ) -> Result<String> {
+        self.expand_with(file, values, &BTreeMap::new(), false)
+    }
+
+    fn expand_with(
+        &self,
+        file: &QueryFile,
+        values: &BTreeMap<String, String>,
+        tables: &BTreeMap<String, String>,
+        held_rows: bool,
+    ) -> Result<String> {
         let params = self.params_of(file)?;
         for name in values.keys() {
             if !params.iter().any(|p| &p.name == name) {
@@ -385,7 +405,8 @@ impl Library {
         }
         // A file held at these values is read back rather than computed again, in the order
         // its body gives; an order not said over its output columns computes it as before.
-        if readable.contains(&file.name)
+        if held_rows
+            && readable.contains(&file.name)
             && let Some(order) = order::output_order(&bind(file.body(), &literals))
         {
             return Ok(read_back(&file.name, &order));
@@ -878,6 +899,11 @@ mod tests {
         assert_eq!(
             library.expand(&dates, &BTreeMap::new()).unwrap(),
             "SELECT * FROM dates ORDER BY \"id\" DESC"
+        );
+        // What a published figure shows as its definition computes it.
+        assert_eq!(
+            library.definition(&dates, &BTreeMap::new()).unwrap(),
+            "SELECT CAST(NULL AS VARCHAR) AS id ORDER BY id DESC"
         );
         // With a table holding those rows, it is read from there.
         let held = library.in_memory_for(&top, &values).unwrap();

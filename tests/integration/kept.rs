@@ -398,6 +398,12 @@ async fn a_file_held_at_its_defaults_is_read_back_in_its_own_order() {
             engine.library.expand(file, &BTreeMap::new()).unwrap(),
             format!("SELECT * FROM {name}{order}")
         );
+        // A figure published from it still shows how it is computed.
+        let definition = engine.library.definition(file, &BTreeMap::new()).unwrap();
+        assert!(
+            !definition.contains(&format!("FROM {name}{order}")),
+            "{definition}"
+        );
         let read = rows(&engine.run(name, &BTreeMap::new()).await.unwrap());
         let computed = rows(
             &queries::run(&ctx, &library, name, &BTreeMap::new())

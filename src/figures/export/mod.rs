@@ -81,7 +81,8 @@ impl Figure {
                 name: panel.query.clone(),
                 message: "no such query file".into(),
             })?;
-        let sql = engine.library.expand(file, &params)?;
+        // Its definition, even where the server reads the rows held for it.
+        let sql = engine.library.definition(file, &params)?;
         let result = engine.run(&panel.query, &params).await?;
         let published = cells::publish(engine, file, &params, &result, &row_filters).await?;
         let lockdown = filters.get(&Filter::Lockdown).map(String::as_str);
