@@ -547,3 +547,38 @@ pub fn parse_timestamp(text: &str, zone: &Tz) -> Option<(i64, bool)> {
     }
     None
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Reading each file once gives the digests of two separate readings.
+    #[test]
+    fn a_part_is_digested_as_on_its_own() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = |name: &str| dir.path().join(name);
+        std::fs::create_dir(path("orders")).unwrap();
+        for (name, text) in [
+            ("communities.csv", "community_id\nc1\n"),
+            ("orders/part-1.parquet", "one"),
+            ("orders/part-2.parquet", "two"),
+            ("shops.csv", "shop_id\ns1\n"),
+        ] {
+            std::fs::write(path(name), text).unwrap();
+        }
+        let all = all_data_files(dir.path()).unwrap();
+        let orders = vec![path("orders/part-1.parquet"), path("orders/part-2.parquet")];
+        let alone = |files: &[PathBuf]| digest_files(dir.path(), files).unwrap();
+        assert_eq!(
+            digest_files_and_part(dir.path(), &all, &orders).unwrap(),
+            (alone(&all), alone(&orders))
+        );
+        // A part not met in order among the files is read again, with the same digest.
+        let reversed: Vec<PathBuf> = orders.iter().rev().cloned().collect();
+        assert_eq!(
+            digest_files_and_part(dir.path(), &all, &reversed).unwrap(),
+            (alone(&all), alone(&reversed))
+        );
+        assert_ne!(alone(&orders), alone(&reversed));
+    }
+}

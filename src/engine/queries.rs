@@ -100,6 +100,9 @@ pub struct QueryFile {
     pub totals: Option<String>,
     /// The whole file, header included, as a planner would copy it.
     pub source: String,
+    /// For a file whose rows may be held (`kept:`), its `ORDER BY` over its output columns
+    /// ([`order::output_order`]), worked out once: rows held for it are read back in it.
+    pub order: Option<Vec<String>>,
 }
 
 impl QueryFile {
@@ -122,6 +125,7 @@ impl QueryFile {
             measures: Vec::new(),
             totals: None,
             source: source.to_string(),
+            order: None,
         };
         let mut description = Vec::new();
         for line in source.lines() {
@@ -162,6 +166,9 @@ impl QueryFile {
             return Err(bad(
                 "kept: only a file without parameters can be kept as a table".into(),
             ));
+        }
+        if file.kept || file.in_memory {
+            file.order = order::output_order(file.body());
         }
         Ok(file)
     }
@@ -407,9 +414,9 @@ impl Library {
         // its body gives; an order not said over its output columns computes it as before.
         if held_rows
             && readable.contains(&file.name)
-            && let Some(order) = order::output_order(&bind(file.body(), &literals))
+            && let Some(order) = &file.order
         {
-            return Ok(read_back(&file.name, &order));
+            return Ok(read_back(&file.name, order));
         }
         let sql = self.with_dependencies(file, &readable, tables, &mut Vec::new())?;
         Ok(bind(&sql, &literals))

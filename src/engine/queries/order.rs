@@ -145,6 +145,11 @@ mod tests {
             Some("\"Odd\"\"name\"")
         );
         assert_eq!(order("SELECT a FROM t").as_deref(), Some(""));
+        // A file's own text, its parameters not bound yet.
+        assert_eq!(
+            order("SELECT a FROM t WHERE $x IS NULL OR a = $x ORDER BY a").as_deref(),
+            Some("\"a\"")
+        );
     }
 
     #[test]

@@ -18,7 +18,7 @@ use datafusion::prelude::SessionContext;
 
 use super::{self as queries, Library};
 use crate::engine::contract::parse_date;
-use crate::engine::format::text_rows;
+use crate::engine::format::{text_column, text_rows};
 use crate::error::Result;
 
 /// The names a query file writes the window as.
@@ -66,7 +66,7 @@ pub async fn study_windows(ctx: &SessionContext, library: &Library) -> Result<St
         "SELECT lockdown_id FROM lockdowns ORDER BY starts_at, lockdown_id LIMIT {MOST_LOCKDOWNS}"
     );
     let ids: Vec<String> = match queries::run_sql(ctx, &sql).await {
-        Ok(result) => text_rows(&result).into_iter().flatten().collect(),
+        Ok(result) => text_column(&result, 0),
         Err(e) => {
             tracing::debug!(error = %e, "no lockdowns, so no study window");
             return Ok(windows);

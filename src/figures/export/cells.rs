@@ -264,11 +264,9 @@ impl<'a> Plan<'a> {
             message,
         };
         let index = |name: &str| rows.schema.index_of(name).ok();
-        let (Some(shop_at), Some(_)) = (index("shop_id"), index("weight")) else {
-            return Err(bad(
-                "a cells file must return a shop_id and a weight column".into(),
-            ));
-        };
+        let missing = |needed: &str| bad(format!("a cells file must return a {needed} column"));
+        let shop_at = index("shop_id").ok_or_else(|| missing("shop_id"))?;
+        index("weight").ok_or_else(|| missing("weight"))?;
         let mut key_at = Vec::new();
         for key in &self.file.keys {
             key_at.push(
@@ -292,7 +290,6 @@ impl<'a> Plan<'a> {
             .map(|b| cast(b.column(shop_at), &DataType::Utf8))
             .collect::<std::result::Result<Vec<_>, _>>()?;
         let mut weights = panels::numbers(rows, "weight").into_iter();
-        let options = format::text_options();
         let mut cell_of: HashMap<Box<[u8]>, usize> = HashMap::new();
         let mut by_text: HashMap<CellKey, usize> = HashMap::new();
         let mut cells: Vec<(CellKey, Vec<(&str, f64)>)> = Vec::new();
@@ -309,18 +306,10 @@ impl<'a> Plan<'a> {
                 let cell = match cell_of.get(key) {
                     Some(&cell) => cell,
                     None => {
-                        let mut texts: Vec<String> = columns
-                            .iter()
-                            .map(|c| {
-                                ArrayFormatter::try_new(c.as_ref(), &options)
-                                    .map(|f| f.value(r).to_string())
-                                    .unwrap_or_default()
-                            })
-                            .collect();
-                        let measure = self.by_measure.then(|| texts.pop()).flatten();
                         // Two values can read alike (instants to the minute): one cell.
-                        let cell = *by_text.entry((texts, measure)).or_insert_with_key(|key| {
-                            cells.push((key.clone(), Vec::new()));
+                        let text = self.cell_key(&columns, r);
+                        let cell = *by_text.entry(text).or_insert_with_key(|text| {
+                            cells.push((text.clone(), Vec::new()));
                             cells.len() - 1
                         });
                         cell_of.insert(key.into(), cell);
@@ -337,21 +326,23 @@ impl<'a> Plan<'a> {
         }
         Ok(cells
             .into_iter()
-            .map(|(key, mut shops)| {
-                // Stable: a shop's own weights stay in the order of the rows.
-                shops.sort_by(|a, b| a.0.cmp(b.0));
-                let mut summed: Vec<f64> = Vec::new();
-                let mut last = None;
-                for (shop, weight) in shops {
-                    match summed.last_mut() {
-                        Some(sum) if last == Some(shop) => *sum += weight,
-                        _ => summed.push(0.0 + weight),
-                    }
-                    last = Some(shop);
-                }
-                (key, summed)
-            })
+            .map(|(key, shops)| (key, by_shop(shops)))
             .collect())
+    }
+
+    /// Row `r` of the key `columns` as text, the measure (the last column) apart.
+    fn cell_key(&self, columns: &[datafusion::arrow::array::ArrayRef], r: usize) -> CellKey {
+        let options = format::text_options();
+        let mut texts: Vec<String> = columns
+            .iter()
+            .map(|c| {
+                ArrayFormatter::try_new(c.as_ref(), &options)
+                    .map(|f| f.value(r).to_string())
+                    .unwrap_or_default()
+            })
+            .collect();
+        let measure = self.by_measure.then(|| texts.pop()).flatten();
+        (texts, measure)
     }
 
     /// Which (row, column) cells to hide, and why.
@@ -418,6 +409,22 @@ impl<'a> Plan<'a> {
         hidden.retain(|(r, c), _| batch.column(*c).is_valid(*r));
         hidden
     }
+}
+
+/// One weight per shop, in the order of the shops' ids: a shop met more than once has its
+/// weights added in the order of the rows (the sort is stable), from 0 as a map would.
+fn by_shop(mut shops: Vec<(&str, f64)>) -> Vec<f64> {
+    shops.sort_by(|a, b| a.0.cmp(b.0));
+    let mut summed: Vec<f64> = Vec::new();
+    let mut last = None;
+    for (shop, weight) in shops {
+        match summed.last_mut() {
+            Some(sum) if last == Some(shop) => *sum += weight,
+            _ => summed.push(0.0 + weight),
+        }
+        last = Some(shop);
+    }
+    summed
 }
 
 #[cfg(test)]
