@@ -26,9 +26,11 @@ import duckdb
 
 from yanhuo_cli import yanhuo
 
-def register(con, data):
+def register(con, data, held=()):
     """Each table of the data folder as a DuckDB view over the same files: TABLE/ of Parquet
-    parts, TABLE.parquet or TABLE.csv, as docs/DATA.md lays a folder out."""
+    parts, TABLE.parquet or TABLE.csv, as docs/DATA.md lays a folder out. The tables in
+    `held`, which yanhuo read into memory when it opened the folder (`--hold-tables-under`),
+    DuckDB reads into its own memory too, as a table."""
     for entry in sorted(os.listdir(data)):
         path = os.path.join(data, entry)
         table, ext = os.path.splitext(entry)
@@ -42,7 +44,8 @@ def register(con, data):
             source = f"read_csv_auto('{path}')"
         else:
             continue
-        con.execute(f"CREATE VIEW {table} AS SELECT * FROM {source}")
+        kind = "TABLE" if table in held else "VIEW"
+        con.execute(f"CREATE {kind} {table} AS SELECT * FROM {source}")
 
 
 def register_kept(con, data):
@@ -97,13 +100,14 @@ def main():
     con.execute(
         f"CREATE MACRO local_date(ts) AS CAST(timezone('{args.zone}', CAST(ts AS TIMESTAMPTZ)) AS DATE)"
     )
-    register(con, args.data)
+    held = report.get("held_tables", [])
+    register(con, args.data, held)
     kept = register_kept(con, args.data) if report.get("kept") == "Current" else []
 
     print(f"data: {args.data}, {report['orders']:,} orders; runs: {args.runs}; threads: {args.threads}")
     print(f"DuckDB {duckdb.__version__}; yanhuo peak memory {report['peak_memory_mib']:.0f} MiB")
     print()
-    print(f"kept tables: {report.get('kept')}")
+    print(f"kept tables: {report.get('kept')}; held in memory by both engines: {', '.join(held) or 'none'}")
     print()
     print(
         "| figure | yanhuo cold | yanhuo warm | of it planning | DuckDB cold | DuckDB warm "

@@ -76,6 +76,9 @@ pub struct GlobalArgs {
     /// Where the figures are computed: `embedded` (this process) or `ballista://HOST:PORT`, a Ballista scheduler (needs a build with --features ballista).
     #[arg(long, global = true, env = "YANHUO_ENGINE", default_value = "embedded")]
     pub engine: String,
+    /// Tables whose Parquet files take at most this much (16M, 0 for none) are read into memory when the folder opens; never the orders.
+    #[arg(long, global = true, env = "YANHUO_HOLD_TABLES_UNDER", default_value = "16M")]
+    pub hold_tables_under: String,
 }
 
 #[derive(Debug, Subcommand)]
@@ -322,8 +325,13 @@ pub struct GenerateArgs {
 pub async fn run(cli: Cli) -> Result<()> {
     let mut settings = Settings::new(cli.global.data, &cli.global.zone, cli.global.queries)?;
     settings.memory_limit = Some(yanhuo::engine::settings::parse_size(
+        "memory-limit",
         &cli.global.memory_limit,
     )?);
+    settings.hold_tables_under = match cli.global.hold_tables_under.trim() {
+        "0" => 0,
+        text => yanhuo::engine::settings::parse_size("hold-tables-under", text)? as u64,
+    };
     settings.backend = yanhuo::engine::settings::Backend::parse(&cli.global.engine)?;
     match cli.command {
         Command::Serve(args) => {

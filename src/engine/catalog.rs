@@ -1,5 +1,6 @@
 //! A data folder turned into tables in a DataFusion `SessionContext`: Parquet scanned
-//! lazily, hand-placed CSV read, checked against the contract and held in memory.
+//! lazily, or read into memory when it is small; hand-placed CSV read, checked against the
+//! contract and held in memory.
 
 use std::path::Path;
 use std::sync::Arc;
@@ -8,34 +9,98 @@ use chrono_tz::Tz;
 use datafusion::catalog::MemTable;
 use datafusion::prelude::SessionContext;
 
-use crate::engine::contract::{Location, TABLES, locate};
+use crate::engine::contract::{Location, TABLES, data_files_in, locate};
 use crate::engine::import::{self, TableLoad};
+use crate::engine::memo::conform;
+use crate::engine::settings::HOLD_TABLES_UNDER;
 pub use crate::engine::session::{context_with, new_context};
 use crate::engine::session::{register_absent, register_parquet};
 use crate::error::{Error, Result};
 
-/// What registering a data folder found: rows the contract turned away in CSV tables.
+/// What registering a data folder found: rows the contract turned away in CSV tables, and
+/// the Parquet tables read into memory.
 #[derive(Debug, Default)]
 pub struct Registration {
     pub loads: Vec<TableLoad>,
+    pub held: Vec<&'static str>,
 }
 
-/// A SessionContext with yanhuo's functions and every contract table of `dir` registered.
+/// A SessionContext with yanhuo's functions and every contract table of `dir` registered,
+/// the small ones held in memory.
 pub async fn open(dir: &Path, zone: Tz) -> Result<(SessionContext, Registration)> {
-    open_limited(dir, zone, None).await
+    open_limited(dir, zone, None, HOLD_TABLES_UNDER).await
 }
 
 /// As [`open`], with the engine's memory bounded: past `memory_limit` bytes, aggregations
 /// and sorts spill to the system's temporary folder (a year of a city's orders does not fit
-/// in a small server's memory), and what cannot spill fails with a message.
+/// in a small server's memory), and what cannot spill fails with a message. Tables of at
+/// most `hold_under` bytes of Parquet are held in memory ([`hold_small_tables`]).
 pub async fn open_limited(
     dir: &Path,
     zone: Tz,
     memory_limit: Option<usize>,
+    hold_under: u64,
 ) -> Result<(SessionContext, Registration)> {
     let ctx = new_context(zone, memory_limit)?;
-    let registration = register_folder(&ctx, dir, zone).await?;
+    let mut registration = register_folder(&ctx, dir, zone).await?;
+    registration.held = hold_small_tables(&ctx, dir, hold_under).await?;
     Ok((ctx, registration))
+}
+
+/// Reads every Parquet table of `dir` whose files hold at most `hold_under` bytes into
+/// memory, in place of its Parquet scan, except the orders; returns their names.
+///
+/// A figure joins its footfall to the shops, the study dates to the calendar and the
+/// lockdown: every Parquet table a query names costs it a file listing, a footer, a
+/// pruning predicate and a decode, which for a table of twelve communities is most of its
+/// time, and planning it is part of every small figure's. The orders grow by the month and
+/// are read through their statistics by date; they stay on disk.
+pub async fn hold_small_tables(
+    ctx: &SessionContext,
+    dir: &Path,
+    hold_under: u64,
+) -> Result<Vec<&'static str>> {
+    let partitions = ctx.state().config().target_partitions().max(1);
+    let mut held = Vec::new();
+    for spec in TABLES {
+        if spec.name == "orders" {
+            continue;
+        }
+        let Location::Parquet(path) = locate(dir, spec)? else {
+            continue;
+        };
+        if stored_bytes(&path)? > hold_under {
+            continue;
+        }
+        let table = ctx.table(spec.name).await?;
+        let schema = Arc::new(table.schema().as_arrow().clone());
+        let batches = table.collect().await?;
+        // Batches dealt in turn to one partition per core, as the scan of a file split in
+        // as many ranges would: no round-robin repartition in front of every join.
+        let mut parts = vec![Vec::new(); partitions.min(batches.len()).max(1)];
+        let count = parts.len();
+        for (i, batch) in batches.iter().enumerate() {
+            parts[i % count].push(conform(batch, &schema)?);
+        }
+        ctx.deregister_table(spec.name)?;
+        ctx.register_table(spec.name, Arc::new(MemTable::try_new(schema, parts)?))?;
+        held.push(spec.name);
+    }
+    Ok(held)
+}
+
+/// Bytes of a Parquet table's files: one file, or a folder of parts.
+fn stored_bytes(path: &Path) -> Result<u64> {
+    let files = if path.is_dir() {
+        data_files_in(path)?
+    } else {
+        vec![path.to_path_buf()]
+    };
+    let mut total = 0;
+    for file in files {
+        total += std::fs::metadata(&file).map_err(|e| Error::io(&file, e))?.len();
+    }
+    Ok(total)
 }
 
 pub async fn register_folder(ctx: &SessionContext, dir: &Path, zone: Tz) -> Result<Registration> {

@@ -15,7 +15,13 @@ use crate::error::{Error, Result};
 pub async fn open(settings: &Settings) -> Result<(SessionContext, Registration)> {
     match &settings.backend {
         Backend::Embedded => {
-            catalog::open_limited(&settings.data_dir, settings.zone, settings.memory_limit).await
+            catalog::open_limited(
+                &settings.data_dir,
+                settings.zone,
+                settings.memory_limit,
+                settings.hold_tables_under,
+            )
+            .await
         }
         Backend::Ballista(address) => {
             only_parquet(&settings.data_dir)?;

@@ -75,7 +75,7 @@ impl MemoTable {
 
 /// The batch with the columns of `schema`: the physical plan may read a string column as
 /// a view type where the logical plan, which the planner of every reader saw, said Utf8.
-fn conform(batch: &RecordBatch, schema: &SchemaRef) -> DfResult<RecordBatch> {
+pub(crate) fn conform(batch: &RecordBatch, schema: &SchemaRef) -> DfResult<RecordBatch> {
     if batch.schema().fields() == schema.fields() {
         return Ok(RecordBatch::try_new(
             schema.clone(),

@@ -24,7 +24,14 @@ pub struct Settings {
     pub memory_limit: Option<usize>,
     /// Where the figures are computed: in this process, or on a Ballista cluster.
     pub backend: Backend,
+    /// Parquet tables whose files are at most this many bytes are read into memory when
+    /// the folder opens ([`crate::engine::catalog::hold_small_tables`]); 0: none.
+    pub hold_tables_under: u64,
 }
+
+/// How large a table's Parquet files may be for it to be held in memory, by default: a
+/// city's tables but its orders (its year of footfall is 4 MB, 3.7 M rows).
+pub const HOLD_TABLES_UNDER: u64 = 16 << 20;
 
 /// Where queries run.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -73,6 +80,7 @@ impl Settings {
             dashboards_dir: None,
             memory_limit: None,
             backend: Backend::Embedded,
+            hold_tables_under: HOLD_TABLES_UNDER,
         })
     }
 
@@ -84,10 +92,11 @@ impl Settings {
     }
 }
 
-/// `512M`, `3G`, `3GB`, `3GiB` or a number of bytes. Units are binary (1G = 1024³ bytes).
-pub fn parse_size(text: &str) -> Result<usize> {
+/// `512M`, `3G`, `3GB`, `3GiB` or a number of bytes, for the setting `name`. Units are
+/// binary (1G = 1024³ bytes).
+pub fn parse_size(name: &str, text: &str) -> Result<usize> {
     let bad = || Error::Setting {
-        name: "memory-limit".into(),
+        name: name.into(),
         message: format!("{text:?}: give a size such as 512M or 3G"),
     };
     let t = text.trim().to_ascii_uppercase();
@@ -124,14 +133,14 @@ mod tests {
 
     #[test]
     fn sizes_read_like_people_write_them() {
-        assert_eq!(parse_size("3G").unwrap(), 3 << 30);
-        assert_eq!(parse_size("3GiB").unwrap(), 3 << 30);
-        assert_eq!(parse_size("512m").unwrap(), 512 << 20);
-        assert_eq!(parse_size("1.5GB").unwrap(), 3 << 29);
-        assert_eq!(parse_size("4096").unwrap(), 4096);
-        assert!(parse_size("lots").is_err());
-        assert!(parse_size("0").is_err());
-        assert!(parse_size("3X").is_err());
+        assert_eq!(parse_size("memory-limit", "3G").unwrap(), 3 << 30);
+        assert_eq!(parse_size("memory-limit", "3GiB").unwrap(), 3 << 30);
+        assert_eq!(parse_size("memory-limit", "512m").unwrap(), 512 << 20);
+        assert_eq!(parse_size("memory-limit", "1.5GB").unwrap(), 3 << 29);
+        assert_eq!(parse_size("memory-limit", "4096").unwrap(), 4096);
+        assert!(parse_size("memory-limit", "lots").is_err());
+        assert!(parse_size("memory-limit", "0").is_err());
+        assert!(parse_size("memory-limit", "3X").is_err());
     }
 
     #[test]

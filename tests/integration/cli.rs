@@ -415,3 +415,24 @@ fn print_sql_binds_the_folders_study_window_and_reads_kept_files_by_name() {
         "{kept}"
     );
 }
+
+#[test]
+fn hold_tables_under_takes_0_for_none_and_refuses_a_bad_size_naming_itself() {
+    let dir = tempfile::tempdir().unwrap();
+    write_district(dir.path());
+    let sql = "SELECT community_id, count(*) AS shops FROM shops GROUP BY community_id ORDER BY 1";
+    let held = stdout(&yanhuo(dir.path(), &["query", "--format", "csv", sql]));
+    let none = stdout(&yanhuo(
+        dir.path(),
+        &["--hold-tables-under", "0", "query", "--format", "csv", sql],
+    ));
+    assert_eq!(held, none);
+    assert!(held.starts_with("community_id,shops\na,"), "{held}");
+    let refused = yanhuo(dir.path(), &["--hold-tables-under", "lots", "query", sql]);
+    assert!(!refused.status.success());
+    let message = String::from_utf8_lossy(&refused.stderr);
+    assert!(
+        message.contains("hold-tables-under") && message.contains("\"lots\""),
+        "{message}"
+    );
+}

@@ -3,6 +3,7 @@
 //! file gives the same numbers from the kept tables as from the orders, before and after.
 //! The files kept at their defaults (`kept/NAME/defaults.parquet`) follow every table: an
 //! import of another table recomputes them, a table changed by hand makes them unread.
+//! The folder's small tables read into memory when it opens give the rows their Parquet gives.
 
 use std::collections::BTreeMap;
 use std::os::unix::fs::MetadataExt;
@@ -263,6 +264,83 @@ async fn stale_kept_tables_are_not_read_and_keep_computes_them_again() {
         )
         .await,
         vec![vec![V::F(240.0)]]
+    );
+}
+
+/// Whether the context reads `table` from memory (held when the folder opened) rather than
+/// from its Parquet files.
+async fn held_in_memory(ctx: &datafusion::prelude::SessionContext, table: &str) -> bool {
+    let provider = ctx.table_provider(table).await.unwrap();
+    (provider.as_ref() as &dyn std::any::Any)
+        .downcast_ref::<datafusion::datasource::MemTable>()
+        .is_some()
+}
+
+/// The tables held when `dir` opens with tables of up to `hold_under` bytes held.
+async fn registration_of(dir: &Path, hold_under: u64) -> Vec<&'static str> {
+    catalog::open_limited(dir, ZONE, None, hold_under)
+        .await
+        .unwrap()
+        .1
+        .held
+}
+
+#[tokio::test]
+async fn small_tables_held_in_memory_give_every_file_the_rows_their_parquet_gives() {
+    let (_src, _data, dir) = imported();
+    let (held, registration) = catalog::open(&dir, ZONE).await.unwrap();
+    // Every table of the fixture is a few KB; the orders are never held.
+    assert_eq!(
+        registration.held,
+        [
+            "communities",
+            "shops",
+            "shop_status",
+            "footfall",
+            "lockdowns",
+            "calendar",
+            "resident_needs",
+            "shop_services"
+        ]
+    );
+    assert!(held_in_memory(&held, "shops").await);
+    assert!(!held_in_memory(&held, "orders").await);
+    let (on_disk, registration) = catalog::open_limited(&dir, ZONE, None, 0).await.unwrap();
+    assert!(registration.held.is_empty());
+    assert!(!held_in_memory(&on_disk, "shops").await);
+
+    // A table is held up to the size given, and not a byte over it: a byte under the
+    // largest table's size holds every other table.
+    let all = registration_of(&dir, u64::MAX).await;
+    let size = |name: &str| std::fs::metadata(dir.join(format!("{name}.parquet"))).unwrap().len();
+    let largest = *all.iter().max_by_key(|n| size(n)).unwrap();
+    let limit = size(largest) - 1;
+    let expected: Vec<&str> = all.iter().copied().filter(|n| size(n) <= limit).collect();
+    assert_eq!(expected.len(), all.len() - 1, "one largest table: {all:?}");
+    let (some, registration) = catalog::open_limited(&dir, ZONE, None, limit).await.unwrap();
+    assert_eq!(registration.held, expected);
+    assert!(!held_in_memory(&some, largest).await);
+    assert!(held_in_memory(&some, expected[0]).await);
+
+    // Every query file at its defaults, inlined, gives the same rows either way.
+    let library = Library::embedded().unwrap();
+    let mut from_memory = BTreeMap::new();
+    let mut from_parquet = BTreeMap::new();
+    for file in library.files() {
+        for (ctx, out) in [(&held, &mut from_memory), (&on_disk, &mut from_parquet)] {
+            let result = queries::run(ctx, &library, &file.name, &BTreeMap::new())
+                .await
+                .unwrap();
+            out.insert(file.name.clone(), sorted(rows(&result)));
+        }
+    }
+    assert!(from_parquet["footfall_change"].len() > 1);
+    assert_same(&from_memory, &from_parquet);
+    // A table read into memory keeps the contract's types: a date is a date, a count a count.
+    let types = "SELECT arrow_typeof(date), arrow_typeof(visitors), arrow_typeof(shop_id) FROM footfall LIMIT 1";
+    assert_eq!(
+        rows(&run_sql(&held, types).await.unwrap()),
+        rows(&run_sql(&on_disk, types).await.unwrap())
     );
 }
 
