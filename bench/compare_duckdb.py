@@ -29,8 +29,8 @@ from yanhuo_cli import yanhuo
 def register(con, data, held=()):
     """Each table of the data folder as a DuckDB view over the same files: TABLE/ of Parquet
     parts, TABLE.parquet or TABLE.csv, as docs/DATA.md lays a folder out. The tables in
-    `held`, which yanhuo read into memory when it opened the folder (`--hold-tables-under`),
-    DuckDB reads into its own memory too, as a table."""
+    `held`, which yanhuo holds in memory once read (`--hold-tables-under`), DuckDB reads
+    into its own memory too, as a table."""
     for entry in sorted(os.listdir(data)):
         path = os.path.join(data, entry)
         table, ext = os.path.splitext(entry)
@@ -48,9 +48,10 @@ def register(con, data, held=()):
         con.execute(f"CREATE {kind} {table} AS SELECT * FROM {source}")
 
 
-def register_kept(con, data):
+def register_kept(con, data, held=()):
     """The folder's kept tables (kept/NAME/*.parquet, README "Kept tables") as DuckDB views,
-    for the figures as the server runs them. Returns their names."""
+    for the figures as the server runs them, those in `held` as tables (as `register`).
+    Returns their names."""
     kept = os.path.join(data, "kept")
     names = []
     if not os.path.isdir(kept):
@@ -58,7 +59,8 @@ def register_kept(con, data):
     for name in sorted(os.listdir(kept)):
         folder = os.path.join(kept, name)
         if os.path.isdir(folder) and any(f.endswith(".parquet") for f in os.listdir(folder)):
-            con.execute(f"CREATE VIEW {name} AS SELECT * FROM read_parquet('{folder}/*.parquet')")
+            kind = "TABLE" if name in held else "VIEW"
+            con.execute(f"CREATE {kind} {name} AS SELECT * FROM read_parquet('{folder}/*.parquet')")
             names.append(name)
     return names
 
@@ -102,7 +104,7 @@ def main():
     )
     held = report.get("held_tables", [])
     register(con, args.data, held)
-    kept = register_kept(con, args.data) if report.get("kept") == "Current" else []
+    kept = register_kept(con, args.data, held) if report.get("kept") == "Current" else []
 
     print(f"data: {args.data}, {report['orders']:,} orders; runs: {args.runs}; threads: {args.threads}")
     print(f"DuckDB {duckdb.__version__}; yanhuo peak memory {report['peak_memory_mib']:.0f} MiB")

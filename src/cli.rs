@@ -76,7 +76,7 @@ pub struct GlobalArgs {
     /// Where the figures are computed: `embedded` (this process) or `ballista://HOST:PORT`, a Ballista scheduler (needs a build with --features ballista).
     #[arg(long, global = true, env = "YANHUO_ENGINE", default_value = "embedded")]
     pub engine: String,
-    /// Tables whose Parquet files take at most this much (16M, 0 for none) are read into memory when the folder opens; never the orders.
+    /// Tables whose Parquet files take at most this much (16M, 0 for none) are held in memory once read; never the orders.
     #[arg(long, global = true, env = "YANHUO_HOLD_TABLES_UNDER", default_value = "16M")]
     pub hold_tables_under: String,
 }

@@ -97,8 +97,8 @@ pub struct Report {
     pub open_ms: f64,
     /// Whether the folder's kept tables were current: `Current`, `Stale` or `Absent`.
     pub kept: String,
-    /// The tables read into memory when the folder opened (`--hold-tables-under`): another
-    /// engine compared on the same folder should hold the same ones.
+    /// The tables held in memory once read (`--hold-tables-under`), the folder's and the
+    /// kept ones: another engine compared on the same folder should hold the same ones.
     pub held_tables: Vec<String>,
     /// Opening the folder as the server does (kept tables registered, the others computed).
     pub engine_open_ms: f64,
@@ -200,15 +200,11 @@ fn selected(only: &[String]) -> Result<Vec<&'static str>> {
 /// prints the same text).
 async fn open_inlined(
     settings: &Settings,
-) -> Result<(
-    datafusion::prelude::SessionContext,
-    queries::Library,
-    Vec<&'static str>,
-)> {
-    let (ctx, registration) = crate::engine::cluster::open(settings).await?;
+) -> Result<(datafusion::prelude::SessionContext, queries::Library)> {
+    let (ctx, _) = crate::engine::cluster::open(settings).await?;
     let mut library = settings.library()?;
     library.set_windows(queries::window::study_windows(&ctx, &library).await?);
-    Ok((ctx, library, registration.held))
+    Ok((ctx, library))
 }
 
 /// Where each figure's time to a physical plan goes ([`planning`]), `runs` times over.
@@ -227,7 +223,7 @@ pub async fn planning(
             "bench --planning times planning in this process's session only, not the cluster's"
         );
     }
-    let (ctx, library, _) = open_inlined(settings).await?;
+    let (ctx, library) = open_inlined(settings).await?;
     let mut out = Vec::new();
     for name in names {
         let file = library
@@ -246,7 +242,7 @@ pub async fn run(settings: &Settings, runs: usize, only: &[String]) -> Result<Re
     let names = selected(only)?;
     let runs = runs.max(1);
     let opened = Instant::now();
-    let (ctx, library, held) = open_inlined(settings).await?;
+    let (ctx, library) = open_inlined(settings).await?;
     let open_ms = millis(opened.elapsed());
     let orders = queries::run_sql(&ctx, "SELECT count(*) FROM orders").await?;
     let orders = crate::figures::panels::numbers(&orders, "count(*)")
@@ -292,6 +288,7 @@ pub async fn run(settings: &Settings, runs: usize, only: &[String]) -> Result<Re
     }
 
     let kept = format!("{:?}", engine.kept);
+    let held_tables = engine.held.clone();
     // The page below opens the folder again, as a server would; one engine at a time.
     drop(engine);
 
@@ -347,7 +344,7 @@ pub async fn run(settings: &Settings, runs: usize, only: &[String]) -> Result<Re
         orders,
         open_ms,
         kept,
-        held_tables: held.iter().map(|name| name.to_string()).collect(),
+        held_tables,
         engine_open_ms,
         queries: times,
         chart_svg_ms: millis(median(svg)),

@@ -9,12 +9,12 @@ use chrono_tz::Tz;
 use datafusion::catalog::MemTable;
 use datafusion::prelude::SessionContext;
 
-use crate::engine::contract::{Location, TABLES, data_files_in, locate};
+use crate::engine::contract::{Location, TABLES, locate};
 use crate::engine::import::{self, TableLoad};
-use crate::engine::memo::conform;
 use crate::engine::settings::HOLD_TABLES_UNDER;
 pub use crate::engine::session::{context_with, new_context};
-use crate::engine::session::{register_absent, register_parquet};
+use crate::engine::memo::MemoTable;
+use crate::engine::session::{register_absent, register_parquet, stored_bytes};
 use crate::error::{Error, Result};
 
 /// What registering a data folder found: rows the contract turned away in CSV tables, and
@@ -47,8 +47,9 @@ pub async fn open_limited(
     Ok((ctx, registration))
 }
 
-/// Reads every Parquet table of `dir` whose files hold at most `hold_under` bytes into
-/// memory, in place of its Parquet scan, except the orders; returns their names.
+/// Holds every Parquet table of `dir` whose files take at most `hold_under` bytes in
+/// memory, but the orders: read from its files the first time a query reads it, and from
+/// memory after that ([`MemoTable::hold`]). Returns their names.
 ///
 /// A figure joins its footfall to the shops, the study dates to the calendar and the
 /// lockdown: every Parquet table a query names costs it a file listing, a footer, a
@@ -60,7 +61,6 @@ pub async fn hold_small_tables(
     dir: &Path,
     hold_under: u64,
 ) -> Result<Vec<&'static str>> {
-    let partitions = ctx.state().config().target_partitions().max(1);
     let mut held = Vec::new();
     for spec in TABLES {
         if spec.name == "orders" {
@@ -72,35 +72,10 @@ pub async fn hold_small_tables(
         if stored_bytes(&path)? > hold_under {
             continue;
         }
-        let table = ctx.table(spec.name).await?;
-        let schema = Arc::new(table.schema().as_arrow().clone());
-        let batches = table.collect().await?;
-        // Batches dealt in turn to one partition per core, as the scan of a file split in
-        // as many ranges would: no round-robin repartition in front of every join.
-        let mut parts = vec![Vec::new(); partitions.min(batches.len()).max(1)];
-        let count = parts.len();
-        for (i, batch) in batches.iter().enumerate() {
-            parts[i % count].push(conform(batch, &schema)?);
-        }
-        ctx.deregister_table(spec.name)?;
-        ctx.register_table(spec.name, Arc::new(MemTable::try_new(schema, parts)?))?;
+        MemoTable::hold(ctx, spec.name).await?;
         held.push(spec.name);
     }
     Ok(held)
-}
-
-/// Bytes of a Parquet table's files: one file, or a folder of parts.
-fn stored_bytes(path: &Path) -> Result<u64> {
-    let files = if path.is_dir() {
-        data_files_in(path)?
-    } else {
-        vec![path.to_path_buf()]
-    };
-    let mut total = 0;
-    for file in files {
-        total += std::fs::metadata(&file).map_err(|e| Error::io(&file, e))?.len();
-    }
-    Ok(total)
 }
 
 pub async fn register_folder(ctx: &SessionContext, dir: &Path, zone: Tz) -> Result<Registration> {

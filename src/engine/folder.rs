@@ -35,6 +35,9 @@ pub struct Engine {
     pub fingerprint: String,
     /// Whether the folder's kept tables were current and are read ([`kept`]).
     pub kept: kept::Status,
+    /// The tables held in memory once read: the folder's small tables and kept tables
+    /// (`--hold-tables-under`).
+    pub held: Vec<String>,
     cache: Bounded<Arc<QueryResult>>,
     /// How many tables of `kept: memory` files for other parameters are registered; held
     /// while one is.
@@ -86,13 +89,20 @@ impl<V: Clone> Bounded<V> {
 
 impl Engine {
     pub async fn open(settings: &Settings) -> Result<Engine> {
-        let (ctx, _) = crate::engine::cluster::open(settings).await?;
+        let (ctx, registration) = crate::engine::cluster::open(settings).await?;
         let mut library = settings.library()?;
-        let (kept, version) = register_library(&ctx, settings, &mut library).await?;
+        let (kept, version, kept_held) = register_library(&ctx, settings, &mut library).await?;
+        let held = registration
+            .held
+            .iter()
+            .map(|name| name.to_string())
+            .chain(kept_held)
+            .collect();
         Ok(Engine {
             ctx,
             library,
             kept,
+            held,
             settings: settings.clone(),
             version,
             fingerprint: fingerprint(&settings.data_dir)?,
@@ -167,15 +177,28 @@ impl Engine {
 }
 
 /// Makes the query files readable as tables in `ctx`: the folder's kept tables where they
-/// are current ([`kept`]), then every file as a view. Returns what `kept/` held and the
-/// folder's data version ([`content_version`]).
+/// are current ([`kept`]), then every file as a view. Returns what `kept/` held, the
+/// folder's data version ([`content_version`]) and the kept tables held in memory.
 pub async fn register_library(
     ctx: &SessionContext,
     settings: &Settings,
     library: &mut Library,
-) -> Result<(kept::Status, String)> {
+) -> Result<(kept::Status, String, Vec<String>)> {
     let digests = kept::Digests::of(&settings.data_dir)?;
-    let status = kept::register(ctx, &settings.data_dir, settings.zone, library, &digests).await?;
+    // A cluster's executors read files, never this process's memory.
+    let hold_under = match settings.backend {
+        Backend::Embedded => settings.hold_tables_under,
+        Backend::Ballista(_) => 0,
+    };
+    let (status, held) = kept::register(
+        ctx,
+        &settings.data_dir,
+        settings.zone,
+        library,
+        &digests,
+        hold_under,
+    )
+    .await?;
     let version = digests.tables;
     // Before the views, so the views of the files that name the window carry it too. A
     // cluster's folder is Parquet on this machine too: its two small tables are read here
@@ -190,7 +213,7 @@ pub async fn register_library(
     };
     library.set_windows(windows);
     queries::register_views(ctx, library, settings.backend.holds_tables()).await?;
-    Ok((status, version))
+    Ok((status, version, held))
 }
 
 /// A hash of the data files: the same files give the same version on any machine, except

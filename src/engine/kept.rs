@@ -208,14 +208,17 @@ fn parquet_files(folder: &Path) -> Result<Vec<PathBuf>> {
 /// to read them instead of inlining their SQL. A kept file with no rows at all (a folder
 /// without completed orders) is left to be computed. `digests` are the folder's
 /// ([`Digests::of`]): the files kept at their defaults must have been computed from its
-/// data version.
+/// data version. A kept table of at most `hold_under` bytes is read into memory, as the
+/// folder's small tables are ([`crate::engine::catalog::hold_small_tables`]); returns the
+/// status and the names of those.
 pub async fn register(
     ctx: &SessionContext,
     dir: &Path,
     zone: Tz,
     library: &mut Library,
     digests: &Digests,
-) -> Result<Status> {
+    hold_under: u64,
+) -> Result<(Status, Vec<String>)> {
     let found = status_for(dir, zone, library, || Ok(digests.orders.clone()))?;
     if found == Status::Stale {
         tracing::warn!(
@@ -224,8 +227,9 @@ pub async fn register(
         );
     }
     if found != Status::Current {
-        return Ok(found);
+        return Ok((found, Vec::new()));
     }
+    let mut held = Vec::new();
     let names: Vec<String> = library.kept().map(|f| f.name.clone()).collect();
     for name in names {
         let folder = dir.join(KEPT_FOLDER).join(&name);
@@ -233,6 +237,7 @@ pub async fn register(
             continue;
         }
         session::register_parquet(ctx, &name, &folder, None).await?;
+        hold_if_small(ctx, &name, &folder, hold_under, &mut held).await?;
         library.hold(&name);
     }
     let defaults = current_defaults(dir, library, &digests.tables)?;
@@ -248,9 +253,26 @@ pub async fn register(
         }
         let path = dir.join(KEPT_FOLDER).join(&name).join(DEFAULTS);
         session::register_parquet(ctx, &name, &path, None).await?;
+        hold_if_small(ctx, &name, &path, hold_under, &mut held).await?;
         library.hold(&name);
     }
-    Ok(found)
+    Ok((found, held))
+}
+
+/// Reads the kept table `name`, stored at `path`, into memory if it takes at most
+/// `hold_under` bytes, and notes it in `held`.
+async fn hold_if_small(
+    ctx: &SessionContext,
+    name: &str,
+    path: &Path,
+    hold_under: u64,
+    held: &mut Vec<String>,
+) -> Result<()> {
+    if session::stored_bytes(path)? <= hold_under {
+        crate::engine::memo::MemoTable::hold(ctx, name).await?;
+        held.push(name.to_string());
+    }
+    Ok(())
 }
 
 /// The `kept: memory` files whose rows at their defaults `dir` keeps for data version

@@ -1,6 +1,7 @@
 //! Query files marked `kept: memory`: their rows for one set of parameters (the defaults,
 //! or those a query gave), computed the first time a query reads them and then held in
-//! memory for as long as the folder is open.
+//! memory for as long as the folder is open. The folder's small tables are held the same
+//! way: read from their Parquet on first read ([`MemoTable::hold`]).
 //!
 //! DataFusion inlines a common table expression wherever it is named, so a figure that reads
 //! `wechat_shop_dates` from four places plans and runs it four times, and each of those
@@ -31,6 +32,8 @@ pub struct MemoTable {
     plan: LogicalPlan,
     schema: SchemaRef,
     rows: OnceCell<Arc<MemTable>>,
+    /// A view for a query file, a base table for a table of the folder held in memory.
+    table_type: TableType,
 }
 
 impl MemoTable {
@@ -40,7 +43,21 @@ impl MemoTable {
             plan,
             schema,
             rows: OnceCell::new(),
+            table_type: TableType::View,
         }
+    }
+
+    /// Replaces the registered table `name` of `ctx` with one that reads it once, the
+    /// first time a query reads it, and then answers from memory, with the same types.
+    pub async fn hold(ctx: &SessionContext, name: &str) -> Result<()> {
+        let plan = ctx.table(name).await?.into_unoptimized_plan();
+        let table = MemoTable {
+            table_type: TableType::Base,
+            ..MemoTable::new(plan)
+        };
+        ctx.deregister_table(name)?;
+        ctx.register_table(name, Arc::new(table))?;
+        Ok(())
     }
 
     /// Registers `sql`, planned now and run on first read, as the table `name` of `ctx`.
@@ -60,13 +77,20 @@ impl MemoTable {
             .get_or_try_init(|| async {
                 let plan = state.create_physical_plan(&self.plan).await?;
                 let batches = collect(plan, state.task_ctx()).await?;
-                let batches = batches
-                    .iter()
-                    .map(|b| conform(b, &self.schema))
-                    .collect::<DfResult<Vec<_>>>()?;
+                // Dealt in turn to one partition per core, as the scan of a file split in as
+                // many ranges would be: no round-robin repartition in front of every join.
+                let count = state
+                    .config()
+                    .target_partitions()
+                    .min(batches.len())
+                    .max(1);
+                let mut partitions = vec![Vec::new(); count];
+                for (i, batch) in batches.iter().enumerate() {
+                    partitions[i % count].push(conform(batch, &self.schema)?);
+                }
                 Ok(Arc::new(MemTable::try_new(
                     self.schema.clone(),
-                    vec![batches],
+                    partitions,
                 )?))
             })
             .await
@@ -75,7 +99,7 @@ impl MemoTable {
 
 /// The batch with the columns of `schema`: the physical plan may read a string column as
 /// a view type where the logical plan, which the planner of every reader saw, said Utf8.
-pub(crate) fn conform(batch: &RecordBatch, schema: &SchemaRef) -> DfResult<RecordBatch> {
+fn conform(batch: &RecordBatch, schema: &SchemaRef) -> DfResult<RecordBatch> {
     if batch.schema().fields() == schema.fields() {
         return Ok(RecordBatch::try_new(
             schema.clone(),
@@ -97,9 +121,10 @@ impl TableProvider for MemoTable {
         self.schema.clone()
     }
 
-    /// A planner's catalog lists it with the other query files, as a view.
+    /// A planner's catalog lists a query file with the others, as a view; a table of the
+    /// folder as a table.
     fn table_type(&self) -> TableType {
-        TableType::View
+        self.table_type
     }
 
     async fn scan(

@@ -123,6 +123,22 @@ pub async fn register_parquet(
     Ok(())
 }
 
+/// Bytes of a Parquet table's files: one file, or a folder of parts.
+pub fn stored_bytes(path: &Path) -> Result<u64> {
+    let files = if path.is_dir() {
+        contract::data_files_in(path)?
+    } else {
+        vec![path.to_path_buf()]
+    };
+    let mut total = 0;
+    for file in files {
+        total += std::fs::metadata(&file)
+            .map_err(|e| Error::io(&file, e))?
+            .len();
+    }
+    Ok(total)
+}
+
 /// Registers an optional table the folder does not have, as a table with no rows.
 pub fn register_absent(ctx: &SessionContext, spec: &TableSpec, zone: &Tz) -> Result<()> {
     let table = datafusion::datasource::MemTable::try_new(spec.schema(zone), vec![vec![]])?;

@@ -24,8 +24,8 @@ pub struct Settings {
     pub memory_limit: Option<usize>,
     /// Where the figures are computed: in this process, or on a Ballista cluster.
     pub backend: Backend,
-    /// Parquet tables whose files are at most this many bytes are read into memory when
-    /// the folder opens ([`crate::engine::catalog::hold_small_tables`]); 0: none.
+    /// Parquet tables whose files take at most this many bytes are held in memory once
+    /// read ([`crate::engine::catalog::hold_small_tables`]); 0: none.
     pub hold_tables_under: u64,
 }
 

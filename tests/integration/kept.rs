@@ -267,13 +267,13 @@ async fn stale_kept_tables_are_not_read_and_keep_computes_them_again() {
     );
 }
 
-/// Whether the context reads `table` from memory (held when the folder opened) rather than
-/// from its Parquet files.
-async fn held_in_memory(ctx: &datafusion::prelude::SessionContext, table: &str) -> bool {
+/// Whether the context holds `table` in memory once read rather than reading its Parquet
+/// files every time (a base table, for a planner's catalog); if so, whether it has read it.
+async fn held(ctx: &datafusion::prelude::SessionContext, table: &str) -> Option<bool> {
     let provider = ctx.table_provider(table).await.unwrap();
-    (provider.as_ref() as &dyn std::any::Any)
-        .downcast_ref::<datafusion::datasource::MemTable>()
-        .is_some()
+    let memo = (provider.as_ref() as &dyn std::any::Any).downcast_ref::<MemoTable>()?;
+    assert_eq!(provider.table_type(), datafusion::datasource::TableType::Base);
+    Some(memo.is_computed())
 }
 
 /// The tables held when `dir` opens with tables of up to `hold_under` bytes held.
@@ -288,7 +288,7 @@ async fn registration_of(dir: &Path, hold_under: u64) -> Vec<&'static str> {
 #[tokio::test]
 async fn small_tables_held_in_memory_give_every_file_the_rows_their_parquet_gives() {
     let (_src, _data, dir) = imported();
-    let (held, registration) = catalog::open(&dir, ZONE).await.unwrap();
+    let (held_ctx, registration) = catalog::open(&dir, ZONE).await.unwrap();
     // Every table of the fixture is a few KB; the orders are never held.
     assert_eq!(
         registration.held,
@@ -303,11 +303,11 @@ async fn small_tables_held_in_memory_give_every_file_the_rows_their_parquet_give
             "shop_services"
         ]
     );
-    assert!(held_in_memory(&held, "shops").await);
-    assert!(!held_in_memory(&held, "orders").await);
+    assert_eq!(held(&held_ctx, "shops").await, Some(false), "read only when first read");
+    assert_eq!(held(&held_ctx, "orders").await, None);
     let (on_disk, registration) = catalog::open_limited(&dir, ZONE, None, 0).await.unwrap();
     assert!(registration.held.is_empty());
-    assert!(!held_in_memory(&on_disk, "shops").await);
+    assert_eq!(held(&on_disk, "shops").await, None);
 
     // A table is held up to the size given, and not a byte over it: a byte under the
     // largest table's size holds every other table.
@@ -319,15 +319,15 @@ async fn small_tables_held_in_memory_give_every_file_the_rows_their_parquet_give
     assert_eq!(expected.len(), all.len() - 1, "one largest table: {all:?}");
     let (some, registration) = catalog::open_limited(&dir, ZONE, None, limit).await.unwrap();
     assert_eq!(registration.held, expected);
-    assert!(!held_in_memory(&some, largest).await);
-    assert!(held_in_memory(&some, expected[0]).await);
+    assert_eq!(held(&some, largest).await, None);
+    assert_eq!(held(&some, expected[0]).await, Some(false));
 
     // Every query file at its defaults, inlined, gives the same rows either way.
     let library = Library::embedded().unwrap();
     let mut from_memory = BTreeMap::new();
     let mut from_parquet = BTreeMap::new();
     for file in library.files() {
-        for (ctx, out) in [(&held, &mut from_memory), (&on_disk, &mut from_parquet)] {
+        for (ctx, out) in [(&held_ctx, &mut from_memory), (&on_disk, &mut from_parquet)] {
             let result = queries::run(ctx, &library, &file.name, &BTreeMap::new())
                 .await
                 .unwrap();
@@ -336,10 +336,19 @@ async fn small_tables_held_in_memory_give_every_file_the_rows_their_parquet_give
     }
     assert!(from_parquet["footfall_change"].len() > 1);
     assert_same(&from_memory, &from_parquet);
+    assert_eq!(held(&held_ctx, "shops").await, Some(true));
+
+    // The server's engine holds the small kept tables too; `from_kept` (another test) reads
+    // every file through one.
+    let served = engine(&dir).await;
+    for name in ["shops", "footfall", "shop_days", "study_dates", "footfall_change"] {
+        assert!(served.held.iter().any(|h| h == name), "{name}: {:?}", served.held);
+        assert!(held(&served.ctx, name).await.is_some(), "{name}");
+    }
     // A table read into memory keeps the contract's types: a date is a date, a count a count.
     let types = "SELECT arrow_typeof(date), arrow_typeof(visitors), arrow_typeof(shop_id) FROM footfall LIMIT 1";
     assert_eq!(
-        rows(&run_sql(&held, types).await.unwrap()),
+        rows(&run_sql(&held_ctx, types).await.unwrap()),
         rows(&run_sql(&on_disk, types).await.unwrap())
     );
 }
@@ -542,11 +551,12 @@ async fn files_kept_at_their_defaults_follow_every_table() {
         );
     }
     let first = engine(&into).await;
+    // A file computed on first read is a view; the kept rows are a table (read from their
+    // Parquet, and held in memory once read).
     let provider = first.ctx.table_provider("closure_spells").await.unwrap();
-    assert!(
-        (provider.as_ref() as &dyn std::any::Any)
-            .downcast_ref::<MemoTable>()
-            .is_none(),
+    assert_eq!(
+        provider.table_type(),
+        datafusion::datasource::TableType::Base,
         "closure_spells is read from kept/, not computed"
     );
     // s3 never reopened (tests/integration/metrics.rs).
