@@ -1,6 +1,6 @@
 //! A data folder turned into tables in a DataFusion `SessionContext`: Parquet scanned
-//! lazily, or read into memory when it is small; hand-placed CSV read, checked against the
-//! contract and held in memory.
+//! lazily, or held in memory once read when it is small; hand-placed CSV read, checked
+//! against the contract and held in memory.
 
 use std::path::Path;
 use std::sync::Arc;
@@ -18,7 +18,7 @@ use crate::engine::session::{register_absent, register_parquet, stored_bytes};
 use crate::error::{Error, Result};
 
 /// What registering a data folder found: rows the contract turned away in CSV tables, and
-/// the Parquet tables read into memory.
+/// the Parquet tables held in memory once read.
 #[derive(Debug, Default)]
 pub struct Registration {
     pub loads: Vec<TableLoad>,

@@ -208,8 +208,8 @@ fn parquet_files(folder: &Path) -> Result<Vec<PathBuf>> {
 /// to read them instead of inlining their SQL. A kept file with no rows at all (a folder
 /// without completed orders) is left to be computed. `digests` are the folder's
 /// ([`Digests::of`]): the files kept at their defaults must have been computed from its
-/// data version. A kept table of at most `hold_under` bytes is read into memory, as the
-/// folder's small tables are ([`crate::engine::catalog::hold_small_tables`]); returns the
+/// data version. A kept table of at most `hold_under` bytes is held in memory once read, as
+/// the folder's small tables are ([`crate::engine::catalog::hold_small_tables`]); returns the
 /// status and the names of those.
 pub async fn register(
     ctx: &SessionContext,
@@ -259,7 +259,7 @@ pub async fn register(
     Ok((found, held))
 }
 
-/// Reads the kept table `name`, stored at `path`, into memory if it takes at most
+/// Holds the kept table `name`, stored at `path`, in memory once read if it takes at most
 /// `hold_under` bytes, and notes it in `held`.
 async fn hold_if_small(
     ctx: &SessionContext,

@@ -19,11 +19,12 @@ use datafusion::arrow::record_batch::RecordBatch;
 use datafusion::catalog::Session;
 use datafusion::datasource::{MemTable, TableProvider, TableType};
 use datafusion::error::Result as DfResult;
-use datafusion::logical_expr::{Expr, LogicalPlan};
+use datafusion::logical_expr::{Expr, LogicalPlan, TableProviderFilterPushDown};
 use datafusion::physical_plan::{ExecutionPlan, collect};
 use datafusion::prelude::SessionContext;
 use tokio::sync::OnceCell;
 
+use crate::engine::ranges::Ranged;
 use crate::error::Result;
 
 /// A query file's plan with its parameters bound, run once on first read.
@@ -31,7 +32,7 @@ use crate::error::Result;
 pub struct MemoTable {
     plan: LogicalPlan,
     schema: SchemaRef,
-    rows: OnceCell<Arc<MemTable>>,
+    rows: OnceCell<Ranged>,
     /// A view for a query file, a base table for a table of the folder held in memory.
     table_type: TableType,
 }
@@ -72,26 +73,16 @@ impl MemoTable {
         self.rows.initialized()
     }
 
-    async fn rows(&self, state: &dyn Session) -> DfResult<&Arc<MemTable>> {
+    async fn rows(&self, state: &dyn Session) -> DfResult<&Ranged> {
         self.rows
             .get_or_try_init(|| async {
                 let plan = state.create_physical_plan(&self.plan).await?;
-                let batches = collect(plan, state.task_ctx()).await?;
-                // Dealt in turn to one partition per core, as the scan of a file split in as
-                // many ranges would be: no round-robin repartition in front of every join.
-                let count = state
-                    .config()
-                    .target_partitions()
-                    .min(batches.len())
-                    .max(1);
-                let mut partitions = vec![Vec::new(); count];
-                for (i, batch) in batches.iter().enumerate() {
-                    partitions[i % count].push(conform(batch, &self.schema)?);
-                }
-                Ok(Arc::new(MemTable::try_new(
-                    self.schema.clone(),
-                    partitions,
-                )?))
+                let batches = collect(plan, state.task_ctx())
+                    .await?
+                    .iter()
+                    .map(|batch| conform(batch, &self.schema))
+                    .collect::<DfResult<Vec<_>>>()?;
+                Ok(Ranged::new(self.schema.clone(), batches))
             })
             .await
     }
@@ -127,6 +118,15 @@ impl TableProvider for MemoTable {
         self.table_type
     }
 
+    /// Every filter is handed to the scan, which skips the batches it rules out
+    /// ([`Ranged`]); each row is still filtered above it.
+    fn supports_filters_pushdown(
+        &self,
+        filters: &[&Expr],
+    ) -> DfResult<Vec<TableProviderFilterPushDown>> {
+        Ok(vec![TableProviderFilterPushDown::Inexact; filters.len()])
+    }
+
     async fn scan(
         &self,
         state: &dyn Session,
@@ -134,9 +134,20 @@ impl TableProvider for MemoTable {
         filters: &[Expr],
         limit: Option<usize>,
     ) -> DfResult<Arc<dyn ExecutionPlan>> {
-        self.rows(state)
-            .await?
-            .scan(state, projection, filters, limit)
+        let batches = self.rows(state).await?.matching(state, filters);
+        // Dealt in turn to one partition per core, as the scan of a file split in as many
+        // ranges would be: no round-robin repartition in front of every join.
+        let count = state
+            .config()
+            .target_partitions()
+            .min(batches.len())
+            .max(1);
+        let mut partitions = vec![Vec::new(); count];
+        for (i, batch) in batches.into_iter().enumerate() {
+            partitions[i % count].push(batch);
+        }
+        MemTable::try_new(self.schema.clone(), partitions)?
+            .scan(state, projection, &[], limit)
             .await
     }
 }

@@ -7,7 +7,9 @@
 //! - [`functions`]: SQL functions yanhuo adds (`local_date`, the wild cluster bootstrap).
 //! - [`queries`]: the SQL files in `queries/`: header, parameters, running them.
 //! - [`kept`]: the per-day tables computed from the orders and kept in the data folder.
-//! - [`memo`]: query files computed on first read and held in memory (`kept: memory`).
+//! - [`memo`]: query files computed on first read and held in memory (`kept: memory`), and
+//!   the folder's small tables held once read.
+//! - [`ranges`]: held batches' smallest and largest values, so a filter skips batches.
 //! - [`session`]: a DataFusion session as yanhuo opens one; Parquet as it writes and reads it.
 //! - [`format`]: one output format (table, CSV, JSON, Parquet, Excel) for every caller.
 //! - [`settings`]: where the data is, its zone, the query files, memory, the backend.
@@ -26,6 +28,7 @@ pub mod import;
 pub mod kept;
 pub mod memo;
 pub mod queries;
+pub mod ranges;
 pub mod session;
 pub mod settings;
 
