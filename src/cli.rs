@@ -77,7 +77,12 @@ pub struct GlobalArgs {
     #[arg(long, global = true, env = "YANHUO_ENGINE", default_value = "embedded")]
     pub engine: String,
     /// Tables whose Parquet files take at most this much (16M, 0 for none) are held in memory once read; never the orders.
-    #[arg(long, global = true, env = "YANHUO_HOLD_TABLES_UNDER", default_value = "16M")]
+    #[arg(
+        long,
+        global = true,
+        env = "YANHUO_HOLD_TABLES_UNDER",
+        default_value = "16M"
+    )]
     pub hold_tables_under: String,
 }
 

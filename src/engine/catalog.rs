@@ -11,10 +11,10 @@ use datafusion::prelude::SessionContext;
 
 use crate::engine::contract::{Location, TABLES, locate};
 use crate::engine::import::{self, TableLoad};
-use crate::engine::settings::HOLD_TABLES_UNDER;
-pub use crate::engine::session::{context_with, new_context};
 use crate::engine::memo::MemoTable;
+pub use crate::engine::session::{context_with, new_context};
 use crate::engine::session::{register_absent, register_parquet, stored_bytes};
+use crate::engine::settings::HOLD_TABLES_UNDER;
 use crate::error::{Error, Result};
 
 /// What registering a data folder found: rows the contract turned away in CSV tables, and

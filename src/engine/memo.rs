@@ -137,11 +137,7 @@ impl TableProvider for MemoTable {
         let batches = self.rows(state).await?.matching(state, filters);
         // Dealt in turn to one partition per core, as the scan of a file split in as many
         // ranges would be: no round-robin repartition in front of every join.
-        let count = state
-            .config()
-            .target_partitions()
-            .min(batches.len())
-            .max(1);
+        let count = state.config().target_partitions().min(batches.len()).max(1);
         let mut partitions = vec![Vec::new(); count];
         for (i, batch) in batches.into_iter().enumerate() {
             partitions[i % count].push(batch);

@@ -194,10 +194,16 @@ mod tests {
             .and(col("f.date").lt_eq(day("2022-05-27")));
         assert_eq!(shops(&[window]), ["s2"]);
         // Every filter must be able to hold: after February, and s3.
-        let both = [col("date").gt(day("2022-02-01")), col("shop_id").eq(lit("s3"))];
+        let both = [
+            col("date").gt(day("2022-02-01")),
+            col("shop_id").eq(lit("s3")),
+        ];
         assert_eq!(shops(&both), ["s3"]);
         // A filter that is no range rules nothing out, nor does none.
-        assert_eq!(shops(&[col("shop_id").like(lit("%3"))]), ["s1", "s2", "s3", "s4"]);
+        assert_eq!(
+            shops(&[col("shop_id").like(lit("%3"))]),
+            ["s1", "s2", "s3", "s4"]
+        );
         assert_eq!(shops(&[]), ["s1", "s2", "s3", "s4"]);
     }
 }

@@ -272,7 +272,10 @@ async fn stale_kept_tables_are_not_read_and_keep_computes_them_again() {
 async fn held(ctx: &datafusion::prelude::SessionContext, table: &str) -> Option<bool> {
     let provider = ctx.table_provider(table).await.unwrap();
     let memo = (provider.as_ref() as &dyn std::any::Any).downcast_ref::<MemoTable>()?;
-    assert_eq!(provider.table_type(), datafusion::datasource::TableType::Base);
+    assert_eq!(
+        provider.table_type(),
+        datafusion::datasource::TableType::Base
+    );
     Some(memo.is_computed())
 }
 
@@ -303,7 +306,11 @@ async fn small_tables_held_in_memory_give_every_file_the_rows_their_parquet_give
             "shop_services"
         ]
     );
-    assert_eq!(held(&held_ctx, "shops").await, Some(false), "read only when first read");
+    assert_eq!(
+        held(&held_ctx, "shops").await,
+        Some(false),
+        "read only when first read"
+    );
     assert_eq!(held(&held_ctx, "orders").await, None);
     let (on_disk, registration) = catalog::open_limited(&dir, ZONE, None, 0).await.unwrap();
     assert!(registration.held.is_empty());
@@ -312,12 +319,18 @@ async fn small_tables_held_in_memory_give_every_file_the_rows_their_parquet_give
     // A table is held up to the size given, and not a byte over it: a byte under the
     // largest table's size holds every other table.
     let all = registration_of(&dir, u64::MAX).await;
-    let size = |name: &str| std::fs::metadata(dir.join(format!("{name}.parquet"))).unwrap().len();
+    let size = |name: &str| {
+        std::fs::metadata(dir.join(format!("{name}.parquet")))
+            .unwrap()
+            .len()
+    };
     let largest = *all.iter().max_by_key(|n| size(n)).unwrap();
     let limit = size(largest) - 1;
     let expected: Vec<&str> = all.iter().copied().filter(|n| size(n) <= limit).collect();
     assert_eq!(expected.len(), all.len() - 1, "one largest table: {all:?}");
-    let (some, registration) = catalog::open_limited(&dir, ZONE, None, limit).await.unwrap();
+    let (some, registration) = catalog::open_limited(&dir, ZONE, None, limit)
+        .await
+        .unwrap();
     assert_eq!(registration.held, expected);
     assert_eq!(held(&some, largest).await, None);
     assert_eq!(held(&some, expected[0]).await, Some(false));
@@ -341,8 +354,18 @@ async fn small_tables_held_in_memory_give_every_file_the_rows_their_parquet_give
     // The server's engine holds the small kept tables too; `from_kept` (another test) reads
     // every file through one.
     let served = engine(&dir).await;
-    for name in ["shops", "footfall", "shop_days", "study_dates", "footfall_change"] {
-        assert!(served.held.iter().any(|h| h == name), "{name}: {:?}", served.held);
+    for name in [
+        "shops",
+        "footfall",
+        "shop_days",
+        "study_dates",
+        "footfall_change",
+    ] {
+        assert!(
+            served.held.iter().any(|h| h == name),
+            "{name}: {:?}",
+            served.held
+        );
         assert!(held(&served.ctx, name).await.is_some(), "{name}");
     }
     // A table read into memory keeps the contract's types: a date is a date, a count a count.
