@@ -13,6 +13,10 @@ threads (2 by default: the machine the README's table was measured on).
 
 Prints a Markdown table (cold and warm medians, and warm yanhuo / warm DuckDB) ready for the
 README, and checks that both engines return the same number of rows.
+
+`--rounds N` runs both engines in turn N times more over the figures both run, and prints
+each figure's ratio in every round: on a shared machine whose speed drifts by a third over
+minutes, one round's ratio of a 20 ms figure says little, and the spread says how little.
 """
 
 import argparse
@@ -86,6 +90,9 @@ def main():
     parser.add_argument("--binary", default="target/release/yanhuo")
     parser.add_argument("--memory-limit", default="4GB")
     parser.add_argument("--only", default="", help="comma-separated figures (default: all)")
+    parser.add_argument(
+        "--rounds", type=int, default=0, help="rounds more of both engines in turn (warm ratios)"
+    )
     args = parser.parse_args()
 
     only = ["--only", args.only] if args.only else []
@@ -118,6 +125,8 @@ def main():
     print("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
     worst = 0.0
     worst_served = 0.0
+    # Each figure both engines ran: its SQL, and its ratio in each round.
+    compared = {}
     # The figures `yanhuo bench` times (src/bench.rs holds the one list).
     for name in ours:
         sql = yanhuo(args.binary, "--data", args.data, "query", name, "--print-sql")
@@ -151,6 +160,7 @@ def main():
             sys.exit(1)
         ratio = ours[name]["warm_ms"] / warm
         worst = max(worst, ratio)
+        compared[name] = (sql, [ratio])
         served = ours[name].get("served_ms")
         served_cells = "| | |"
         if kept and served is not None:
@@ -178,6 +188,29 @@ def main():
     if downloads:
         print(f"downloads with the publishing rules (first request): {downloads}")
     print(f"worst ratio: {worst:.2f}×" + (f"; as served: {worst_served:.2f}×" if kept else ""))
+    if args.rounds > 0 and compared:
+        print_rounds(args, con, compared, only)
+
+
+def print_rounds(args, con, compared, only):
+    """Both engines in turn, `args.rounds` times more; each figure's warm ratio per round,
+    then the median over all rounds, the first included."""
+    for _ in range(args.rounds):
+        report = json.loads(
+            yanhuo(args.binary, "--data", args.data, "bench", "--json", "--runs", str(args.runs), *only)
+        )
+        ours = {q["name"]: q for q in report["queries"]}
+        for name, (sql, ratios) in compared.items():
+            _, _, warm = timed(con, sql, args.runs)
+            ratios.append(ours[name]["warm_ms"] / warm)
+    print()
+    print(f"| figure | yanhuo / DuckDB in each of {args.rounds + 1} rounds | median |")
+    print("|---|---|---:|")
+    for name, (_, ratios) in compared.items():
+        each = ", ".join(f"{r:.2f}" for r in ratios)
+        print(f"| {name} | {each} | {statistics.median(ratios):.2f}× |")
+    worst = max(statistics.median(r) for _, r in compared.values())
+    print(f"worst median ratio: {worst:.2f}×")
 
 
 if __name__ == "__main__":

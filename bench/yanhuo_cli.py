@@ -2,14 +2,17 @@
 
 import os
 import subprocess
+import sys
 
 
 def yanhuo(binary, *args):
     out = subprocess.run(
         [binary, *args],
-        check=True,
         capture_output=True,
         text=True,
         env={**os.environ, "YANHUO_LOG": "warn"},
     )
+    if out.returncode != 0:
+        # Its own message says what failed; a bare exit status would not.
+        sys.exit(f"{' '.join([binary, *args])} failed ({out.returncode}):\n{out.stderr.strip()}")
     return out.stdout
