@@ -166,8 +166,9 @@ pub struct BenchArgs {
     /// Only these figures (a comma-separated list of query names; default: all of docs/METRICS.md).
     #[arg(long, value_delimiter = ',')]
     pub only: Vec<String>,
-    /// Instead, where each figure's time to a physical plan goes: parsing, the logical
-    /// optimizer, the operators, and each rule of DataFusion's physical optimizer.
+    /// Instead, where each figure's time to a physical plan goes: parsing, the analyzer and
+    /// each rule of the logical optimizer, the operators, and each rule of DataFusion's
+    /// physical optimizer.
     #[arg(long)]
     pub planning: bool,
 }

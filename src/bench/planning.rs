@@ -1,5 +1,5 @@
 //! `yanhuo bench --planning`: where a figure's time to a physical plan goes, phase by phase
-//! and rule by rule of DataFusion's physical optimizer. The small figures spend more time
+//! and rule by rule of DataFusion's logical and physical optimizers. The small figures spend more time
 //! planning than reading rows (README "Speed"); this says which part of DataFusion costs it,
 //! and shows what a DataFusion upgrade or a change to a query file's text saves.
 
@@ -23,6 +23,11 @@ pub struct Phases {
     pub sql_ms: f64,
     /// The analyzer and the logical optimizer.
     pub logical_ms: f64,
+    /// Of `logical_ms`, the analyzer's rules (type coercion and the like).
+    pub analyzer_ms: f64,
+    /// Of `logical_ms`, each rule of the logical optimizer in the order it ran (each pass's
+    /// rules again, if the session runs more than one pass).
+    pub logical_rules: Vec<(String, f64)>,
     /// The logical plan turned into operators, before any physical rule.
     pub physical_ms: f64,
     /// Each rule of the session's physical optimizer, in the order it runs (a rule that
@@ -49,10 +54,16 @@ pub async fn measure(ctx: &SessionContext, name: &str, sql: &str, runs: usize) -
     for _ in 0..runs.max(1) {
         steps.plan(sql, &mut times).await?;
     }
+    let logical_rules = steps.state.optimizer().rules.iter().cycle();
     Ok(Phases {
         name: name.to_string(),
         sql_ms: millis(median(times.sql)),
         logical_ms: millis(median(times.logical)),
+        analyzer_ms: millis(median(times.analyzer)),
+        logical_rules: logical_rules
+            .zip(times.logical_rules)
+            .map(|(rule, times)| (rule.name().to_string(), millis(median(times))))
+            .collect(),
         physical_ms: millis(median(times.physical)),
         rules: steps
             .state
@@ -64,11 +75,14 @@ pub async fn measure(ctx: &SessionContext, name: &str, sql: &str, runs: usize) -
     })
 }
 
-/// Each phase's times over the runs; `rules` has one list per rule.
+/// Each phase's times over the runs; `rules` and `logical_rules` have one list per rule
+/// run.
 #[derive(Default)]
 struct Times {
     sql: Vec<Duration>,
     logical: Vec<Duration>,
+    analyzer: Vec<Duration>,
+    logical_rules: Vec<Vec<Duration>>,
     physical: Vec<Duration>,
     rules: Vec<Vec<Duration>>,
 }
@@ -93,9 +107,29 @@ impl Steps {
         let t = Instant::now();
         let plan = self.state.create_logical_plan(sql).await?;
         times.sql.push(t.elapsed());
+        // What `SessionState::optimize` does, with DataFusion's observer of each rule: the
+        // time between two calls is the later rule's.
         let t = Instant::now();
-        let plan = self.state.optimize(&plan)?;
+        let options = self.state.config_options();
+        let plan = self
+            .state
+            .analyzer()
+            .execute_and_check(plan, options, |_, _| {})?;
+        times.analyzer.push(t.elapsed());
+        let mut ran = Vec::new();
+        let mut last = Instant::now();
+        let plan = self.state.optimizer().optimize(plan, &self.state, |_, _| {
+            let now = Instant::now();
+            ran.push(now - last);
+            last = now;
+        })?;
         times.logical.push(t.elapsed());
+        if times.logical_rules.len() < ran.len() {
+            times.logical_rules.resize(ran.len(), Vec::new());
+        }
+        for (rule_times, took) in times.logical_rules.iter_mut().zip(ran) {
+            rule_times.push(took);
+        }
         let t = Instant::now();
         let mut physical = DefaultPhysicalPlanner::default()
             .create_physical_plan(&plan, &self.unoptimized)
@@ -127,10 +161,18 @@ impl std::fmt::Display for Phases {
             ("physical optimizer", self.rules_ms()),
         ];
         for (phase, ms) in phases {
-            writeln!(f, "  {phase:<32}{ms:8.2} ms")?;
-        }
-        for (rule, ms) in &self.rules {
-            writeln!(f, "    {rule:<30}{ms:8.2} ms")?;
+            writeln!(f, "  {phase:<42}{ms:8.2} ms")?;
+            let rules: &[(String, f64)] = match phase {
+                "logical optimizer" => {
+                    writeln!(f, "    {:<40}{:8.2} ms", "(analyzer)", self.analyzer_ms)?;
+                    &self.logical_rules
+                }
+                "physical optimizer" => &self.rules,
+                _ => &[],
+            };
+            for (rule, ms) in rules {
+                writeln!(f, "    {rule:<40}{ms:8.2} ms")?;
+            }
         }
         Ok(())
     }
@@ -184,9 +226,18 @@ mod tests {
             .collect();
         assert_eq!(names, expected);
         assert!(names.contains(&"EnsureRequirements"), "{names:?}");
+        // One pass of the logical optimizer (`session.rs`): each of its rules once, in order.
+        let logical: Vec<&str> = phases
+            .logical_rules
+            .iter()
+            .map(|(n, _)| n.as_str())
+            .collect();
+        let expected: Vec<&str> = state.optimizer().rules.iter().map(|r| r.name()).collect();
+        assert_eq!(logical, expected);
+        assert!(logical.contains(&"push_down_filter"), "{logical:?}");
         let text = phases.to_string();
         assert!(text.starts_with("footfall_by_community: "), "{text}");
-        for rule in names {
+        for rule in names.into_iter().chain(logical) {
             assert!(text.contains(&format!("    {rule} ")), "{rule} in {text}");
         }
     }
