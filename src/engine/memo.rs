@@ -24,6 +24,7 @@ use datafusion::physical_plan::{ExecutionPlan, collect};
 use datafusion::prelude::SessionContext;
 use tokio::sync::OnceCell;
 
+use crate::engine::give_way::GiveWayExec;
 use crate::engine::ranges::Ranged;
 use crate::error::Result;
 
@@ -142,8 +143,9 @@ impl TableProvider for MemoTable {
         for (i, batch) in batches.into_iter().enumerate() {
             partitions[i % count].push(batch);
         }
-        MemTable::try_new(self.schema.clone(), partitions)?
+        let scan = MemTable::try_new(self.schema.clone(), partitions)?
             .scan(state, projection, &[], limit)
-            .await
+            .await?;
+        Ok(Arc::new(GiveWayExec::new(scan)))
     }
 }

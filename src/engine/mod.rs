@@ -24,6 +24,7 @@ pub mod folder;
 pub mod format;
 pub mod functions;
 pub mod generate;
+pub mod give_way;
 pub mod import;
 pub mod kept;
 pub mod memo;
