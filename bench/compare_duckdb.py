@@ -1,11 +1,13 @@
 #!/usr/bin/env python3
 """yanhuo against DuckDB on the same Parquet files and the same SQL, in one run.
 
-For each figure of docs/METRICS.md: yanhuo's times come from `yanhuo bench --json`; the SQL
-comes from `yanhuo query NAME --print-sql` (every query file it uses inlined, parameters at
-their defaults) and runs unchanged on DuckDB, with `local_date(ts)` defined as the same
-thing: the calendar date of an instant in the district's zone. Both engines get the same
-threads (2 by default: the machine the README's table was measured on).
+For each figure of docs/METRICS.md, one after the other: yanhuo's times come from
+`yanhuo bench --json --only NAME`, then DuckDB's at once, so both engines meet the machine
+in the same minute. The SQL comes from `yanhuo query NAME --print-sql` (every query file it
+uses inlined, parameters at their defaults) and runs unchanged on DuckDB, with
+`local_date(ts)` defined as the same thing: the calendar date of an instant in the
+district's zone. Both engines get the same threads (2 by default: the machine the README's
+table was measured on).
 
     pip install duckdb
     cargo build --release
@@ -14,9 +16,10 @@ threads (2 by default: the machine the README's table was measured on).
 Prints a Markdown table (cold and warm medians, and warm yanhuo / warm DuckDB) ready for the
 README, and checks that both engines return the same number of rows.
 
-`--rounds N` runs both engines in turn N times more over the figures both run, and prints
-each figure's ratio in every round: on a shared machine whose speed drifts by a third over
-minutes, one round's ratio of a 20 ms figure says little, and the spread says how little.
+`--rounds N` runs both engines in turn, figure by figure, N times more over the figures both
+run, and prints each figure's ratio in every round: on a shared machine whose speed drifts
+by a third over minutes, one round's ratio of a 20 ms figure says little, and the spread
+says how little.
 """
 
 import argparse
@@ -81,14 +84,38 @@ def timed(con, sql, runs):
     return rows, cold * 1000, statistics.median(warm) * 1000
 
 
-def bench(args, only):
-    """`yanhuo bench --json` on the figures named in `only` (comma-separated; all if empty):
-    its report, and its figures by name."""
-    names = ["--only", only] if only else []
+def figures(args):
+    """The figures `yanhuo bench` times (src/bench/mod.rs holds the one list), those named by
+    `--only` if it is given."""
+    names = yanhuo(args.binary, "--data", args.data, "bench", "--list").split()
+    only = [n for n in args.only.split(",") if n]
+    return [n for n in names if not only or n in only]
+
+
+def bench(args, name):
+    """`yanhuo bench --json` on the one figure `name`: its report, and the figure's times."""
     report = json.loads(
-        yanhuo(args.binary, "--data", args.data, "bench", "--json", "--runs", str(args.runs), *names)
+        yanhuo(args.binary, "--data", args.data, "bench", "--json", "--runs", str(args.runs), "--only", name)
     )
-    return report, {q["name"]: q for q in report["queries"]}
+    return report, report["queries"][0]
+
+
+def connect(args, report):
+    """DuckDB with the same threads, zone and tables as the yanhuo of `report`, and
+    `local_date`: the tables yanhuo holds in memory are tables in DuckDB's too. Returns the
+    connection and the kept tables it has (none unless the folder's are current)."""
+    con = duckdb.connect()
+    con.execute(f"SET threads = {args.threads}")
+    con.execute(f"SET memory_limit = '{args.memory_limit}'")
+    con.execute(f"SET TimeZone = '{args.zone}'")
+    # The same function yanhuo adds to DataFusion (src/engine/functions/).
+    con.execute(
+        f"CREATE MACRO local_date(ts) AS CAST(timezone('{args.zone}', CAST(ts AS TIMESTAMPTZ)) AS DATE)"
+    )
+    held = report.get("held_tables", [])
+    register(con, args.data, held)
+    kept = register_kept(con, args.data, held) if report.get("kept") == "Current" else []
+    return con, kept
 
 
 def main():
@@ -105,36 +132,29 @@ def main():
     )
     args = parser.parse_args()
 
-    report, ours = bench(args, args.only)
-
-    con = duckdb.connect()
-    con.execute(f"SET threads = {args.threads}")
-    con.execute(f"SET memory_limit = '{args.memory_limit}'")
-    con.execute(f"SET TimeZone = '{args.zone}'")
-    # The same function yanhuo adds to DataFusion (src/engine/functions/).
-    con.execute(
-        f"CREATE MACRO local_date(ts) AS CAST(timezone('{args.zone}', CAST(ts AS TIMESTAMPTZ)) AS DATE)"
-    )
-    held = report.get("held_tables", [])
-    register(con, args.data, held)
-    kept = register_kept(con, args.data, held) if report.get("kept") == "Current" else []
-
-    print(f"data: {args.data}, {report['orders']:,} orders; runs: {args.runs}; threads: {args.threads}")
-    print(f"DuckDB {duckdb.__version__}; yanhuo peak memory {report['peak_memory_mib']:.0f} MiB")
-    print()
-    print(f"kept tables: {report.get('kept')}; held in memory by both engines: {', '.join(held) or 'none'}")
-    print()
-    print(
-        "| figure | yanhuo cold | yanhuo warm | of it planning | DuckDB cold | DuckDB warm "
-        "| yanhuo / DuckDB (warm) | yanhuo as served | DuckDB on kept tables | served / DuckDB on kept |"
-    )
-    print("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
+    con = None
+    reports = []
     worst = 0.0
     worst_served = 0.0
     # Each figure both engines ran: its SQL, and its ratio in each round.
     compared = {}
-    # The figures `yanhuo bench` times (src/bench.rs holds the one list).
-    for name in ours:
+    for name in figures(args):
+        # yanhuo's benchmark of this one figure, then DuckDB's at once: both meet the
+        # machine in the same minute (its speed drifts by a third over minutes).
+        report, ours = bench(args, name)
+        reports.append(report)
+        if con is None:
+            con, kept = connect(args, report)
+            print(f"data: {args.data}, {report['orders']:,} orders; runs: {args.runs}; threads: {args.threads}")
+            print(f"DuckDB {duckdb.__version__}; each figure timed by both engines in turn")
+            print()
+            print(f"kept tables: {report.get('kept')}; held in memory by both engines: {', '.join(report.get('held_tables', [])) or 'none'}")
+            print()
+            print(
+                "| figure | yanhuo cold | yanhuo warm | of it planning | DuckDB cold | DuckDB warm "
+                "| yanhuo / DuckDB (warm) | yanhuo as served | DuckDB on kept tables | served / DuckDB on kept |"
+            )
+            print("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
         sql = yanhuo(args.binary, "--data", args.data, "query", name, "--print-sql")
         expected_rows = len(
             yanhuo(args.binary, "--data", args.data, "query", name, "--format", "csv").splitlines()
@@ -153,10 +173,10 @@ def main():
                 (w.strip("\"'!") for w in reason.split() if w.startswith("wild_cluster")),
                 "wild_cluster",
             )
-            served = ours[name].get("served_ms")
+            served = ours.get("served_ms")
             print(
-                f"| {name} | {ours[name]['cold_ms']:.0f} ms | {ours[name]['warm_ms']:.0f} ms "
-                f"| {ours[name]['plan_ms']:.0f} ms | — | — | not comparable: uses yanhuo's {function} "
+                f"| {name} | {ours['cold_ms']:.0f} ms | {ours['warm_ms']:.0f} ms "
+                f"| {ours['plan_ms']:.0f} ms | — | — | not comparable: uses yanhuo's {function} "
                 f"| {served:.0f} ms | — | — |"
             )
             print(f"{name}: not run on DuckDB ({reason})", file=sys.stderr)
@@ -164,10 +184,10 @@ def main():
         if rows != expected_rows:
             print(f"{name}: DuckDB returned {rows} rows, yanhuo {expected_rows}", file=sys.stderr)
             sys.exit(1)
-        ratio = ours[name]["warm_ms"] / warm
+        ratio = ours["warm_ms"] / warm
         worst = max(worst, ratio)
         compared[name] = (sql, [ratio])
-        served = ours[name].get("served_ms")
+        served = ours.get("served_ms")
         served_cells = "| | |"
         if kept and served is not None:
             # The same file with the kept tables read by name, on the same kept Parquet.
@@ -181,10 +201,16 @@ def main():
             worst_served = max(worst_served, served / kept_warm)
             served_cells = f"{served:.0f} ms | {kept_warm:.0f} ms | {served / kept_warm:.2f}× |"
         print(
-            f"| {name} | {ours[name]['cold_ms']:.0f} ms | {ours[name]['warm_ms']:.0f} ms "
-            f"| {ours[name]['plan_ms']:.0f} ms | {cold:.0f} ms | {warm:.0f} ms | {ratio:.2f}× | {served_cells}"
+            f"| {name} | {ours['cold_ms']:.0f} ms | {ours['warm_ms']:.0f} ms "
+            f"| {ours['plan_ms']:.0f} ms | {cold:.0f} ms | {warm:.0f} ms | {ratio:.2f}× | {served_cells}"
         )
+    if not reports:
+        sys.exit(f"no figure of yanhuo's benchmark is named by --only {args.only}")
+    report = reports[0]
     print()
+    peaks = [r["peak_memory_mib"] for r in reports if r.get("peak_memory_mib") is not None]
+    if peaks:
+        print(f"yanhuo peak memory: {max(peaks):.0f} MiB (the largest of its runs, one per figure)")
     print(
         f"recovery dashboard: server start {report['server_start_ms']:.0f} ms, "
         f"first view {report['dashboard_cold_ms']:.0f} ms, warm {report['dashboard_warm_ms']:.1f} ms; "
@@ -199,14 +225,15 @@ def main():
 
 
 def print_rounds(args, con, compared):
-    """Both engines in turn, `args.rounds` times more, on the figures both ran (yanhuo's
-    benchmark of the others, minutes of WeChat bootstraps at a city, would be thrown away);
-    each figure's warm ratio per round, then the median over all rounds, the first included."""
+    """Both engines in turn, figure by figure, `args.rounds` times more, on the figures both
+    ran (yanhuo's benchmark of the others, minutes of WeChat bootstraps at a city, would be
+    thrown away); each figure's warm ratio per round, then the median over all rounds, the
+    first included."""
     for _ in range(args.rounds):
-        _, ours = bench(args, ",".join(compared))
         for name, (sql, ratios) in compared.items():
+            _, ours = bench(args, name)
             _, _, warm = timed(con, sql, args.runs)
-            ratios.append(ours[name]["warm_ms"] / warm)
+            ratios.append(ours["warm_ms"] / warm)
     print()
     print(f"| figure | yanhuo / DuckDB in each of {args.rounds + 1} rounds | median |")
     print("|---|---|---:|")

@@ -171,6 +171,9 @@ pub struct BenchArgs {
     /// physical optimizer.
     #[arg(long)]
     pub planning: bool,
+    /// Instead, the figures it times, one per line (bench/compare_duckdb.py reads them).
+    #[arg(long)]
+    pub list: bool,
 }
 
 #[derive(Debug, Args)]
@@ -424,6 +427,10 @@ pub async fn run(cli: Cli) -> Result<()> {
             for (table, rows) in &built.rows {
                 println!("  kept/{table}/: {rows} rows");
             }
+            Ok(())
+        }
+        Command::Bench(args) if args.list => {
+            println!("{}", yanhuo::bench::METRICS.join("\n"));
             Ok(())
         }
         Command::Bench(args) if args.planning => {

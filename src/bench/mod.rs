@@ -15,7 +15,7 @@ use crate::labels::Lang;
 pub mod planning;
 
 /// The figures of docs/METRICS.md: the seven, then the three of "Did the WeChat groups help?".
-const METRICS: [&str; 10] = [
+pub const METRICS: [&str; 10] = [
     "closure_length",
     "online_recovery",
     "footfall_change",

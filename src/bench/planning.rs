@@ -13,6 +13,7 @@ use datafusion::physical_planner::{DefaultPhysicalPlanner, PhysicalPlanner};
 use datafusion::prelude::SessionContext;
 
 use super::{median, millis};
+use crate::engine::sized::sized;
 use crate::error::Result;
 
 /// One figure's planning, in the order DataFusion runs it: medians of the runs, in ms.
@@ -131,15 +132,17 @@ impl Steps {
             rule_times.push(took);
         }
         let t = Instant::now();
+        // With the partitions the session's planner would give it (src/engine/sized.rs).
+        let sized = sized(&plan, &self.unoptimized).await?;
         let mut physical = DefaultPhysicalPlanner::default()
-            .create_physical_plan(&plan, &self.unoptimized)
+            .create_physical_plan(&plan, sized.as_ref())
             .await?;
         times.physical.push(t.elapsed());
         let rules = self.state.physical_optimizers();
         times.rules.resize(rules.len(), Vec::new());
         for (rule, rule_times) in rules.iter().zip(times.rules.iter_mut()) {
             let t = Instant::now();
-            physical = rule.optimize(physical, self.state.config_options())?;
+            physical = rule.optimize(physical, sized.config_options())?;
             rule_times.push(t.elapsed());
         }
         Ok(physical)

@@ -11,6 +11,7 @@
 //!   the folder's small tables held once read.
 //! - [`ranges`]: held batches' smallest and largest values, so a filter skips batches.
 //! - [`session`]: a DataFusion session as yanhuo opens one; Parquet as it writes and reads it.
+//! - [`sized`]: one partition for a query over few held rows, every core for the others.
 //! - [`format`]: one output format (table, CSV, JSON, Parquet, Excel) for every caller.
 //! - [`settings`]: where the data is, its zone, the query files, memory, the backend.
 //! - [`cluster`]: where queries run: in this process, or on a Ballista cluster.
@@ -32,5 +33,6 @@ pub mod queries;
 pub mod ranges;
 pub mod session;
 pub mod settings;
+pub mod sized;
 
 pub use folder::{Bounded, Engine};

@@ -76,6 +76,11 @@ impl Ranged {
         }
     }
 
+    /// The rows of every batch.
+    pub fn row_count(&self) -> usize {
+        self.batches.iter().map(RecordBatch::num_rows).sum()
+    }
+
     /// The batches that may hold rows for which every filter is true; every batch where
     /// the filters cannot be read as a range (the scan's filter still applies to each row).
     pub fn matching(&self, state: &dyn Session, filters: &[Expr]) -> Vec<RecordBatch> {

@@ -20,6 +20,7 @@ use datafusion::prelude::{SessionConfig, SessionContext};
 
 use crate::engine::contract::{self, Location, TableSpec};
 use crate::engine::functions;
+use crate::engine::sized::sized_context;
 use crate::error::{Error, Result};
 
 /// An empty context with yanhuo's functions; tables are registered separately. DataFusion's
@@ -59,7 +60,7 @@ pub fn context_with(
             datafusion::execution::memory_pool::FairSpillPool::new(limit),
         ));
     }
-    let ctx = SessionContext::new_with_config_rt(config, runtime.build_arc()?);
+    let ctx = sized_context(config, runtime.build_arc()?);
     // Expressions are simplified again after filters are pushed down (one optimizer pass
     // simplifies them only before): a range of dates a figure filters its days by arrives at
     // the orders' scan as `local_date(ordered_at) >= DATE '…'`, and only simplified is it a

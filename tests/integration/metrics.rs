@@ -153,6 +153,94 @@ async fn closure_length_of_a_second_lockdown() {
     );
 }
 
+/// The log is read shop after shop in one order (queries/closure_spells.sql), so a shop's
+/// last event sits next to the following shop's first.
+#[tokio::test]
+async fn closure_spells_end_at_the_same_shops_next_open() {
+    let d = district().await;
+    // A table of shop_status's types, holding a log of edge cases, read as shop_status.
+    d.ctx
+        .sql("CREATE TABLE edge AS SELECT shop_id, changed_at, status, reason FROM shop_status WHERE false")
+        .await
+        .unwrap();
+    let events = [
+        // a never reopens; the next event in the log is b's `open`.
+        (
+            "a",
+            "2022-04-23T02:00:00+08:00",
+            "closed",
+            "level2_response",
+        ),
+        ("b", "2022-04-20T00:00:00+08:00", "open", ""),
+        // closed and open at one instant: `closed` sorts first, a spell of no length.
+        (
+            "b",
+            "2022-04-23T02:00:00+08:00",
+            "closed",
+            "level2_response",
+        ),
+        ("b", "2022-04-23T02:00:00+08:00", "open", ""),
+        // c opens first (no spell), presses `closed` twice (the first counts, with its
+        // reason), reopens twice, and closes for good as the log's last event.
+        ("c", "2022-04-23T02:00:00+08:00", "open", ""),
+        ("c", "2022-04-24T02:00:00+08:00", "closed", "x"),
+        ("c", "2022-04-24T03:00:00+08:00", "closed", "y"),
+        ("c", "2022-04-25T02:00:00+08:00", "open", ""),
+        ("c", "2022-04-26T02:00:00+08:00", "open", ""),
+        ("c", "2022-04-27T02:00:00+08:00", "closed", "z"),
+    ];
+    let values: Vec<String> = events
+        .iter()
+        .map(|(shop, at, status, reason)| {
+            let reason = if reason.is_empty() {
+                "NULL".to_string()
+            } else {
+                format!("'{reason}'")
+            };
+            format!("('{shop}', '{at}', '{status}', {reason})")
+        })
+        .collect();
+    d.ctx
+        .sql(&format!("INSERT INTO edge VALUES {}", values.join(", ")))
+        .await
+        .unwrap()
+        .collect()
+        .await
+        .unwrap();
+    let edge = d.ctx.table_provider("edge").await.unwrap();
+    d.ctx.deregister_table("shop_status").unwrap();
+    d.ctx.register_table("shop_status", edge).unwrap();
+    let result = d.run("closure_spells", &[]).await;
+    assert_eq!(
+        columns(&result),
+        ["shop_id", "closed_at", "reopened_at", "reason"]
+    );
+    assert_eq!(
+        rows(&result),
+        vec![
+            vec![
+                s("a"),
+                s("2022-04-23T02:00:00+08:00"),
+                Null,
+                s("level2_response")
+            ],
+            vec![
+                s("b"),
+                s("2022-04-23T02:00:00+08:00"),
+                s("2022-04-23T02:00:00+08:00"),
+                s("level2_response")
+            ],
+            vec![
+                s("c"),
+                s("2022-04-24T02:00:00+08:00"),
+                s("2022-04-25T02:00:00+08:00"),
+                s("x")
+            ],
+            vec![s("c"), s("2022-04-27T02:00:00+08:00"), Null, s("z")],
+        ]
+    );
+}
+
 #[tokio::test]
 async fn online_recovery_matches_metrics_md() {
     let d = district().await;

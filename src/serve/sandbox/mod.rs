@@ -62,6 +62,7 @@ use crate::engine::Engine;
 use crate::engine::contract;
 use crate::engine::functions;
 use crate::engine::queries::QueryResult;
+use crate::engine::sized;
 use crate::error::{Error, Result};
 
 /// How much untrusted SQL may take. Every field is a `serve` setting (README, "The SQL
@@ -244,7 +245,7 @@ fn new_context(zone: Tz, limits: Option<(usize, usize)>) -> Result<SessionContex
         runtime = runtime.with_memory_limit(bytes, 1.0);
         config = config.with_target_partitions(threads);
     }
-    let ctx = SessionContext::new_with_config_rt(config, runtime.build_arc()?);
+    let ctx = sized::sized_context(config, runtime.build_arc()?);
     functions::register(&ctx, zone);
     Ok(ctx)
 }

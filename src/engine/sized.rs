@@ -1,0 +1,204 @@
+//! How many partitions a query is planned with: as many as the session has cores for a
+//! query that reads the orders, one for a query that reads only a few held rows.
+//!
+//! DataFusion splits every plan into `target_partitions` streams, however little it reads.
+//! For the figures over the folder's small tables (the two lists: 22 K rows at a city;
+//! footfall at a district: 104 K) the second partition costs more than it saves: hash
+//! repartitions in front of every aggregation and join, partitions handing batches between
+//! the cores, and more plan for the optimizer to rewrite. DuckDB gives a thread to each
+//! row group of 122,880 rows, so it runs those figures on one. Planned with one partition,
+//! two_lists at a city took 6.3 ms instead of 9.4 and footfall_change at a district
+//! 18 ms instead of 26 (README, "One partition for a few rows").
+
+use std::borrow::Cow;
+use std::sync::Arc;
+
+use async_trait::async_trait;
+use datafusion::catalog::Session;
+use datafusion::common::tree_node::TreeNodeRecursion;
+use datafusion::datasource::source_as_provider;
+use datafusion::error::Result as DfResult;
+use datafusion::execution::context::QueryPlanner;
+use datafusion::execution::runtime_env::RuntimeEnv;
+use datafusion::execution::{SessionState, SessionStateBuilder};
+use datafusion::logical_expr::LogicalPlan;
+use datafusion::physical_plan::ExecutionPlan;
+use datafusion::physical_planner::{DefaultPhysicalPlanner, PhysicalPlanner};
+use datafusion::prelude::{SessionConfig, SessionContext};
+
+use crate::engine::memo::MemoTable;
+
+/// Rows one partition is given before a plan gets a second: the figures' operators take
+/// 50-100 ns a row, so below this a second core saves less than the 2-4 ms a second
+/// partition costs to plan and to coordinate.
+pub const ROWS_PER_PARTITION: usize = 250_000;
+
+/// A context whose queries are planned with as many partitions as their rows need
+/// ([`SizedPlanner`]); otherwise DataFusion's defaults, as `new_with_config_rt` makes them.
+/// Ballista replaces the planner with its own.
+pub fn sized_context(config: SessionConfig, runtime: Arc<RuntimeEnv>) -> SessionContext {
+    let state = SessionStateBuilder::new()
+        .with_config(config)
+        .with_runtime_env(runtime)
+        .with_default_features()
+        .with_query_planner(Arc::new(SizedPlanner))
+        .build();
+    SessionContext::new_with_state(state)
+}
+
+/// DataFusion's planner, given a session with fewer partitions when the plan reads few
+/// rows ([`sized`]).
+#[derive(Debug, Default)]
+pub struct SizedPlanner;
+
+#[async_trait]
+impl QueryPlanner for SizedPlanner {
+    async fn create_physical_plan(
+        &self,
+        plan: &LogicalPlan,
+        session: &dyn Session,
+    ) -> DfResult<Arc<dyn ExecutionPlan>> {
+        let planner = DefaultPhysicalPlanner::default();
+        match session.as_any().downcast_ref::<SessionState>() {
+            Some(state) => {
+                let state = sized(plan, state).await?;
+                planner.create_physical_plan(plan, state.as_ref()).await
+            }
+            None => planner.create_physical_plan(plan, session).await,
+        }
+    }
+}
+
+/// `state`, or a copy of it with fewer partitions where `plan` reads only tables held in
+/// memory and they hold fewer than [`ROWS_PER_PARTITION`] rows per partition. A table whose
+/// size is not known before it is read (the orders' Parquet) keeps every partition.
+pub async fn sized<'a>(
+    plan: &LogicalPlan,
+    state: &'a SessionState,
+) -> DfResult<Cow<'a, SessionState>> {
+    let target = state.config().target_partitions();
+    let Some(rows) = rows_read(plan, state).await? else {
+        return Ok(Cow::Borrowed(state));
+    };
+    let partitions = partitions_for(rows, target);
+    if partitions >= target {
+        return Ok(Cow::Borrowed(state));
+    }
+    let mut smaller = state.clone();
+    smaller
+        .config_mut()
+        .options_mut()
+        .execution
+        .target_partitions = partitions;
+    Ok(Cow::Owned(smaller))
+}
+
+/// One partition per [`ROWS_PER_PARTITION`] rows, at least one and at most `target`.
+pub fn partitions_for(rows: usize, target: usize) -> usize {
+    rows.div_ceil(ROWS_PER_PARTITION).clamp(1, target.max(1))
+}
+
+/// The rows the tables `plan` scans hold (every scan counted), or None where one of them is
+/// not held in memory. Held tables not yet read are read now, as their scan would.
+async fn rows_read(plan: &LogicalPlan, state: &SessionState) -> DfResult<Option<usize>> {
+    let mut providers = Vec::new();
+    let mut unknown = false;
+    plan.apply_with_subqueries(|node| {
+        if let LogicalPlan::TableScan(scan) = node {
+            let provider = source_as_provider(&scan.source)?;
+            if provider.is::<MemoTable>() {
+                providers.push(provider);
+            } else {
+                unknown = true;
+                return Ok(TreeNodeRecursion::Stop);
+            }
+        }
+        Ok(TreeNodeRecursion::Continue)
+    })?;
+    if unknown {
+        return Ok(None);
+    }
+    let mut rows = 0;
+    for provider in providers {
+        if let Some(memo) = provider.downcast_ref::<MemoTable>() {
+            rows += memo.row_count(state).await?;
+        }
+    }
+    Ok(Some(rows))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    use datafusion::physical_plan::ExecutionPlanProperties;
+
+    #[test]
+    fn one_partition_per_quarter_million_rows_up_to_the_cores() {
+        assert_eq!(partitions_for(0, 2), 1);
+        assert_eq!(partitions_for(250_000, 2), 1);
+        assert_eq!(partitions_for(250_001, 2), 2);
+        assert_eq!(partitions_for(3_135_225, 2), 2);
+        assert_eq!(partitions_for(600_000, 16), 3);
+        assert_eq!(partitions_for(10, 0), 1);
+    }
+
+    /// A session of four partitions whatever the machine, with a held table of three rows.
+    async fn context() -> SessionContext {
+        let config = SessionConfig::new().with_target_partitions(4);
+        let ctx = sized_context(config, Arc::new(RuntimeEnv::default()));
+        ctx.sql("CREATE TABLE few AS SELECT * FROM (VALUES (1, 'a'), (2, 'b'), (3, 'a')) t(n, s)")
+            .await
+            .unwrap();
+        MemoTable::hold(&ctx, "few").await.unwrap();
+        ctx
+    }
+
+    /// The partitions the session that plans `sql` has.
+    async fn planned_partitions(ctx: &SessionContext, sql: &str) -> usize {
+        let plan = ctx.state().create_logical_plan(sql).await.unwrap();
+        let plan = ctx.state().optimize(&plan).unwrap();
+        sized(&plan, &ctx.state())
+            .await
+            .unwrap()
+            .config()
+            .target_partitions()
+    }
+
+    #[tokio::test]
+    async fn a_plan_over_few_held_rows_gets_one_partition() {
+        let ctx = context().await;
+        let sql = "SELECT s, COUNT(*) FROM few a JOIN few b USING (s) GROUP BY s";
+        assert_eq!(planned_partitions(&ctx, sql).await, 1);
+        let plan = ctx
+            .sql(sql)
+            .await
+            .unwrap()
+            .create_physical_plan()
+            .await
+            .unwrap();
+        assert_eq!(plan.output_partitioning().partition_count(), 1);
+        let text = datafusion::physical_plan::displayable(plan.as_ref())
+            .indent(false)
+            .to_string();
+        assert!(!text.contains("RepartitionExec"), "{text}");
+    }
+
+    #[tokio::test]
+    async fn a_plan_over_a_table_not_held_keeps_every_partition() {
+        let ctx = context().await;
+        ctx.sql("CREATE TABLE loose AS VALUES (1), (2)")
+            .await
+            .unwrap();
+        let sql = "SELECT * FROM few JOIN loose ON few.n = loose.column1";
+        assert_eq!(planned_partitions(&ctx, sql).await, 4);
+    }
+
+    #[tokio::test]
+    async fn rows_are_counted_once_per_scan_and_in_subqueries() {
+        let ctx = context().await;
+        let sql = "SELECT * FROM few WHERE n IN (SELECT n FROM few) AND s IN (SELECT s FROM few)";
+        let plan = ctx.state().create_logical_plan(sql).await.unwrap();
+        assert_eq!(rows_read(&plan, &ctx.state()).await.unwrap(), Some(9));
+    }
+}
