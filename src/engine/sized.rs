@@ -105,12 +105,14 @@ async fn rows_read(plan: &LogicalPlan, state: &SessionState) -> DfResult<Option<
     let mut unknown = false;
     plan.apply_with_subqueries(|node| {
         if let LogicalPlan::TableScan(scan) = node {
-            let provider = source_as_provider(&scan.source)?;
-            if provider.is::<MemoTable>() {
-                providers.push(provider);
-            } else {
-                unknown = true;
-                return Ok(TreeNodeRecursion::Stop);
+            // A source that is not a registered provider is of unknown size, as is any
+            // provider that does not hold its rows.
+            match source_as_provider(&scan.source) {
+                Ok(provider) if provider.is::<MemoTable>() => providers.push(provider),
+                _ => {
+                    unknown = true;
+                    return Ok(TreeNodeRecursion::Stop);
+                }
             }
         }
         Ok(TreeNodeRecursion::Continue)
