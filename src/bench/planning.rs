@@ -66,12 +66,11 @@ pub async fn measure(ctx: &SessionContext, name: &str, sql: &str, runs: usize) -
             .map(|(rule, times)| (rule.name().to_string(), millis(median(times))))
             .collect(),
         physical_ms: millis(median(times.physical)),
-        rules: steps
-            .state
-            .physical_optimizers()
-            .iter()
+        rules: times
+            .rule_names
+            .into_iter()
             .zip(times.rules)
-            .map(|(rule, times)| (rule.name().to_string(), millis(median(times))))
+            .map(|(rule, times)| (rule, millis(median(times))))
             .collect(),
     })
 }
@@ -85,6 +84,8 @@ struct Times {
     analyzer: Vec<Duration>,
     logical_rules: Vec<Vec<Duration>>,
     physical: Vec<Duration>,
+    /// The physical rules the session's planner runs for this plan (`sized`), in order.
+    rule_names: Vec<String>,
     rules: Vec<Vec<Duration>>,
 }
 
@@ -133,16 +134,19 @@ impl Steps {
         }
         let t = Instant::now();
         // With the partitions the session's planner would give it (src/engine/sized.rs).
-        let sized = sized(&plan, &self.unoptimized).await?;
+        let operators = sized(&plan, &self.unoptimized).await?;
         let mut physical = DefaultPhysicalPlanner::default()
-            .create_physical_plan(&plan, sized.as_ref())
+            .create_physical_plan(&plan, operators.as_ref())
             .await?;
         times.physical.push(t.elapsed());
-        let rules = self.state.physical_optimizers();
+        // And the rules it would run.
+        let with_rules = sized(&plan, &self.state).await?;
+        let rules = with_rules.physical_optimizers();
+        times.rule_names = rules.iter().map(|rule| rule.name().to_string()).collect();
         times.rules.resize(rules.len(), Vec::new());
         for (rule, rule_times) in rules.iter().zip(times.rules.iter_mut()) {
             let t = Instant::now();
-            physical = rule.optimize(physical, sized.config_options())?;
+            physical = rule.optimize(physical, with_rules.config_options())?;
             rule_times.push(t.elapsed());
         }
         Ok(physical)
