@@ -1,9 +1,11 @@
 #!/usr/bin/env python3
 """yanhuo against DuckDB on the same Parquet files and the same SQL, in one run.
 
-For each figure of docs/METRICS.md, one after the other: yanhuo's times come from
-`yanhuo bench --json --only NAME`, then DuckDB's at once, so both engines meet the machine
-in the same minute. The SQL comes from `yanhuo query NAME --print-sql` (every query file it
+For each figure of docs/METRICS.md, one after the other, the two engines take turns run by
+run: `yanhuo bench --json --paced --only NAME` runs the figure each time the script asks and
+prints how long it took, and DuckDB runs the same SQL in between, so both meet the machine in
+the same second (its speed drifts by a third over minutes, and a figure's ratio would
+otherwise say in which minute each engine ran). The SQL comes from `yanhuo query NAME --print-sql` (every query file it
 uses inlined, parameters at their defaults) and runs unchanged on DuckDB, with
 `local_date(ts)` defined as the same thing: the calendar date of an instant in the
 district's zone. Both engines get the same threads (2 by default: the machine the README's
@@ -26,7 +28,9 @@ import argparse
 import json
 import os
 import statistics
+import subprocess
 import sys
+import tempfile
 import time
 
 import duckdb
@@ -92,12 +96,79 @@ def figures(args):
     return [n for n in names if not only or n in only]
 
 
-def bench(args, name):
-    """`yanhuo bench --json` on the one figure `name`: its report, and the figure's times."""
-    report = json.loads(
-        yanhuo(args.binary, "--data", args.data, "bench", "--json", "--runs", str(args.runs), "--only", name)
+def probe(args, name):
+    """`yanhuo bench --json --runs 1` on the one figure `name`: the report says which tables
+    yanhuo holds in memory and whether the kept tables are current, which DuckDB is set up
+    with before the figures are timed."""
+    return json.loads(
+        yanhuo(args.binary, "--data", args.data, "bench", "--json", "--runs", "1", "--only", name)
     )
-    return report, report["queries"][0]
+
+
+class Unsupported(Exception):
+    """DuckDB cannot run the figure: it uses one of yanhuo's own aggregates."""
+
+
+def turns(args, con, name, sql):
+    """Both engines on one figure, taking turns (`yanhuo bench --paced`): yanhuo's cold run,
+    DuckDB's, then a warm run of each, `args.runs` times. Returns yanhuo's report and its
+    figure's times, and DuckDB's rows, cold time and warm median (ms); DuckDB's three are
+    None, with its message, where it cannot run the figure (yanhuo's runs go on)."""
+    command = [args.binary, "--data", args.data, "bench", "--json", "--paced", "--runs", str(args.runs), "--only", name]
+    # Its messages to a file, not a pipe nobody reads while it runs: a full pipe would stop it.
+    errors = tempfile.TemporaryFile(mode="w+")
+    proc = subprocess.Popen(
+        command,
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        stderr=errors,
+        text=True,
+        env={**os.environ, "YANHUO_LOG": "warn"},
+    )
+
+    def failed():
+        proc.wait()
+        errors.seek(0)
+        sys.exit(f"{' '.join(command)} failed ({proc.returncode}):\n{errors.read().strip()}")
+
+    def yanhuo_turn():
+        proc.stdin.write("\n")
+        proc.stdin.flush()
+        line = proc.stdout.readline()
+        if not line:
+            failed()
+        return json.loads(line)["run_ms"]
+
+    def duckdb_turn():
+        start = time.perf_counter()
+        try:
+            rows = len(con.execute(sql).fetchall())
+        except duckdb.Error as error:
+            # The WeChat figures' interval is yanhuo's own aggregate (the wild cluster
+            # bootstrap of docs/METRICS.md, src/engine/functions/wild_cluster.rs): DuckDB
+            # has no such function, so there is nothing to run it against.
+            if "wild_cluster" not in str(error):
+                raise
+            raise Unsupported(str(error).splitlines()[0]) from error
+        return rows, (time.perf_counter() - start) * 1000
+
+    yanhuo_turn()
+    unsupported = None
+    try:
+        rows, cold = duckdb_turn()
+    except Unsupported as reason:
+        unsupported, rows, cold = str(reason), None, None
+    warm = []
+    for _ in range(args.runs):
+        yanhuo_turn()
+        if unsupported is None:
+            warm.append(duckdb_turn()[1])
+    out, _ = proc.communicate()
+    if proc.returncode != 0:
+        failed()
+    report = json.loads(out)
+    duck = (rows, cold, statistics.median(warm) if warm else None, unsupported)
+    return report, report["queries"][0], duck
 
 
 def connect(args, report):
@@ -138,15 +209,15 @@ def main():
     worst_served = 0.0
     # Each figure both engines ran: its SQL, and its ratio in each round.
     compared = {}
-    for name in figures(args):
-        # yanhuo's benchmark of this one figure, then DuckDB's at once: both meet the
-        # machine in the same minute (its speed drifts by a third over minutes).
-        report, ours = bench(args, name)
-        reports.append(report)
+    names = figures(args)
+    if not names:
+        sys.exit(f"no figure of yanhuo's benchmark is named by --only {args.only}")
+    for name in names:
         if con is None:
+            report = probe(args, name)
             con, kept = connect(args, report)
             print(f"data: {args.data}, {report['orders']:,} orders; runs: {args.runs}; threads: {args.threads}")
-            print(f"DuckDB {duckdb.__version__}; each figure timed by both engines in turn")
+            print(f"DuckDB {duckdb.__version__}; each figure timed by both engines taking turns, run by run")
             print()
             print(f"kept tables: {report.get('kept')}; held in memory by both engines: {', '.join(report.get('held_tables', [])) or 'none'}")
             print()
@@ -159,15 +230,9 @@ def main():
         expected_rows = len(
             yanhuo(args.binary, "--data", args.data, "query", name, "--format", "csv").splitlines()
         ) - 1
-        try:
-            rows, cold, warm = timed(con, sql, args.runs)
-        except duckdb.Error as error:
-            # The WeChat figures' interval is yanhuo's own aggregate (the wild cluster
-            # bootstrap of docs/METRICS.md, src/engine/functions/wild_cluster.rs): DuckDB
-            # has no such function, so there is nothing to run it against.
-            reason = str(error).splitlines()[0]
-            if "wild_cluster" not in str(error):
-                raise
+        report, ours, (rows, cold, warm, reason) = turns(args, con, name, sql)
+        reports.append(report)
+        if reason is not None:
             # The function DuckDB lacks, as its message names it (interval or band).
             function = next(
                 (w.strip("\"'!") for w in reason.split() if w.startswith("wild_cluster")),
@@ -204,8 +269,6 @@ def main():
             f"| {name} | {ours['cold_ms']:.0f} ms | {ours['warm_ms']:.0f} ms "
             f"| {ours['plan_ms']:.0f} ms | {cold:.0f} ms | {warm:.0f} ms | {ratio:.2f}× | {served_cells}"
         )
-    if not reports:
-        sys.exit(f"no figure of yanhuo's benchmark is named by --only {args.only}")
     report = reports[0]
     print()
     peaks = [r["peak_memory_mib"] for r in reports if r.get("peak_memory_mib") is not None]
@@ -231,8 +294,7 @@ def print_rounds(args, con, compared):
     first included."""
     for _ in range(args.rounds):
         for name, (sql, ratios) in compared.items():
-            _, ours = bench(args, name)
-            _, _, warm = timed(con, sql, args.runs)
+            _, ours, (_, _, warm, _) = turns(args, con, name, sql)
             ratios.append(ours["warm_ms"] / warm)
     print()
     print(f"| figure | yanhuo / DuckDB in each of {args.rounds + 1} rounds | median |")

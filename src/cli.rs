@@ -174,6 +174,12 @@ pub struct BenchArgs {
     /// Instead, the figures it times, one per line (bench/compare_duckdb.py reads them).
     #[arg(long)]
     pub list: bool,
+    /// Take turns with another engine: before each run of a figure (the cold one and each
+    /// warm one) wait for a line on standard input, and after it print the run's time as a
+    /// line of JSON. bench/compare_duckdb.py runs DuckDB between them, so both meet the
+    /// machine in the same second.
+    #[arg(long)]
+    pub paced: bool,
 }
 
 #[derive(Debug, Args)]
@@ -439,7 +445,12 @@ pub async fn run(cli: Cli) -> Result<()> {
             print_report(args.json, &phases, &text)
         }
         Command::Bench(args) => {
-            let report = yanhuo::bench::run(&settings, args.runs, &args.only).await?;
+            let pace = if args.paced {
+                yanhuo::bench::Pace::Turns
+            } else {
+                yanhuo::bench::Pace::Free
+            };
+            let report = yanhuo::bench::run(&settings, args.runs, &args.only, pace).await?;
             print_report(args.json, &report, &report)
         }
         Command::Export(args) => match (&args.verify, &args.dashboard, &args.panel, &args.out) {

@@ -240,8 +240,52 @@ pub async fn planning(
     Ok(out)
 }
 
+/// Whether the figures' runs follow one another or take turns with another engine's.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Pace {
+    Free,
+    /// Each run waits for a line on standard input, and prints its time as a line of JSON
+    /// after it (`bench --paced`).
+    Turns,
+}
+
+impl Pace {
+    /// Waits for the caller's line, if runs take turns: none (its input closed) is an error,
+    /// since the caller has gone.
+    async fn wait(self) -> Result<()> {
+        if self == Pace::Free {
+            return Ok(());
+        }
+        let read = tokio::task::spawn_blocking(|| {
+            let mut line = String::new();
+            std::io::stdin().read_line(&mut line)
+        })
+        .await
+        .map_err(|e| crate::Error::Other(format!("waiting for a turn: {e}")))?;
+        match read {
+            Ok(0) => Err(crate::Error::Other(
+                "bench --paced: standard input closed before the runs ended".into(),
+            )),
+            Ok(_) => Ok(()),
+            Err(e) => Err(crate::Error::Other(format!(
+                "bench --paced: reading standard input: {e}"
+            ))),
+        }
+    }
+
+    /// Tells the caller a run ended and how long it took, if runs take turns.
+    fn ran(self, took: Duration) {
+        if self == Pace::Turns {
+            use std::io::Write;
+            let mut out = std::io::stdout().lock();
+            let _ = writeln!(out, "{{\"run_ms\": {}}}", millis(took));
+            let _ = out.flush();
+        }
+    }
+}
+
 /// Measures the figures of docs/METRICS.md, or those of them named in `only`.
-pub async fn run(settings: &Settings, runs: usize, only: &[String]) -> Result<Report> {
+pub async fn run(settings: &Settings, runs: usize, only: &[String], pace: Pace) -> Result<Report> {
     let names = selected(only)?;
     let runs = runs.max(1);
     let opened = Instant::now();
@@ -263,16 +307,22 @@ pub async fn run(settings: &Settings, runs: usize, only: &[String]) -> Result<Re
             .get(name)
             .ok_or_else(|| crate::Error::Other(format!("no query {name}")))?;
         let sql = library.expand(file, &params)?;
+        pace.wait().await?;
         let first = Instant::now();
         queries::run_sql(&ctx, &sql).await?;
         let cold = first.elapsed();
+        pace.ran(cold);
         let mut warm = Vec::new();
         let mut plan = Vec::new();
         for _ in 0..runs {
+            pace.wait().await?;
             let t = Instant::now();
             queries::run_sql(&ctx, &sql).await?;
-            warm.push(t.elapsed());
+            let took = t.elapsed();
+            warm.push(took);
+            // Planning once more, in the same turn: the other engine waits for it too.
             plan.push(plan_time(&ctx, &sql).await?);
+            pace.ran(took);
         }
         let served_sql = engine.library.expand(file, &params)?;
         let mut served = Vec::new();

@@ -436,3 +436,72 @@ fn hold_tables_under_takes_0_for_none_and_refuses_a_bad_size_naming_itself() {
         "{message}"
     );
 }
+
+/// `bench --paced` runs a figure only when asked, and says after each run how long it took:
+/// bench/compare_duckdb.py runs DuckDB between its runs. The report that ends it is made of
+/// the same runs; input closed before the runs end is an error that says so.
+#[test]
+fn bench_paced_runs_a_figure_each_time_it_is_asked_and_says_how_long() {
+    use std::io::{BufRead, BufReader, Read, Write};
+    use std::process::Stdio;
+
+    let dir = tempfile::tempdir().unwrap();
+    write_district(dir.path());
+    let paced = |runs: &str| {
+        Command::new(env!("CARGO_BIN_EXE_yanhuo"))
+            .arg("--data")
+            .arg(dir.path())
+            .args([
+                "bench",
+                "--json",
+                "--paced",
+                "--runs",
+                runs,
+                "--only",
+                "two_lists",
+            ])
+            .env("YANHUO_LOG", "warn")
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap()
+    };
+
+    let mut child = paced("3");
+    let mut input = child.stdin.take().unwrap();
+    let mut output = BufReader::new(child.stdout.take().unwrap());
+    // The cold run, then three warm ones, each after its line.
+    let mut runs = Vec::new();
+    for _ in 0..4 {
+        input.write_all(b"\n").unwrap();
+        input.flush().unwrap();
+        let mut line = String::new();
+        output.read_line(&mut line).unwrap();
+        let run: serde_json::Value = serde_json::from_str(&line).unwrap();
+        runs.push(run["run_ms"].as_f64().unwrap());
+    }
+    drop(input);
+    let mut rest = String::new();
+    output.read_to_string(&mut rest).unwrap();
+    assert!(child.wait().unwrap().success());
+    let report: serde_json::Value = serde_json::from_str(&rest).unwrap();
+    let figure = &report["queries"][0];
+    assert_eq!(figure["name"], "two_lists");
+    assert_eq!(figure["cold_ms"].as_f64(), Some(runs[0]));
+    let mut warm = runs[1..].to_vec();
+    warm.sort_by(f64::total_cmp);
+    assert_eq!(figure["warm_ms"].as_f64(), Some(warm[1]));
+
+    // Asked once for two runs: the cold one runs, then the closed input stops it.
+    let mut child = paced("1");
+    let mut input = child.stdin.take().unwrap();
+    input.write_all(b"\n").unwrap();
+    drop(input);
+    let out = child.wait_with_output().unwrap();
+    assert!(!out.status.success());
+    let said = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(said.lines().count(), 1, "{said}");
+    let message = String::from_utf8_lossy(&out.stderr);
+    assert!(message.contains("standard input closed"), "{message}");
+}
