@@ -2,14 +2,14 @@
 """yanhuo against DuckDB on the same Parquet files and the same SQL, in one run.
 
 For each figure of docs/METRICS.md, one after the other, the two engines take turns run by
-run: `yanhuo bench --json --paced --only NAME` runs the figure each time the script asks and
-prints how long it took, and DuckDB runs the same SQL in between, so both meet the machine in
-the same second (its speed drifts by a third over minutes, and a figure's ratio would
-otherwise say in which minute each engine ran). The SQL comes from `yanhuo query NAME --print-sql` (every query file it
-uses inlined, parameters at their defaults) and runs unchanged on DuckDB, with
-`local_date(ts)` defined as the same thing: the calendar date of an instant in the
-district's zone. Both engines get the same threads (2 by default: the machine the README's
-table was measured on).
+run: `yanhuo bench --json --paced --only NAME` runs the figure each time the script asks
+and prints how long it took, and DuckDB runs the same SQL in between, so both meet the
+machine in the same second (its speed drifts by a third over minutes, and a figure's ratio
+would otherwise say in which minute each engine ran). The SQL comes from `yanhuo query NAME
+--print-sql` (every query file it uses inlined, parameters at their defaults) and runs
+unchanged on DuckDB, with `local_date(ts)` defined as the same thing: the calendar date of
+an instant in the district's zone. Both engines get the same threads (2 by default: the
+machine the README's table was measured on).
 
     pip install duckdb
     cargo build --release
