@@ -12,6 +12,7 @@
 //! - [`ranges`]: held batches' smallest and largest values, so a filter skips batches.
 //! - [`session`]: a DataFusion session as yanhuo opens one; Parquet as it writes and reads it.
 //! - [`sized`]: one partition for a query over few held rows, every core for the others.
+//! - [`join_projection`]: a hash join builds only the columns its parent keeps (held plans).
 //! - [`format`]: one output format (table, CSV, JSON, Parquet, Excel) for every caller.
 //! - [`settings`]: where the data is, its zone, the query files, memory, the backend.
 //! - [`cluster`]: where queries run: in this process, or on a Ballista cluster.
@@ -27,6 +28,7 @@ pub mod functions;
 pub mod generate;
 pub mod give_way;
 pub mod import;
+pub mod join_projection;
 pub mod kept;
 pub mod memo;
 pub mod queries;

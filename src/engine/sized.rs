@@ -12,7 +12,8 @@
 //!
 //! A plan over held tables also skips the physical rules that only move projections and
 //! limits down ([`SKIPPED_OVER_HELD`]): over rows in memory they save less than the
-//! milliseconds they take to plan.
+//! milliseconds they take to plan, all but one thing, a hash join's projection, which
+//! [`EmbedJoinProjections`] does alone.
 
 use std::borrow::Cow;
 use std::sync::Arc;
@@ -26,10 +27,12 @@ use datafusion::execution::context::QueryPlanner;
 use datafusion::execution::runtime_env::RuntimeEnv;
 use datafusion::execution::{SessionState, SessionStateBuilder};
 use datafusion::logical_expr::LogicalPlan;
+use datafusion::physical_optimizer::PhysicalOptimizerRule;
 use datafusion::physical_plan::ExecutionPlan;
 use datafusion::physical_planner::{DefaultPhysicalPlanner, PhysicalPlanner};
 use datafusion::prelude::{SessionConfig, SessionContext};
 
+use crate::engine::join_projection::EmbedJoinProjections;
 use crate::engine::memo::MemoTable;
 
 /// Rows one partition is given before a plan gets a second: the figures' operators take
@@ -94,18 +97,36 @@ pub async fn sized<'a>(
     let Some(rows) = rows_read(plan, state).await? else {
         return Ok(Cow::Borrowed(state));
     };
-    let rules = state
-        .physical_optimizers()
-        .iter()
-        .filter(|rule| !SKIPPED_OVER_HELD.contains(&rule.name()))
-        .cloned()
-        .collect();
+    let rules = held_rules(state.physical_optimizers());
     let partitions = partitions_for(rows, state.config().target_partitions());
     let mut held = SessionStateBuilder::new_from_existing(state.clone())
         .with_physical_optimizer_rules(rules)
         .build();
     held.config_mut().options_mut().execution.target_partitions = partitions;
     Ok(Cow::Owned(held))
+}
+
+/// A physical optimizer rule as a session holds it.
+type Rule = Arc<dyn PhysicalOptimizerRule + Send + Sync>;
+
+/// `rules` without [`SKIPPED_OVER_HELD`], and with [`EmbedJoinProjections`] where the last
+/// `ProjectionPushdown` was: of what that rule does, the projections it moves into hash joins
+/// save more than they cost to plan (601 K rows a join need not copy the shop ids of, at a
+/// city's footfall).
+fn held_rules(rules: &[Rule]) -> Vec<Rule> {
+    let last_projection = rules
+        .iter()
+        .rposition(|rule| rule.name() == "ProjectionPushdown");
+    let mut held = Vec::with_capacity(rules.len());
+    for (i, rule) in rules.iter().enumerate() {
+        if Some(i) == last_projection {
+            held.push(Arc::new(EmbedJoinProjections) as Rule);
+        }
+        if !SKIPPED_OVER_HELD.contains(&rule.name()) {
+            held.push(Arc::clone(rule));
+        }
+    }
+    held
 }
 
 /// One partition per [`ROWS_PER_PARTITION`] rows, at least one and at most `target`.
@@ -226,7 +247,7 @@ mod tests {
     }
 
     #[tokio::test]
-    async fn a_plan_over_held_tables_skips_only_the_rules_that_move_projections_and_limits() {
+    async fn a_plan_over_held_tables_trades_the_projection_and_limit_rules_for_one_of_its_own() {
         let ctx = context().await;
         let every: Vec<String> = ctx
             .state()
@@ -244,8 +265,19 @@ mod tests {
             .filter(|r| !SKIPPED_OVER_HELD.contains(&r.as_str()))
             .cloned()
             .collect();
-        assert_eq!(held, kept);
-        assert!(held.iter().any(|r| r == "EnsureRequirements"), "{held:?}");
+        // And one rule of yanhuo's, after the rules that place the joins.
+        let embed = held.iter().position(|r| r == "EmbedJoinProjections");
+        let ensure = held.iter().position(|r| r == "EnsureRequirements");
+        assert!(
+            matches!((ensure, embed), (Some(e), Some(j)) if e < j),
+            "{held:?}"
+        );
+        let held_theirs: Vec<String> = held
+            .iter()
+            .filter(|r| *r != "EmbedJoinProjections")
+            .cloned()
+            .collect();
+        assert_eq!(held_theirs, kept);
         assert!(held.iter().any(|r| r == "SanityCheckPlan"), "{held:?}");
 
         ctx.sql("CREATE TABLE loose AS VALUES (1), (2)")
