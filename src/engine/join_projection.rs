@@ -66,6 +66,8 @@ mod tests {
     use datafusion::physical_plan::{collect, displayable};
     use datafusion::prelude::SessionContext;
 
+    use crate::engine::sized::PROJECTION_PUSHDOWN;
+
     /// A join of shops to their counts, projected to two columns, planned with every
     /// physical rule but `ProjectionPushdown`: the projection sits above the join until this
     /// rule moves it in.
@@ -84,7 +86,7 @@ mod tests {
             .state()
             .physical_optimizers()
             .iter()
-            .filter(|rule| rule.name() != "ProjectionPushdown")
+            .filter(|rule| rule.name() != PROJECTION_PUSHDOWN)
             .cloned()
             .collect();
         let without = SessionStateBuilder::new_from_existing(ctx.state())

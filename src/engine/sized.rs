@@ -48,7 +48,10 @@ pub const ROWS_PER_PARTITION: usize = 250_000;
 /// their equivalence properties, 3.1 of footfall_change's 16.7 ms at a district (README,
 /// "Fewer physical rules over held tables"). The rules that decide how a plan runs (its
 /// partitions, sorts, join sides, cooperative yielding) and the final check all stay.
-pub const SKIPPED_OVER_HELD: [&str; 2] = ["ProjectionPushdown", "LimitPushdown"];
+pub const SKIPPED_OVER_HELD: [&str; 2] = [PROJECTION_PUSHDOWN, "LimitPushdown"];
+
+/// DataFusion's name for the rule [`EmbedJoinProjections`] takes one part of.
+pub const PROJECTION_PUSHDOWN: &str = "ProjectionPushdown";
 
 /// A context whose queries are planned with as many partitions as their rows need
 /// ([`SizedPlanner`]); otherwise DataFusion's defaults, as `new_with_config_rt` makes them.
@@ -116,7 +119,7 @@ type Rule = Arc<dyn PhysicalOptimizerRule + Send + Sync>;
 fn held_rules(rules: &[Rule]) -> Vec<Rule> {
     let last_projection = rules
         .iter()
-        .rposition(|rule| rule.name() == "ProjectionPushdown");
+        .rposition(|rule| rule.name() == PROJECTION_PUSHDOWN);
     let mut held = Vec::with_capacity(rules.len());
     for (i, rule) in rules.iter().enumerate() {
         if Some(i) == last_projection {
