@@ -21,6 +21,9 @@ use datafusion::physical_plan::ExecutionPlan;
 use datafusion::physical_plan::joins::HashJoinExec;
 use datafusion::physical_plan::projection::{ProjectionExec, try_embed_projection};
 
+/// DataFusion's name for the rule this one takes one part of.
+pub const PROJECTION_PUSHDOWN: &str = "ProjectionPushdown";
+
 /// Embeds each projection over a hash join in the join, as `ProjectionPushdown` would.
 #[derive(Debug, Default)]
 pub struct EmbedJoinProjections;
@@ -65,8 +68,6 @@ mod tests {
     use datafusion::execution::SessionStateBuilder;
     use datafusion::physical_plan::{collect, displayable};
     use datafusion::prelude::SessionContext;
-
-    use crate::engine::sized::PROJECTION_PUSHDOWN;
 
     /// A join of shops to their counts, projected to two columns, planned with every
     /// physical rule but `ProjectionPushdown`: the projection sits above the join until this

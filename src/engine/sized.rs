@@ -32,7 +32,7 @@ use datafusion::physical_plan::ExecutionPlan;
 use datafusion::physical_planner::{DefaultPhysicalPlanner, PhysicalPlanner};
 use datafusion::prelude::{SessionConfig, SessionContext};
 
-use crate::engine::join_projection::EmbedJoinProjections;
+use crate::engine::join_projection::{EmbedJoinProjections, PROJECTION_PUSHDOWN};
 use crate::engine::memo::MemoTable;
 
 /// Rows one partition is given before a plan gets a second: the figures' operators take
@@ -49,9 +49,6 @@ pub const ROWS_PER_PARTITION: usize = 250_000;
 /// "Fewer physical rules over held tables"). The rules that decide how a plan runs (its
 /// partitions, sorts, join sides, cooperative yielding) and the final check all stay.
 pub const SKIPPED_OVER_HELD: [&str; 2] = [PROJECTION_PUSHDOWN, "LimitPushdown"];
-
-/// DataFusion's name for the rule [`EmbedJoinProjections`] takes one part of.
-pub const PROJECTION_PUSHDOWN: &str = "ProjectionPushdown";
 
 /// A context whose queries are planned with as many partitions as their rows need
 /// ([`SizedPlanner`]); otherwise DataFusion's defaults, as `new_with_config_rt` makes them.
